@@ -1,0 +1,1 @@
+namespace Workers.Contracts.Spec;
