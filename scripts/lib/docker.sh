@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Make a working Docker engine available. Meant to be `source`d:
+#
+#   source scripts/lib/docker.sh && workers_ensure_docker
+#
+# - installs Debian's docker.io when `docker` is missing (apt, non-interactive);
+# - starts dockerd in the background when the daemon does not answer, and waits
+#   for it (WORKERS_DOCKER_START_TIMEOUT seconds, default 60);
+# - exports DOCKER_API_VERSION (the server's API version: Testcontainers 4.x
+#   otherwise asks for a newer API than Engine 20.10's 1.41) and
+#   TESTCONTAINERS_RYUK_DISABLED=true (the Ryuk image cannot be pulled here).
+#
+# Idempotent; prints one line per action it takes and nothing else on success.
+# Returns non-zero (never exits the calling shell) on failure.
+
+workers_docker_log() { printf '[docker] %s\n' "$*" >&2; }
+
+workers_ensure_docker() {
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+    fi
+
+    if ! command -v docker >/dev/null 2>&1; then
+        workers_docker_log "docker not found: installing docker.io with apt-get"
+        if ! { $sudo apt-get update -qq >/dev/null &&
+               DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq docker.io >/dev/null; }; then
+            workers_docker_log "ERROR: apt-get install docker.io failed"
+            return 1
+        fi
+    fi
+
+    if ! docker info >/dev/null 2>&1; then
+        local logfile="${WORKERS_DOCKERD_LOG:-/var/log/workers-dockerd.log}"
+        local deadline=$(( $(date +%s) + ${WORKERS_DOCKER_START_TIMEOUT:-60} ))
+        if ! pgrep -x dockerd >/dev/null 2>&1; then
+            if ! command -v dockerd >/dev/null 2>&1; then
+                workers_docker_log "ERROR: dockerd not found (is docker.io installed?)"
+                return 1
+            fi
+            # containerd is started by dockerd itself when none is running.
+            workers_docker_log "starting dockerd in the background (log: $logfile)"
+            $sudo sh -c "nohup dockerd >>'$logfile' 2>&1 </dev/null &"
+        else
+            workers_docker_log "dockerd is running but not answering yet; waiting"
+        fi
+        until docker info >/dev/null 2>&1; do
+            if [ "$(date +%s)" -ge "$deadline" ]; then
+                workers_docker_log "ERROR: docker daemon did not answer within ${WORKERS_DOCKER_START_TIMEOUT:-60}s; last lines of $logfile:"
+                tail -n 20 "$logfile" >&2 2>/dev/null || true
+                return 1
+            fi
+            sleep 1
+        done
+        workers_docker_log "dockerd is up"
+    fi
+
+    local api
+    api="$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null)"
+    if [ -z "$api" ]; then
+        workers_docker_log "ERROR: could not read the Docker server API version"
+        return 1
+    fi
+    if [ "${DOCKER_API_VERSION:-}" != "$api" ]; then
+        export DOCKER_API_VERSION="$api"
+        workers_docker_log "DOCKER_API_VERSION=$api"
+    fi
+    if [ "${TESTCONTAINERS_RYUK_DISABLED:-}" != "true" ]; then
+        export TESTCONTAINERS_RYUK_DISABLED=true
+        workers_docker_log "TESTCONTAINERS_RYUK_DISABLED=true"
+    fi
+    return 0
+}

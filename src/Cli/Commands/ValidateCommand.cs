@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+using Workers.Contracts.Spec;
+
+namespace Workers.Cli.Commands;
+
+/// <summary><c>workers validate FILE...</c>: checks specs without touching any infrastructure.</summary>
+internal static class ValidateCommand
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create(CliConsole console)
+    {
+        var files = new Argument<string[]>("FILE")
+        {
+            Description = "Spec files in YAML or JSON; '-' reads standard input.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var format = CommonOptions.Format();
+        var command = new Command("validate", "Check deployment specs and report every problem with its file, line, column and path.")
+        {
+            files,
+            format,
+        };
+        command.SetAction((parsed, cancellationToken) =>
+            RunAsync(parsed.GetRequiredValue(files), parsed.GetRequiredValue(format), console, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] files, string format, CliConsole console, CancellationToken cancellationToken)
+    {
+        var problems = new List<SpecProblem>();
+        var unreadable = 0;
+        foreach (var file in files)
+        {
+            var result = await SpecFiles.ParseAsync(file, console, cancellationToken);
+            if (result is null)
+            {
+                unreadable++;
+                continue;
+            }
+
+            problems.AddRange(result.Problems);
+        }
+
+        if (format == CommonOptions.JsonFormat)
+        {
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(problems, Json));
+        }
+        else
+        {
+            foreach (var problem in problems)
+            {
+                await console.Out.WriteLineAsync(problem.ToString());
+            }
+
+            var invalid = problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
+            await console.Error.WriteLineAsync(
+                $"{files.Length} file(s) checked: {files.Length - invalid - unreadable} valid, {invalid} invalid ({problems.Count} problem(s)){(unreadable > 0 ? $", {unreadable} unreadable" : string.Empty)}");
+        }
+
+        return unreadable > 0 ? ExitCodes.Usage : problems.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,3 @@
+using Workers.Cli;
+
+return await WorkersCli.RunAsync(args, CliConsole.System);

@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+
+namespace Workers.Contracts.Spec;
+
+/// <summary>
+/// A deployment spec that is valid as a whole: it can only be obtained from <see cref="SpecParser"/>, and on the
+/// wire it is written in the spec's own JSON form and parsed again when read.
+/// </summary>
+[JsonConverter(typeof(DeploymentSpecJsonConverter))]
+public sealed record DeploymentSpec
+{
+    internal DeploymentSpec(
+        DnsLabel name,
+        ImageReference image,
+        int replicas,
+        ValueList<string>? command,
+        ValueMap env,
+        ValueList<PortMapping> ports,
+        ResourceLimits resources,
+        HealthCheck? healthCheck,
+        Placement placement,
+        UpdatePolicy update)
+    {
+        Name = name;
+        Image = image;
+        Replicas = replicas;
+        Command = command;
+        Env = env;
+        Ports = ports;
+        Resources = resources;
+        HealthCheck = healthCheck;
+        Placement = placement;
+        Update = update;
+    }
+
+    /// <summary>The most replicas one spec may ask for.</summary>
+    public const int MaxReplicas = 10_000;
+
+    /// <summary>The deployment's name.</summary>
+    public DnsLabel Name { get; }
+
+    /// <summary>The image every replica runs.</summary>
+    public ImageReference Image { get; }
+
+    /// <summary>How many replicas, 1 to <see cref="MaxReplicas"/>.</summary>
+    public int Replicas { get; }
+
+    /// <summary>The command and arguments, or null for the image's own.</summary>
+    public ValueList<string>? Command { get; }
+
+    /// <summary>Environment variables.</summary>
+    public ValueMap Env { get; }
+
+    /// <summary>Published ports; no two share a (host, protocol) or a (container, protocol).</summary>
+    public ValueList<PortMapping> Ports { get; }
+
+    /// <summary>Per-replica limits.</summary>
+    public ResourceLimits Resources { get; }
+
+    /// <summary>The health check, if any.</summary>
+    public HealthCheck? HealthCheck { get; }
+
+    /// <summary>Where replicas may run.</summary>
+    public Placement Placement { get; }
+
+    /// <summary>How an update replaces running replicas.</summary>
+    public UpdatePolicy Update { get; }
+}

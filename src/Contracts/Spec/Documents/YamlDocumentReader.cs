@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Workers.Contracts.Spec.Documents;
+
+/// <summary>Reads one YAML document into a <see cref="Node"/> tree without ever expanding aliases.</summary>
+internal static partial class YamlDocumentReader
+{
+    public static Node? Read(string text, ProblemList problems)
+    {
+        var builder = new TreeBuilder(problems);
+        var anchors = new Dictionary<string, Node>(StringComparer.Ordinal);
+        var parser = new Parser(new StringReader(text));
+        var documents = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                var (line, column) = Position(current.Start);
+                switch (current)
+                {
+                    case DocumentStart when ++documents > 1:
+                        problems.Add(line, column, SpecPath.Root, "document.multiple", "a spec file holds one YAML document; remove the second '---' or split the file");
+                        return null;
+                    case Scalar scalar:
+                        var node = new ScalarNode(line, column, scalar.Value, Resolve(scalar));
+                        builder.Value(node);
+                        Remember(anchors, scalar.Anchor, node);
+                        break;
+                    case AnchorAlias alias:
+                        if (!anchors.TryGetValue(alias.Value.Value, out var target))
+                        {
+                            problems.Add(line, column, SpecPath.Root, "document.alias", $"alias '*{alias.Value.Value}' refers to no anchor defined before it");
+                            return null;
+                        }
+
+                        builder.Value(target);
+                        break;
+                    case MappingStart mapping:
+                        if (!builder.Open(new MappingNode(line, column), AnchorOf(mapping.Anchor)))
+                        {
+                            return null;
+                        }
+
+                        break;
+                    case SequenceStart sequence:
+                        if (!builder.Open(new SequenceNode(line, column), AnchorOf(sequence.Anchor)))
+                        {
+                            return null;
+                        }
+
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        if (!builder.Close(out var completed))
+                        {
+                            return null;
+                        }
+
+                        if (completed is { } anchor)
+                        {
+                            anchors[anchor.Anchor] = anchor.Node;
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            var (line, column) = Position(e.Start);
+            problems.Add(line, column, SpecPath.Root, "document.syntax", $"not valid YAML: {Describe(e)}");
+            return null;
+        }
+
+        return builder.Root;
+    }
+
+    private static void Remember(Dictionary<string, Node> anchors, AnchorName anchor, Node node)
+    {
+        if (!anchor.IsEmpty)
+        {
+            anchors[anchor.Value] = node;
+        }
+    }
+
+    private static string? AnchorOf(AnchorName anchor) => anchor.IsEmpty ? null : anchor.Value;
+
+    private static (int Line, int Column) Position(Mark mark) =>
+        ((int)Math.Clamp(mark.Line, 0, int.MaxValue), (int)Math.Clamp(mark.Column, 0, int.MaxValue));
+
+    private static string Describe(YamlException e)
+    {
+        // YamlDotNet prefixes its messages with the position, which the problem states already.
+        var message = PositionPrefix().Replace(e.Message, string.Empty);
+        return message.Length > 200 ? message[..200] + "…" : message;
+    }
+
+    /// <summary>YAML 1.2 core schema: what an untagged plain scalar is.</summary>
+    private static ScalarKind Resolve(Scalar scalar)
+    {
+        if (scalar.Style != ScalarStyle.Plain)
+        {
+            return ScalarKind.String;
+        }
+
+        return !scalar.Tag.IsEmpty && scalar.Tag.Value.EndsWith(":str", StringComparison.Ordinal)
+            ? ScalarKind.String
+            : ResolvePlain(scalar.Value);
+    }
+
+    private static ScalarKind ResolvePlain(string value) => value switch
+    {
+        "" or "~" or "null" or "Null" or "NULL" => ScalarKind.Null,
+        "true" or "True" or "TRUE" or "false" or "False" or "FALSE" => ScalarKind.Boolean,
+        _ when NumberPattern().IsMatch(value) => ScalarKind.Number,
+        _ => ScalarKind.String,
+    };
+
+    [GeneratedRegex(@"^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$", RegexOptions.CultureInvariant)]
+    private static partial Regex NumberPattern();
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", RegexOptions.CultureInvariant)]
+    private static partial Regex PositionPrefix();
+}

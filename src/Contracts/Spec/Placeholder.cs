@@ -1,1 +1,0 @@
-namespace Workers.Contracts.Spec;
