@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# Test environment for the integration tests. Source it (from .ci/run or a shell):
+#
+#   source scripts/test-env.sh
+#
+# Makes Docker available (installing/starting it when needed), exports
+# DOCKER_API_VERSION and TESTCONTAINERS_RYUK_DISABLED=true, builds or reuses the
+# local test images and exports their names:
+#   WORKERS_TEST_RABBITMQ_IMAGE, WORKERS_TEST_POSTGRES_IMAGE, WORKERS_TEST_WORKLOAD_IMAGE
+# Returns non-zero when any step fails.
+
+workers_test_env_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/docker.sh
+source "$workers_test_env_dir/lib/docker.sh"
+# shellcheck source=images.sh
+source "$workers_test_env_dir/images.sh"
+unset workers_test_env_dir
+
+if workers_ensure_docker && workers_build_test_images; then
+    export WORKERS_TEST_RABBITMQ_IMAGE WORKERS_TEST_POSTGRES_IMAGE WORKERS_TEST_WORKLOAD_IMAGE
+else
+    echo "[test-env] ERROR: the test environment could not be prepared" >&2
+    # `return` when sourced; `exit` when run as a script.
+    return 1 2>/dev/null || exit 1
+fi

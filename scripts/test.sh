@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian 12 machine: installs and starts what the tests need (the Docker engine and the
+# locally built test images), builds with warnings as errors, runs all test projects, and ends with one line:
+#   tests: N passed, N failed, N skipped
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Docker and the test images (RabbitMQ, PostgreSQL, the HTTP workload) for the integration tests.
+# shellcheck source=scripts/test-env.sh
+source scripts/test-env.sh
+
+dotnet build Workers.sln -c Release -warnaserror -nologo -v quiet
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+log="$results/test.log"
+set +e
+dotnet test Workers.sln -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ...").
+read -r passed failed skipped < <(grep -aoE 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
+  awk -F'[:,] *' '{ f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # A crash or a build problem that no summary counted still fails the run.
+  failed=1
+fi
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
