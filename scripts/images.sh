@@ -26,7 +26,7 @@
 # Bump a recipe when its build steps change: existing images/tarballs are then rebuilt.
 WORKERS_RECIPE_RABBITMQ="rabbitmq-3.10-r1"
 WORKERS_RECIPE_POSTGRES="postgres-15-r2"
-WORKERS_RECIPE_WORKLOAD="httpd-busybox-r1"
+WORKERS_RECIPE_WORKLOAD="httpd-busybox-r2"
 
 workers_img_log() { printf '[images] %s\n' "$*" >&2; }
 
@@ -165,6 +165,13 @@ workers_provide_image() (
     local out="${tarball:-$workdir/rootfs.tar}"
     tar --numeric-owner -C "$workdir/rootfs" -cf "$out.tmp" .
     mv "$out.tmp" "$out"
+    if [ -n "$tarball" ]; then
+        # Drop tarballs of older revisions of this recipe.
+        local old
+        for old in "$cache/${recipe%-r*}"-r*.tar; do
+            [ "$old" = "$tarball" ] || [ ! -e "$old" ] || rm -f "$old"
+        done
+    fi
     workers_import "$out" "$name" "${changes[@]}"
     workers_img_log "$kind: built $name in $((SECONDS - start)) s ($(du -sh "$out" | cut -f1) rootfs)"
 )
@@ -308,7 +315,16 @@ workers_build_workload_rootfs() {
 # Serves /www; index.html names the container (its hostname).
 echo "hello from $(hostname)" >/www/index.html
 echo ok >/www/healthz
-exec "$@"
+# PID 1 gets no default signal handlers, so forward SIGTERM/SIGINT to the server
+# (otherwise `docker stop` waits its full timeout).
+"$@" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
+wait "$pid"
+rc=$?
+trap - TERM INT
+wait "$pid" 2>/dev/null
+exit "$rc"
 EOF
     chmod 755 "$dir/entrypoint.sh"
 }
