@@ -1,0 +1,13 @@
+namespace Workers.Contracts.Messages;
+
+/// <summary>An agent reports a replica running.</summary>
+/// <param name="MessageId">Unique per message.</param>
+/// <param name="CorrelationId">The deployment id of the replica's revision.</param>
+/// <param name="Timestamp">When it was seen running.</param>
+/// <param name="HostId">The host that runs it.</param>
+/// <param name="Name">The deployment's name.</param>
+/// <param name="Revision">The revision.</param>
+/// <param name="Index">The replica's index.</param>
+/// <param name="ContainerId">The Docker container id.</param>
+/// <param name="Ports">The host ports actually bound.</param>
+public sealed record ReplicaStarted(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, IReadOnlyList<PortBinding> Ports);

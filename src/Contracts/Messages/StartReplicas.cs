@@ -1,0 +1,22 @@
+using Workers.Contracts.Spec;
+
+namespace Workers.Contracts.Messages;
+
+/// <summary>Sent to one host's queue: run these replicas of a deployment revision. Each replica is answered on its own.</summary>
+/// <param name="MessageId">Unique per message.</param>
+/// <param name="CorrelationId">The deployment id (of this revision).</param>
+/// <param name="Timestamp">When the command was made.</param>
+/// <param name="HostId">The host that must run them.</param>
+/// <param name="Revision">The deployment's revision; an agent refuses a revision older than one it runs.</param>
+/// <param name="ExpiresAt">After this an agent refuses the command, so that a late delivery cannot start stale replicas.</param>
+/// <param name="Spec">The spec every replica runs.</param>
+/// <param name="Replicas">The replicas to run on this host.</param>
+public sealed record StartReplicas(
+    Guid MessageId,
+    Guid CorrelationId,
+    DateTimeOffset Timestamp,
+    string HostId,
+    long Revision,
+    DateTimeOffset ExpiresAt,
+    DeploymentSpec Spec,
+    IReadOnlyList<ReplicaAssignment> Replicas);

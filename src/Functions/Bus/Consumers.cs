@@ -1,0 +1,54 @@
+using MassTransit;
+using Workers.Contracts.Messages;
+using Workers.Functions.Handlers;
+
+namespace Workers.Functions.Bus;
+
+// Thin MassTransit adapters: each hands its message to a handler and carries out what the handler returns.
+
+public sealed class ValidateConsumer(ValidateHandler handler) : IConsumer<DeploymentRequested>
+{
+    public async Task Consume(ConsumeContext<DeploymentRequested> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+}
+
+public sealed class PlanConsumer(PlanHandler handler) : IConsumer<DeploymentAccepted>
+{
+    public async Task Consume(ConsumeContext<DeploymentAccepted> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+}
+
+public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>
+{
+    public async Task Consume(ConsumeContext<ReplicaStarted> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+
+    public async Task Consume(ConsumeContext<ReplicaFailed> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+
+    public async Task Consume(ConsumeContext<ReplicaStopped> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+}
+
+public sealed class InventoryConsumer(InventoryHandler handler) : IConsumer<HostHeartbeat>
+{
+    public Task Consume(ConsumeContext<HostHeartbeat> context) => handler.HandleAsync(context.Message, context.CancellationToken);
+}
+
+public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDeployment>
+{
+    public async Task Consume(ConsumeContext<DeleteDeployment> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+}
+
+public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>
+{
+    public async Task Consume(ConsumeContext<GetDeploymentStatus> context) =>
+        await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
+
+    public async Task Consume(ConsumeContext<GetHosts> context) =>
+        await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
+
+    public async Task Consume(ConsumeContext<PlanDeployment> context) =>
+        await context.RespondAsync(await dryRun.HandleAsync(context.Message, context.CancellationToken));
+}

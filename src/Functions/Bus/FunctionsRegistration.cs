@@ -1,0 +1,46 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Workers.Functions.Handlers;
+using Workers.Functions.Store;
+using Workers.Transport;
+
+namespace Workers.Functions.Bus;
+
+/// <summary>Registers the functions: handlers, store, and their MassTransit consumers on their queues.</summary>
+public static class FunctionsRegistration
+{
+    /// <summary>The handlers and the store; host-agnostic (the Azure Functions app uses this too).</summary>
+    public static IServiceCollection AddWorkersHandlers(this IServiceCollection services, Func<IServiceProvider, SqlDialect> dialect)
+    {
+        services.AddOptions<FunctionsOptions>()
+            .BindConfiguration("Workers")
+            .Validate(o => o.HostTimeout > TimeSpan.Zero && o.CommandTimeToLive > TimeSpan.Zero, "Workers:HostTimeout and Workers:CommandTimeToLive must be positive")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(dialect);
+        services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
+        services.AddHostedService<StoreMigrationService>();
+        services.AddScoped<ValidateHandler>();
+        services.AddScoped<PlanHandler>();
+        services.AddScoped<TrackHandler>();
+        services.AddScoped<InventoryHandler>();
+        services.AddScoped<DeleteHandler>();
+        services.AddScoped<QueryHandler>();
+        services.AddScoped<DryRunHandler>();
+        return services;
+    }
+
+    /// <summary>The consumers, each on its own queue.</summary>
+    public static void AddWorkersFunctionConsumers(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<ValidateConsumer>().Endpoint(e => e.Name = Queues.Validate);
+        bus.AddConsumer<PlanConsumer>().Endpoint(e => e.Name = Queues.Plan);
+        bus.AddConsumer<TrackConsumer>().Endpoint(e => e.Name = Queues.Track);
+        bus.AddConsumer<InventoryConsumer>().Endpoint(e => e.Name = Queues.Inventory);
+        bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
+        bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
+        bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
+    }
+}

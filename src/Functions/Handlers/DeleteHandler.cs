@@ -1,0 +1,47 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Store;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>Delete: marks every revision of a name deleting and stops all its replicas; Track forgets it when the last one stops.</summary>
+public sealed class DeleteHandler(IDeploymentStore store, TimeProvider time)
+{
+    private static readonly DeploymentState[] Deletable = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed, DeploymentState.Superseded];
+
+    public async Task<Effects> HandleAsync(DeleteDeployment delete, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delete);
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        var current = await store.GetCurrentRevisionsAsync(delete.Name, cancellationToken);
+        if (current.Count == 0)
+        {
+            // Already gone (or never existed): say so again, so that a waiting client finishes.
+            return effects.Publish(new DeploymentDeleted(Guid.NewGuid(), delete.CorrelationId, now, delete.Name));
+        }
+
+        await store.TransitionRevisionAsync(current[0].DeploymentId, Deletable, DeploymentState.Deleting, null, now, cancellationToken);
+        var active = await store.GetOlderActiveRevisionsAsync(delete.Name, long.MaxValue, cancellationToken);
+        foreach (var revision in active)
+        {
+            await store.TransitionRevisionAsync(revision.DeploymentId, Deletable, DeploymentState.Deleting, null, now, cancellationToken);
+            var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+            foreach (var host in replicas.Where(r => r.State != ReplicaState.Stopped).GroupBy(r => r.HostId))
+            {
+                foreach (var replica in host)
+                {
+                    await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Stopping, null, null, null, now, cancellationToken);
+                }
+
+                effects.Send(host.Key, new StopReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, delete.Name, revision.Revision, [.. host.Select(r => r.Index)]));
+            }
+        }
+
+        if (active.Count == 0 && await store.ForgetDeploymentAsync(delete.Name, cancellationToken))
+        {
+            effects.Publish(new DeploymentDeleted(Guid.NewGuid(), current[0].DeploymentId, now, delete.Name));
+        }
+
+        return effects;
+    }
+}

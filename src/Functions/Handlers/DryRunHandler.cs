@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Planning;
+using Workers.Functions.Store;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>Plan without doing: the same validation and placement as a deployment, answering instead of acting.</summary>
+public sealed class DryRunHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options)
+{
+    public async Task<PlanReply> HandleAsync(PlanDeployment request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = time.GetUtcNow();
+        var result = SpecParser.Parse(request.SpecText ?? string.Empty, request.Source ?? "request");
+        if (!result.IsValid)
+        {
+            return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], $"the spec is invalid: {result.Problems.Count} problem(s)", result.Problems);
+        }
+
+        var older = await store.GetOlderActiveRevisionsAsync(result.Spec.Name.Value, long.MaxValue, cancellationToken);
+        var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
+        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, r => olderIds.Contains(r.DeploymentId), cancellationToken);
+        var plan = Planner.Plan(result.Spec, candidates);
+        return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, plan.Placements, plan.Reason, []);
+    }
+}

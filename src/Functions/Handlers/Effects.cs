@@ -1,0 +1,29 @@
+namespace Workers.Functions.Handlers;
+
+/// <summary>
+/// What a handler wants to happen next: events to publish and commands to send to host queues. The host adapter
+/// (MassTransit or Azure Functions) carries them out, so handlers stay free of any transport.
+/// </summary>
+public sealed class Effects
+{
+    private readonly List<object> _published = [];
+    private readonly List<(string HostId, object Command)> _sent = [];
+
+    /// <summary>Events, in order.</summary>
+    public IReadOnlyList<object> Published => _published;
+
+    /// <summary>Commands for host queues, in order (a host receives its commands in this order).</summary>
+    public IReadOnlyList<(string HostId, object Command)> Sent => _sent;
+
+    public Effects Publish(object message)
+    {
+        _published.Add(message);
+        return this;
+    }
+
+    public Effects Send(string hostId, object command)
+    {
+        _sent.Add((hostId, command));
+        return this;
+    }
+}

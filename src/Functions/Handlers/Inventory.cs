@@ -1,0 +1,48 @@
+using Workers.Contracts.Spec;
+using Workers.Functions.Planning;
+using Workers.Functions.Store;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>Turns stored heartbeats and reservations into the planner's view of the hosts.</summary>
+internal static class Inventory
+{
+    /// <summary>
+    /// Every stored host as a candidate. Ports held by <paramref name="replaceable"/> (an older revision of the same
+    /// deployment, which the new one replaces) count as free: those replicas are stopped before the new ones start.
+    /// </summary>
+    public static async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(
+        IDeploymentStore store,
+        DateTimeOffset now,
+        TimeSpan hostTimeout,
+        Func<PortReservation, bool> replaceable,
+        CancellationToken cancellationToken)
+    {
+        var hosts = await store.GetHostsAsync(cancellationToken);
+        var reservations = await store.GetReservationsAsync(cancellationToken);
+        var held = reservations.ToLookup(r => r.HostId);
+        var candidates = new List<HostCandidate>(hosts.Count);
+        foreach (var host in hosts)
+        {
+            if (!HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
+            {
+                continue;
+            }
+
+            var freed = held[id.Value].Where(replaceable).Select(r => (r.HostPort, r.Protocol)).ToHashSet();
+            var taken = host.Heartbeat.PortsInUse.Select(p => (p.Port, p.Protocol))
+                .Concat(held[id.Value].Select(r => (r.HostPort, r.Protocol)))
+                .Where(p => !freed.Contains(p))
+                .ToHashSet();
+            candidates.Add(new HostCandidate(
+                id,
+                host.Heartbeat.Labels,
+                now - host.ReceivedAt <= hostTimeout,
+                host.Heartbeat.CpuFreeMillicores,
+                host.Heartbeat.MemoryFreeBytes,
+                taken));
+        }
+
+        return candidates;
+    }
+}

@@ -1,0 +1,94 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Store;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>
+/// Track: moves replicas and revisions through their states from the agents' results (never backwards), publishes
+/// deployment succeeded / failed / deleted, and sends the stops that follow: the older revision once the new one
+/// runs, the rest of a revision that failed, and any replica that started after it was no longer wanted.
+/// </summary>
+public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
+{
+    private static readonly DeploymentState[] Settled = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed];
+
+    public async Task<Effects> HandleAsync(ReplicaStarted started, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        await store.UpdateReplicaAsync(started.CorrelationId, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, now, cancellationToken);
+        var revision = await store.GetRevisionAsync(started.CorrelationId, cancellationToken);
+        var all = revision is null ? [] : await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+        if (revision is null || all.FirstOrDefault(r => r.Index == started.Index) is not { State: ReplicaState.Running })
+        {
+            // A replica nobody wants any more (late, superseded, deleted, or unknown) is stopped, never left behind.
+            return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
+        }
+
+        if (all.All(r => r.State == ReplicaState.Running)
+            && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
+        {
+            effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), revision.DeploymentId, now, started.Name, revision.Revision));
+            foreach (var older in await store.GetOlderActiveRevisionsAsync(started.Name, revision.Revision, cancellationToken))
+            {
+                await store.TransitionRevisionAsync(older.DeploymentId, Settled, DeploymentState.Superseded, null, now, cancellationToken);
+                await StopAsync(older, effects, now, cancellationToken);
+            }
+        }
+
+        return effects;
+    }
+
+    public async Task<Effects> HandleAsync(ReplicaFailed failed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
+        var revision = await store.GetRevisionAsync(failed.CorrelationId, cancellationToken);
+        var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
+        if (revision is not null && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, cancellationToken))
+        {
+            effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, failed.Name, revision.Revision, reason));
+            await StopAsync(revision, effects, now, cancellationToken);
+        }
+
+        return effects;
+    }
+
+    public async Task<Effects> HandleAsync(ReplicaStopped stopped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stopped);
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        await store.UpdateReplicaAsync(stopped.CorrelationId, stopped.Index, ReplicaState.Stopped, null, null, null, now, cancellationToken);
+        var revision = await store.GetRevisionAsync(stopped.CorrelationId, cancellationToken);
+        if (revision is { State: DeploymentState.Deleting, Name: { } name }
+            && (await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken)).Count == 0
+            && await store.ForgetDeploymentAsync(name, cancellationToken))
+        {
+            effects.Publish(new DeploymentDeleted(Guid.NewGuid(), revision.DeploymentId, now, name));
+        }
+
+        return effects;
+    }
+
+    /// <summary>Sends a stop for every replica of the revision that is not stopped or failed, grouped by host.</summary>
+    internal static async Task StopAsync(IDeploymentStore store, RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+        foreach (var host in replicas.Where(r => r.State is not (ReplicaState.Stopped or ReplicaState.Failed)).GroupBy(r => r.HostId))
+        {
+            foreach (var replica in host)
+            {
+                await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Stopping, null, null, null, now, cancellationToken);
+            }
+
+            effects.Send(host.Key, new StopReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, revision.Name!, revision.Revision, [.. host.Select(r => r.Index)]));
+        }
+    }
+
+    private Task StopAsync(RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken) =>
+        StopAsync(store, revision, effects, now, cancellationToken);
+}

@@ -1,0 +1,18 @@
+using Workers.Contracts.Spec;
+
+namespace Workers.Functions.Planning;
+
+/// <summary>A host as the planner sees it: from its last heartbeat, less what the store has already reserved on it.</summary>
+/// <param name="Id">The host.</param>
+/// <param name="Labels">Its labels.</param>
+/// <param name="Live">Whether its heartbeat is fresh.</param>
+/// <param name="CpuFreeMillicores">CPU not yet reserved.</param>
+/// <param name="MemoryFreeBytes">Memory not yet reserved.</param>
+/// <param name="PortsTaken">Host ports something listens on, or that are reserved for a replica.</param>
+public sealed record HostCandidate(
+    HostId Id,
+    IReadOnlyDictionary<string, string> Labels,
+    bool Live,
+    long CpuFreeMillicores,
+    long MemoryFreeBytes,
+    IReadOnlySet<(int Port, Protocol Protocol)> PortsTaken);

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Functions.Planning;
+
+/// <summary>
+/// Places replicas on hosts: only live hosts that carry the required labels and are allowed; never two replicas on
+/// one host port of one host; never beyond a host's free CPU and memory; spread evenly (the host with the fewest of
+/// this deployment's replicas goes first). Pure: it reads nothing and writes nothing, so a dry run is the same code.
+/// </summary>
+public static class Planner
+{
+    /// <summary>Host ports assigned where a spec leaves <c>host</c> out come from this range (Nomad's dynamic range).</summary>
+    public const int DynamicPortMin = 20000;
+
+    /// <summary>The top of the dynamic range.</summary>
+    public const int DynamicPortMax = 32000;
+
+    private const int MaxReasonsListed = 20;
+
+    /// <summary>Places every replica of <paramref name="spec"/> or explains why it cannot.</summary>
+    /// <param name="spec">The spec.</param>
+    /// <param name="hosts">Every known host.</param>
+    public static PlacementResult Plan(DeploymentSpec spec, IReadOnlyList<HostCandidate> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(hosts);
+        var unsuitable = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var queue = new PriorityQueue<HostState, (int Count, string Id)>();
+        foreach (var host in hosts)
+        {
+            if (Exclusion(spec, host) is { } reason)
+            {
+                unsuitable[host.Id.Value] = reason;
+                continue;
+            }
+
+            queue.Enqueue(new HostState(host), (0, host.Id.Value));
+        }
+
+        var cpu = spec.Resources.Cpu?.Millicores ?? 0;
+        var memory = spec.Resources.Memory?.Bytes ?? 0;
+        var placements = new List<ReplicaPlacement>(spec.Replicas);
+        for (var index = 0; index < spec.Replicas; index++)
+        {
+            ReplicaPlacement? placement = null;
+            while (placement is null && queue.TryDequeue(out var state, out var priority))
+            {
+                if (state.Refusal(spec, cpu, memory) is { } refusal)
+                {
+                    // Resources only shrink as replicas land, so a host that cannot take this replica cannot take the next.
+                    unsuitable[state.Host.Id.Value] = refusal;
+                    continue;
+                }
+
+                placement = state.Take(spec, index, cpu, memory);
+                queue.Enqueue(state, (priority.Count + 1, priority.Id));
+            }
+
+            if (placement is null)
+            {
+                return new PlacementResult([], Explain(spec, index, hosts.Count, unsuitable));
+            }
+
+            placements.Add(placement);
+        }
+
+        return new PlacementResult(placements, null);
+    }
+
+    private static string? Exclusion(DeploymentSpec spec, HostCandidate host)
+    {
+        if (!host.Live)
+        {
+            return "no recent heartbeat (host is down)";
+        }
+
+        if (spec.Placement.Hosts is { } allowed && !allowed.Contains(host.Id))
+        {
+            return "not in placement.hosts";
+        }
+
+        var missing = spec.Placement.Labels
+            .Where(label => !host.Labels.TryGetValue(label.Key, out var value) || value != label.Value)
+            .Select(label => host.Labels.TryGetValue(label.Key, out var value) ? $"{label.Key}={label.Value} (has {value})" : $"{label.Key}={label.Value} (missing)")
+            .ToList();
+        return missing.Count > 0 ? "lacks label " + string.Join(", ", missing) : null;
+    }
+
+    private static string Explain(DeploymentSpec spec, int index, int considered, SortedDictionary<string, string> unsuitable)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"cannot place replica {index + 1} of {spec.Replicas}: ");
+        if (considered == 0)
+        {
+            return text.Append("no hosts are known; start a host agent (see 'workers hosts')").ToString();
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"{considered} host(s) considered, none can take it");
+        foreach (var (host, reason) in unsuitable.Take(MaxReasonsListed))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; {host}: {reason}");
+        }
+
+        if (unsuitable.Count > MaxReasonsListed)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; and {unsuitable.Count - MaxReasonsListed} more");
+        }
+
+        return text.ToString();
+    }
+
+    private sealed class HostState(HostCandidate host)
+    {
+        private readonly HashSet<(int Port, Protocol Protocol)> _taken = [.. host.PortsTaken];
+        private int _nextDynamic = DynamicPortMin;
+        private long _cpuFree = host.CpuFreeMillicores;
+        private long _memoryFree = host.MemoryFreeBytes;
+
+        public HostCandidate Host { get; } = host;
+
+        public string? Refusal(DeploymentSpec spec, long cpu, long memory)
+        {
+            if (cpu > _cpuFree)
+            {
+                return $"not enough CPU (needs {CpuQuantity.FromMillicores(cpu)}, {Math.Max(0, _cpuFree)}m free)";
+            }
+
+            if (memory > _memoryFree)
+            {
+                return $"not enough memory (needs {spec.Resources.Memory}, {Math.Max(0, _memoryFree) / (1024 * 1024)}Mi free)";
+            }
+
+            var busy = spec.Ports
+                .Where(port => port.Host is { } fixedPort && _taken.Contains((fixedPort.Value, port.Protocol)))
+                .Select(port => $"{port.Host}/{(port.Protocol == Protocol.Tcp ? "tcp" : "udp")}")
+                .ToList();
+            if (busy.Count > 0)
+            {
+                return $"host port {string.Join(", ", busy)} in use";
+            }
+
+            var dynamicNeeded = spec.Ports.Count(port => port.Host is null);
+            return dynamicNeeded > 0 && !HasDynamicPorts(spec, dynamicNeeded) ? "no free host port left in the dynamic range" : null;
+        }
+
+        public ReplicaPlacement Take(DeploymentSpec spec, int index, long cpu, long memory)
+        {
+            _cpuFree -= cpu;
+            _memoryFree -= memory;
+            var bindings = new List<PortBinding>(spec.Ports.Count);
+            foreach (var port in spec.Ports)
+            {
+                var hostPort = port.Host?.Value ?? NextDynamic(port.Protocol);
+                _taken.Add((hostPort, port.Protocol));
+                bindings.Add(new PortBinding(port.Container.Value, hostPort, port.Protocol));
+            }
+
+            return new ReplicaPlacement(index, Host.Id.Value, bindings);
+        }
+
+        private bool HasDynamicPorts(DeploymentSpec spec, int needed)
+        {
+            foreach (var protocol in spec.Ports.Where(p => p.Host is null).Select(p => p.Protocol).Distinct())
+            {
+                var want = spec.Ports.Count(p => p.Host is null && p.Protocol == protocol);
+                var found = 0;
+                for (var port = _nextDynamic; port <= DynamicPortMax && found < want; port++)
+                {
+                    found += _taken.Contains((port, protocol)) ? 0 : 1;
+                }
+
+                if (found < want)
+                {
+                    return false;
+                }
+            }
+
+            return needed > 0;
+        }
+
+        private int NextDynamic(Protocol protocol)
+        {
+            while (_taken.Contains((_nextDynamic, protocol)))
+            {
+                _nextDynamic++;
+            }
+
+            return _nextDynamic;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Functions.Store;
+
+/// <summary>Everything the functions remember: requests and revisions, replicas, port reservations and hosts.</summary>
+public interface IDeploymentStore
+{
+    /// <summary>Creates or upgrades the schema; safe to run at every start and from several processes.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Keeps a host's heartbeat unless a newer one is already stored.</summary>
+    Task UpsertHostAsync(HostHeartbeat heartbeat, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+
+    /// <summary>Every known host.</summary>
+    Task<IReadOnlyList<HostRecord>> GetHostsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records a rejected request; a second call for the same id changes nothing.</summary>
+    Task RecordRejectionAsync(Guid deploymentId, string? name, string reason, IReadOnlyList<SpecProblem> problems, string requestedBy, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: the next revision of the deployment's name, its replicas and their port reservations, the
+    /// name's current revision pointer, and the hand-over of <paramref name="displaced"/> older replicas (set stopping,
+    /// their ports released to the new ones). Throws <see cref="ConcurrencyConflictException"/> when a concurrent
+    /// writer took a host port or the revision number. A second call for the same id returns the first plan's revision.
+    /// </summary>
+    Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>One request, by its id.</summary>
+    Task<RevisionRecord?> GetRevisionAsync(Guid deploymentId, CancellationToken cancellationToken);
+
+    /// <summary>The current revision of every deployment, or of one name.</summary>
+    Task<IReadOnlyList<RevisionRecord>> GetCurrentRevisionsAsync(string? name, CancellationToken cancellationToken);
+
+    /// <summary>Earlier revisions of a name that still have replicas not stopped.</summary>
+    Task<IReadOnlyList<RevisionRecord>> GetOlderActiveRevisionsAsync(string name, long revision, CancellationToken cancellationToken);
+
+    /// <summary>The replicas of one revision.</summary>
+    Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
+
+    /// <summary>Every port reservation.</summary>
+    Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a replica to <paramref name="state"/> if that is forward from where it is (a late "started" never undoes
+    /// "stopped"); frees its port reservations when it is stopped or failed. False when nothing changed.
+    /// </summary>
+    Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Sets a revision's state if it is still in <paramref name="from"/>; false when it was not (another writer moved it).</summary>
+    Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a deployment name once every replica of it is stopped; false when it was already gone.</summary>
+    Task<bool> ForgetDeploymentAsync(string name, CancellationToken cancellationToken);
+}

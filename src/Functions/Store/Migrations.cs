@@ -1,0 +1,63 @@
+namespace Workers.Functions.Store;
+
+/// <summary>The schema, as numbered steps. Add a step; never edit one that has shipped.</summary>
+internal static class Migrations
+{
+    public static readonly IReadOnlyList<string[]> Steps =
+    [
+        [
+            """
+            CREATE TABLE hosts (
+                host_id TEXT PRIMARY KEY,
+                heartbeat TEXT NOT NULL,
+                taken_at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE revisions (
+                deployment_id TEXT PRIMARY KEY,
+                name TEXT NULL,
+                revision BIGINT NOT NULL,
+                state TEXT NOT NULL,
+                spec TEXT NULL,
+                reason TEXT NULL,
+                problems TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX revisions_name_revision ON revisions (name, revision) WHERE revision > 0",
+            """
+            CREATE TABLE deployments (
+                name TEXT PRIMARY KEY,
+                deployment_id TEXT NOT NULL,
+                revision BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE replicas (
+                deployment_id TEXT NOT NULL,
+                idx INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                revision BIGINT NOT NULL,
+                host_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                container_id TEXT NULL,
+                ports TEXT NOT NULL,
+                reason TEXT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (deployment_id, idx))
+            """,
+            "CREATE INDEX replicas_name ON replicas (name, revision)",
+            """
+            CREATE TABLE port_reservations (
+                host_id TEXT NOT NULL,
+                host_port INTEGER NOT NULL,
+                protocol TEXT NOT NULL,
+                deployment_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                idx INTEGER NOT NULL,
+                PRIMARY KEY (host_id, host_port, protocol))
+            """,
+            "CREATE INDEX port_reservations_replica ON port_reservations (deployment_id, idx)",
+        ],
+    ];
+}

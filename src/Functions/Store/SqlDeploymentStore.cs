@@ -1,0 +1,330 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Functions.Store;
+
+/// <summary>The store on SQLite or PostgreSQL: one schema, one set of queries, the dialect for what differs.</summary>
+public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private static readonly Dictionary<ReplicaState, ReplicaState[]> AllowedFrom = new()
+    {
+        [ReplicaState.Running] = [ReplicaState.Pending],
+        [ReplicaState.Failed] = [ReplicaState.Pending, ReplicaState.Running],
+        [ReplicaState.Stopping] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed],
+        [ReplicaState.Stopped] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed, ReplicaState.Stopping],
+        [ReplicaState.Pending] = [],
+    };
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (dialect.MigrationLock is { } lockStatement)
+        {
+            await ExecuteAsync(connection, transaction, lockStatement, cancellationToken);
+        }
+
+        var applied = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken), CultureInfo.InvariantCulture);
+        for (var version = applied + 1; version <= Migrations.Steps.Count; version++)
+        {
+            foreach (var statement in Migrations.Steps[version - 1])
+            {
+                await ExecuteAsync(connection, transaction, statement, cancellationToken);
+            }
+
+            await ExecuteAsync(connection, transaction, "INSERT INTO schema_version (version) VALUES (@v)", cancellationToken, ("@v", version));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task UpsertHostAsync(HostHeartbeat heartbeat, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO hosts (host_id, heartbeat, taken_at, received_at) VALUES (@h, @b, @t, @r)
+            ON CONFLICT (host_id) DO UPDATE SET heartbeat = excluded.heartbeat, taken_at = excluded.taken_at, received_at = excluded.received_at
+            WHERE hosts.taken_at <= excluded.taken_at
+            """, cancellationToken,
+            ("@h", heartbeat.HostId), ("@b", JsonSerializer.Serialize(heartbeat, Json)), ("@t", heartbeat.Timestamp.ToUnixTimeMilliseconds()), ("@r", receivedAt.ToUnixTimeMilliseconds()));
+    }
+
+    public async Task<IReadOnlyList<HostRecord>> GetHostsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, "SELECT heartbeat, received_at FROM hosts ORDER BY host_id", cancellationToken, reader =>
+            new HostRecord(JsonSerializer.Deserialize<HostHeartbeat>(reader.GetString(0), Json)!, FromUnix(reader.GetInt64(1))));
+    }
+
+    public async Task RecordRejectionAsync(Guid deploymentId, string? name, string reason, IReadOnlyList<SpecProblem> problems, string requestedBy, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO revisions (deployment_id, name, revision, state, spec, reason, problems, requested_by, updated_at)
+            VALUES (@d, @n, 0, @s, NULL, @r, @p, @by, @t)
+            ON CONFLICT (deployment_id) DO NOTHING
+            """, cancellationToken,
+            ("@d", Id(deploymentId)), ("@n", name), ("@s", nameof(DeploymentState.Rejected)), ("@r", reason),
+            ("@p", JsonSerializer.Serialize(problems, Json)), ("@by", requestedBy), ("@t", at.ToUnixTimeMilliseconds()));
+    }
+
+    public async Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(placements);
+        ArgumentNullException.ThrowIfNull(displaced);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var existing = await ScalarAsync(connection, transaction, "SELECT revision FROM revisions WHERE deployment_id = @d", cancellationToken, ("@d", Id(deploymentId)));
+            if (existing is not null and not DBNull)
+            {
+                // Planned before (a redelivery, or a retry after a crash): the first plan stands.
+                return Convert.ToInt64(existing, CultureInfo.InvariantCulture);
+            }
+
+            var name = spec.Name.Value;
+            var revision = Convert.ToInt64(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE name = @n", cancellationToken, ("@n", name)), CultureInfo.InvariantCulture);
+            var time = at.ToUnixTimeMilliseconds();
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO revisions (deployment_id, name, revision, state, spec, reason, problems, requested_by, updated_at)
+                VALUES (@d, @n, @v, @s, @spec, NULL, '[]', @by, @t)
+                """, cancellationToken,
+                ("@d", Id(deploymentId)), ("@n", name), ("@v", revision), ("@s", nameof(DeploymentState.Pending)),
+                ("@spec", SpecWriter.ToJson(spec)), ("@by", requestedBy), ("@t", time));
+            await ExecuteAsync(connection, transaction, """
+                INSERT INTO deployments (name, deployment_id, revision) VALUES (@n, @d, @v)
+                ON CONFLICT (name) DO UPDATE SET deployment_id = excluded.deployment_id, revision = excluded.revision
+                WHERE deployments.revision < excluded.revision
+                """, cancellationToken, ("@n", name), ("@d", Id(deploymentId)), ("@v", revision));
+
+            foreach (var old in displaced)
+            {
+                await ExecuteAsync(connection, transaction, """
+                    UPDATE replicas SET state = 'Stopping', updated_at = @t WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running', 'Failed')
+                    """, cancellationToken, ("@t", time), ("@d", Id(old.DeploymentId)), ("@i", old.Index));
+                await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(old.DeploymentId)), ("@i", old.Index));
+            }
+
+            await using var replica = Command(connection, transaction, """
+                INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
+                VALUES (@d, @i, @n, @v, @h, @s, NULL, @p, NULL, @t)
+                """, ("@d", Id(deploymentId)), ("@i", 0), ("@n", name), ("@v", revision), ("@h", string.Empty), ("@s", nameof(ReplicaState.Pending)), ("@p", string.Empty), ("@t", time));
+            await using var port = Command(connection, transaction, """
+                INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES (@h, @hp, @pr, @d, @n, @i)
+                """, ("@h", string.Empty), ("@hp", 0), ("@pr", string.Empty), ("@d", Id(deploymentId)), ("@n", name), ("@i", 0));
+            foreach (var placement in placements)
+            {
+                replica.Parameters["@i"].Value = placement.Index;
+                replica.Parameters["@h"].Value = placement.HostId;
+                replica.Parameters["@p"].Value = JsonSerializer.Serialize(placement.Ports, Json);
+                await replica.ExecuteNonQueryAsync(cancellationToken);
+                foreach (var binding in placement.Ports)
+                {
+                    port.Parameters["@h"].Value = placement.HostId;
+                    port.Parameters["@hp"].Value = binding.HostPort;
+                    port.Parameters["@pr"].Value = binding.Protocol.ToString();
+                    port.Parameters["@i"].Value = placement.Index;
+                    await port.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return revision;
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new ConcurrencyConflictException($"a concurrent deployment took a host port or revision of '{spec.Name}'", e);
+        }
+    }
+
+    public async Task<RevisionRecord?> GetRevisionAsync(Guid deploymentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE r.deployment_id = @d", cancellationToken, ReadRevision, ("@d", Id(deploymentId)));
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    public async Task<IReadOnlyList<RevisionRecord>> GetCurrentRevisionsAsync(string? name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        const string select = $"SELECT {RevisionColumns} FROM deployments d JOIN revisions r ON r.deployment_id = d.deployment_id";
+        return name is null
+            ? await QueryAsync(connection, null, select + " ORDER BY d.name", cancellationToken, ReadRevision)
+            : await QueryAsync(connection, null, select + " WHERE d.name = @n", cancellationToken, ReadRevision, ("@n", name));
+    }
+
+    public async Task<IReadOnlyList<RevisionRecord>> GetOlderActiveRevisionsAsync(string name, long revision, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"""
+            SELECT {RevisionColumns} FROM revisions r
+            WHERE r.name = @n AND r.revision > 0 AND r.revision < @v
+              AND EXISTS (SELECT 1 FROM replicas p WHERE p.deployment_id = r.deployment_id AND p.state <> 'Stopped')
+            ORDER BY r.revision
+            """, cancellationToken, ReadRevision, ("@n", name), ("@v", revision));
+    }
+
+    public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, """
+            SELECT deployment_id, name, revision, idx, host_id, state, container_id, ports, reason, updated_at
+            FROM replicas WHERE deployment_id = @d ORDER BY idx
+            """, cancellationToken, reader => new ReplicaRecord(
+                Guid.Parse(reader.GetString(0)),
+                reader.GetString(1),
+                reader.GetInt64(2),
+                reader.GetInt32(3),
+                reader.GetString(4),
+                Enum.Parse<ReplicaState>(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                JsonSerializer.Deserialize<List<PortBinding>>(reader.GetString(7), Json)!,
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                FromUnix(reader.GetInt64(9))), ("@d", Id(deploymentId)));
+    }
+
+    public async Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, "SELECT host_id, host_port, protocol, deployment_id, name, idx FROM port_reservations", cancellationToken, reader =>
+            new PortReservation(reader.GetString(0), reader.GetInt32(1), Enum.Parse<Protocol>(reader.GetString(2)), Guid.Parse(reader.GetString(3)), reader.GetString(4), reader.GetInt32(5)));
+    }
+
+    public async Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var from = AllowedFrom[state];
+        if (from.Length == 0)
+        {
+            return false;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var parameters = new List<(string, object?)>
+        {
+            ("@d", Id(deploymentId)), ("@i", index), ("@s", state.ToString()), ("@c", containerId),
+            ("@p", ports is null ? null : JsonSerializer.Serialize(ports, Json)), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds()),
+        };
+        var allowed = string.Join(", ", from.Select((s, i) => $"@f{i}"));
+        parameters.AddRange(from.Select((s, i) => ($"@f{i}", (object?)s.ToString())));
+        var changed = await ExecuteAsync(connection, transaction, $"""
+            UPDATE replicas SET state = @s, container_id = COALESCE(@c, container_id), ports = COALESCE(@p, ports),
+                reason = COALESCE(@r, reason), updated_at = @t
+            WHERE deployment_id = @d AND idx = @i AND state IN ({allowed})
+            """, cancellationToken, [.. parameters]);
+        if (changed > 0 && state is ReplicaState.Failed or ReplicaState.Stopped)
+        {
+            await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(deploymentId)), ("@i", index));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return changed > 0;
+    }
+
+    public async Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        await using var connection = await OpenAsync(cancellationToken);
+        var parameters = new List<(string, object?)> { ("@d", Id(deploymentId)), ("@s", to.ToString()), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds()) };
+        parameters.AddRange(from.Select((s, i) => ($"@f{i}", (object?)s.ToString())));
+        var allowed = string.Join(", ", from.Select((s, i) => $"@f{i}"));
+        return await ExecuteAsync(connection, null, $"""
+            UPDATE revisions SET state = @s, reason = COALESCE(@r, reason), updated_at = @t
+            WHERE deployment_id = @d AND state IN ({allowed})
+            """, cancellationToken, [.. parameters]) > 0;
+    }
+
+    public async Task<bool> ForgetDeploymentAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "DELETE FROM deployments WHERE name = @n", cancellationToken, ("@n", name)) > 0;
+    }
+
+    private const string RevisionColumns = "r.deployment_id, r.name, r.revision, r.state, r.spec, r.reason, r.problems, r.requested_by, r.updated_at";
+
+    private static RevisionRecord ReadRevision(DbDataReader reader) => new(
+        Guid.Parse(reader.GetString(0)),
+        reader.IsDBNull(1) ? null : reader.GetString(1),
+        reader.GetInt64(2),
+        Enum.Parse<DeploymentState>(reader.GetString(3)),
+        reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<DeploymentSpec>(reader.GetString(4), Json),
+        reader.IsDBNull(5) ? null : reader.GetString(5),
+        JsonSerializer.Deserialize<List<SpecProblem>>(reader.GetString(6), Json)!,
+        reader.GetString(7),
+        FromUnix(reader.GetInt64(8)));
+
+    private static string Id(Guid id) => id.ToString("D");
+
+    private static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        if (dialect.OnOpen is { } statements)
+        {
+            await ExecuteAsync(connection, null, statements, cancellationToken);
+        }
+
+        return connection;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The SQL is this class's own text; values always travel as parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            if (value is null)
+            {
+                parameter.DbType = DbType.String;
+            }
+
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<T>> QueryAsync<T>(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, Func<DbDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,22 @@
+using System.Data.Common;
+
+namespace Workers.Functions.Store;
+
+/// <summary>What differs between the SQL databases the store runs on; the schema and queries are shared.</summary>
+public abstract class SqlDialect
+{
+    /// <summary>A short name for logs.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>A new, unopened connection.</summary>
+    public abstract DbConnection CreateConnection();
+
+    /// <summary>True when the exception is a unique-constraint violation.</summary>
+    public abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>A statement that serialises migrations across processes inside a transaction, if the database needs one.</summary>
+    public virtual string? MigrationLock => null;
+
+    /// <summary>Statements run on every new connection.</summary>
+    public virtual string? OnOpen => null;
+}

@@ -1,0 +1,35 @@
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Functions.Store;
+
+/// <summary>A host's last heartbeat as stored.</summary>
+public sealed record HostRecord(HostHeartbeat Heartbeat, DateTimeOffset ReceivedAt);
+
+/// <summary>One request (a deployment revision, or a rejected request) as stored.</summary>
+public sealed record RevisionRecord(
+    Guid DeploymentId,
+    string? Name,
+    long Revision,
+    DeploymentState State,
+    DeploymentSpec? Spec,
+    string? Reason,
+    IReadOnlyList<SpecProblem> Problems,
+    string RequestedBy,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One replica as stored.</summary>
+public sealed record ReplicaRecord(
+    Guid DeploymentId,
+    string Name,
+    long Revision,
+    int Index,
+    string HostId,
+    ReplicaState State,
+    string? ContainerId,
+    IReadOnlyList<PortBinding> Ports,
+    string? Reason,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.</summary>
+public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index);

@@ -1,0 +1,57 @@
+using Npgsql;
+
+namespace Workers.Functions.Store;
+
+/// <summary>
+/// Reads <c>WORKERS_STORE</c>: <c>postgres://user:password@host:5432/database</c> (or an Npgsql connection string
+/// starting with <c>Host=</c>) for PostgreSQL; anything else is the path of a SQLite file (an optional <c>sqlite:</c>
+/// prefix is allowed).
+/// </summary>
+public static class StoreSettings
+{
+    public static SqlDialect Dialect(string? setting, string defaultSqlitePath)
+    {
+        var text = setting?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return Sqlite(defaultSqlitePath);
+        }
+
+        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            var uri = new Uri(text);
+            var credentials = uri.UserInfo.Split(':', 2);
+            var builder = new NpgsqlConnectionStringBuilder
+            {
+                Host = uri.Host,
+                Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+                Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } database ? Uri.UnescapeDataString(database) : "workers",
+                Username = Uri.UnescapeDataString(credentials[0]),
+                Password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : null,
+            };
+            return new PostgresDialect(builder.ConnectionString);
+        }
+
+        if (text.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            return new PostgresDialect(text);
+        }
+
+        return Sqlite(text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? text["sqlite:".Length..] : text);
+    }
+
+    private static SqliteDialect Sqlite(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        return new SqliteDialect(path);
+    }
+
+    /// <summary>Where the embedded default keeps its SQLite file: under the user's data directory.</summary>
+    public static string DefaultSqlitePath() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "workers", "workers.db");
+}

@@ -1,0 +1,46 @@
+using MassTransit;
+
+namespace Workers.Transport;
+
+/// <summary>Chooses the transport and applies the policies every Workers endpoint shares.</summary>
+public static class TransportExtensions
+{
+    /// <summary>
+    /// RabbitMQ (durable quorum queues, persistent messages, publisher confirms) or the in-memory transport; then the
+    /// caller's endpoints.
+    /// </summary>
+    public static void UsingWorkersTransport(this IBusRegistrationConfigurator bus, Broker broker, Action<IBusRegistrationContext, IBusFactoryConfigurator<IReceiveEndpointConfigurator>> configure)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(broker);
+        if (broker.IsInMemory)
+        {
+            bus.UsingInMemory((context, cfg) => configure(context, cfg));
+            return;
+        }
+
+        bus.UsingRabbitMq((context, cfg) =>
+        {
+            cfg.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
+            {
+                host.Username(broker.Username);
+                host.Password(broker.Password);
+                host.PublisherConfirmation = true;
+            });
+            cfg.Durable = true;
+            configure(context, cfg);
+        });
+    }
+
+    /// <summary>Quorum queues on RabbitMQ, and a bounded retry with back-off before a message goes to the error queue.</summary>
+    public static void ApplyWorkersEndpointPolicy(this IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.SetQuorumQueue();
+        }
+
+        endpoint.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+    }
+}
