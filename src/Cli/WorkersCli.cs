@@ -12,6 +12,10 @@ internal static class WorkersCli
         {
             ValidateCommand.Create(console),
         };
+        foreach (var command in ClusterCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

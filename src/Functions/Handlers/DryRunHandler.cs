@@ -21,7 +21,7 @@ public sealed class DryRunHandler(IDeploymentStore store, TimeProvider time, IOp
 
         var older = await store.GetOlderActiveRevisionsAsync(result.Spec.Name.Value, long.MaxValue, cancellationToken);
         var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
-        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, r => olderIds.Contains(r.DeploymentId), cancellationToken);
+        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, Inventory.Replaceable(result.Spec, olderIds), cancellationToken);
         var plan = Planner.Plan(result.Spec, candidates);
         return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, plan.Placements, plan.Reason, []);
     }

@@ -8,6 +8,17 @@ namespace Workers.Functions.Handlers;
 internal static class Inventory
 {
     /// <summary>
+    /// Which reservations a new revision may take over: only an older revision's, and only on the fixed host ports the
+    /// new spec binds. Dynamic ports are not taken over, so the new replicas start beside the old ones (surge) and the
+    /// old ones stop once the new revision runs.
+    /// </summary>
+    public static Func<PortReservation, bool> Replaceable(DeploymentSpec spec, IReadOnlySet<Guid> olderRevisions)
+    {
+        var fixedPorts = spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol)).ToHashSet();
+        return r => olderRevisions.Contains(r.DeploymentId) && fixedPorts.Contains((r.HostPort, r.Protocol));
+    }
+
+    /// <summary>
     /// Every stored host as a candidate. Ports held by <paramref name="replaceable"/> (an older revision of the same
     /// deployment, which the new one replaces) count as free: those replicas are stopped before the new ones start.
     /// </summary>

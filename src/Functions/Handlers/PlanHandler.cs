@@ -27,7 +27,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
 
         var older = await store.GetOlderActiveRevisionsAsync(spec.Name.Value, long.MaxValue, cancellationToken);
         var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
-        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, r => olderIds.Contains(r.DeploymentId), cancellationToken);
+        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, Inventory.Replaceable(spec, olderIds), cancellationToken);
         var plan = Planner.Plan(spec, candidates);
         if (!plan.Succeeded)
         {

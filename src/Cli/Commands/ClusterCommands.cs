@@ -1,0 +1,349 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Cli.Commands;
+
+/// <summary><c>deploy</c>, <c>plan</c>, <c>status</c>, <c>hosts</c> and <c>delete</c>: everything that talks to the pipeline.</summary>
+internal static class ClusterCommands
+{
+    public const int Unavailable = 3;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private static readonly Option<string?> BrokerOption = new("--broker")
+    {
+        Description = "The broker, as rabbitmq://user:password@host:5672/ (default: WORKERS_BROKER; unset runs the embedded default).",
+    };
+
+    private static readonly Option<int> TimeoutOption = new("--timeout")
+    {
+        Description = "Seconds to wait for the pipeline before giving up.",
+        DefaultValueFactory = _ => 300,
+    };
+
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        yield return Deploy(console);
+        yield return Plan(console);
+        yield return Status(console);
+        yield return Hosts(console);
+        yield return Delete(console);
+    }
+
+    private static Command Deploy(CliConsole console)
+    {
+        var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
+        var wait = new Option<bool>("--wait") { Description = "Show each replica's progress until the deployment succeeds or fails; the exit code says which." };
+        var command = new Command("deploy", "Deploy a spec: publish it to the pipeline.") { file, wait, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        {
+            var (text, result) = await ReadSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
+            if (result is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            if (!result.IsValid)
+            {
+                await PrintProblemsAsync(console, result.Problems);
+                return ExitCodes.Failed;
+            }
+
+            await WaitForLocalHostAsync(client, connection, cancellationToken);
+            var id = await client.DeployAsync(text, parsed.GetRequiredValue(file), cancellationToken);
+            await console.Out.WriteLineAsync($"deployment {result.Spec.Name} requested (id {id})");
+            if (!parsed.GetValue(wait) && !connection.Embedded)
+            {
+                return ExitCodes.Ok;
+            }
+
+            var seen = new Dictionary<int, string>();
+            var reply = await client.WaitAsync(
+                () => client.StatusAsync(null, id, cancellationToken),
+                r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
+                r => ReportProgressAsync(console, r, seen, parsed.GetValue(wait)),
+                cancellationToken);
+            await SettleAsync(connection, result.Spec.Name.Value, cancellationToken);
+            var status = reply.Deployments[0];
+            await console.Out.WriteLineAsync(status.State switch
+            {
+                DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count} replica(s)",
+                _ => $"deployment {result.Spec.Name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
+            });
+            return status.State == DeploymentState.Running ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    private static Command Plan(CliConsole console)
+    {
+        var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
+        var format = CommonOptions.Format();
+        var command = new Command("plan", "Dry run: show where each replica would land, or exactly why it cannot. Starts nothing.") { file, format, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        {
+            var (text, result) = await ReadSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
+            if (result is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            if (!result.IsValid)
+            {
+                await PrintProblemsAsync(console, result.Problems);
+                return ExitCodes.Failed;
+            }
+
+            await WaitForLocalHostAsync(client, connection, cancellationToken);
+            var reply = await client.PlanAsync(text, parsed.GetRequiredValue(file), cancellationToken);
+            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            {
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { reply.Placements, reply.Reason, reply.Problems }, Json));
+            }
+            else if (reply.Reason is null)
+            {
+                foreach (var placement in reply.Placements)
+                {
+                    await console.Out.WriteLineAsync($"replica {placement.Index} -> {placement.HostId} {Ports(placement.Ports)}".TrimEnd());
+                }
+            }
+            else
+            {
+                await PrintProblemsAsync(console, reply.Problems);
+                await console.Out.WriteLineAsync(reply.Reason);
+            }
+
+            return reply.Reason is null ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    private static Command Status(CliConsole console)
+    {
+        var name = new Argument<string?>("NAME") { Description = "One deployment; all when left out.", Arity = ArgumentArity.ZeroOrOne };
+        var format = CommonOptions.Format();
+        var command = new Command("status", "Show deployments and their replicas.") { name, format, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+        {
+            var reply = await client.StatusAsync(parsed.GetValue(name), null, cancellationToken);
+            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            {
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Deployments, Json));
+                return ExitCodes.Ok;
+            }
+
+            if (reply.Deployments.Count == 0)
+            {
+                await console.Out.WriteLineAsync(parsed.GetValue(name) is { } missing ? $"no deployment named {missing}" : "no deployments");
+                return parsed.GetValue(name) is null ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
+            await console.Out.WriteLineAsync($"{"NAME",-24} {"REVISION",8}  {"STATE",-10} {"RUNNING",7}  IMAGE");
+            foreach (var d in reply.Deployments)
+            {
+                await console.Out.WriteLineAsync($"{d.Name,-24} {d.Revision,8}  {d.State,-10} {$"{d.Replicas.Count(r => r.State == ReplicaState.Running)}/{d.Replicas.Count}",7}  {d.Image}");
+                if (parsed.GetValue(name) is not null)
+                {
+                    foreach (var r in d.Replicas)
+                    {
+                        await console.Out.WriteLineAsync($"  #{r.Index,-4} {r.HostId,-16} {r.State,-9} {Short(r.ContainerId),-12}  {Ports(r.Ports)}{(r.Reason is null ? string.Empty : "  " + r.Reason)}");
+                    }
+
+                    if (d.Reason is not null)
+                    {
+                        await console.Out.WriteLineAsync($"  reason: {d.Reason}");
+                    }
+                }
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Hosts(CliConsole console)
+    {
+        var format = CommonOptions.Format();
+        var command = new Command("hosts", "Show the hosts the agents report.") { format, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        {
+            await WaitForLocalHostAsync(client, connection, cancellationToken);
+            var reply = await client.HostsAsync(cancellationToken);
+            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            {
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Hosts, Json));
+                return ExitCodes.Ok;
+            }
+
+            await console.Out.WriteLineAsync($"{"HOST",-20} {"LIVE",-5} {"CPU FREE",-14} {"MEMORY FREE",-18} {"REPLICAS",8}  {"LAST SEEN",-20} LABELS");
+            foreach (var h in reply.Hosts)
+            {
+                var labels = string.Join(",", h.Labels.Select(l => $"{l.Key}={l.Value}"));
+                await console.Out.WriteLineAsync(
+                    $"{h.HostId,-20} {(h.Live ? "yes" : "no"),-5} {$"{h.CpuFreeMillicores}m/{h.CpuCapacityMillicores}m",-14} {$"{h.MemoryFreeBytes >> 20}Mi/{h.MemoryCapacityBytes >> 20}Mi",-18} {h.Replicas,8}  {h.LastSeen.ToString("u", CultureInfo.InvariantCulture),-20} {labels}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Delete(CliConsole console)
+    {
+        var name = new Argument<string>("NAME") { Description = "The deployment to stop and remove." };
+        var wait = new Option<bool>("--wait") { Description = "Wait until every container is removed." };
+        var command = new Command("delete", "Stop and remove every replica of a deployment.") { name, wait, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        {
+            var target = parsed.GetRequiredValue(name);
+            if (!DnsLabel.TryParse(target, out _, out var error))
+            {
+                await console.Error.WriteLineAsync($"workers: '{target}' is not a deployment name: {error}");
+                return ExitCodes.Usage;
+            }
+
+            await WaitForLocalHostAsync(client, connection, cancellationToken);
+            await client.DeleteAsync(target, cancellationToken);
+            if (parsed.GetValue(wait) || connection.Embedded)
+            {
+                await client.WaitAsync(
+                    () => client.StatusAsync(target, null, cancellationToken),
+                    r => r.Deployments.Count == 0,
+                    _ => Task.CompletedTask,
+                    cancellationToken);
+                await console.Out.WriteLineAsync($"deployment {target} deleted");
+            }
+            else
+            {
+                await console.Out.WriteLineAsync($"deletion of {target} requested");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action)
+    {
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(TimeoutOption)));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var connection = await Connection.OpenAsync(parsed.GetValue(BrokerOption), deadline.Token);
+            var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
+            return await action(client, connection, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            await console.Error.WriteLineAsync($"workers: gave up after {timeout.TotalSeconds:0}s; 'workers status' shows where it stands");
+            return Unavailable;
+        }
+        catch (WorkersUnavailableException e)
+        {
+            await console.Error.WriteLineAsync($"workers: {e.Message}");
+            return Unavailable;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or MassTransit.MassTransitException or System.Net.Sockets.SocketException)
+        {
+            await console.Error.WriteLineAsync($"workers: {e.Message}");
+            return Unavailable;
+        }
+    }
+
+    private static async Task<(string Text, SpecParseResult? Result)> ReadSpecAsync(string file, CliConsole console, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await SpecFiles.ReadAsync(file, console, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await console.Error.WriteLineAsync($"workers: cannot read {file}: {e.Message}");
+            return (string.Empty, null);
+        }
+
+        var result = SpecParser.Parse(bytes, file);
+        return (result.IsValid ? System.Text.Encoding.UTF8.GetString(bytes) : string.Empty, result);
+    }
+
+    private static async Task PrintProblemsAsync(CliConsole console, IReadOnlyList<SpecProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            await console.Out.WriteLineAsync(problem.ToString());
+        }
+    }
+
+    /// <summary>The embedded agent's first heartbeat must be in before anything is placed.</summary>
+    private static async Task WaitForLocalHostAsync(WorkersClient client, Connection connection, CancellationToken cancellationToken)
+    {
+        if (connection.LocalHostId is not { } local)
+        {
+            return;
+        }
+
+        while (!(await client.HostsAsync(cancellationToken)).Hosts.Any(h => h.HostId == local && h.Live && h.LastSeen > DateTimeOffset.UtcNow.AddMinutes(-1)))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>In the embedded default, stay until no replica of the name is still starting or stopping: this process is the whole pipeline.</summary>
+    private static async Task SettleAsync(Connection connection, string name, CancellationToken cancellationToken)
+    {
+        if (connection.Store is not { } store)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var busy = false;
+            foreach (var revision in await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken))
+            {
+                var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+                busy |= replicas.Any(r => r.State is ReplicaState.Pending or ReplicaState.Stopping);
+            }
+
+            if (!busy)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    private static async Task ReportProgressAsync(CliConsole console, DeploymentStatusReply reply, Dictionary<int, string> seen, bool verbose)
+    {
+        if (!verbose || reply.Deployments is not [var status])
+        {
+            return;
+        }
+
+        foreach (var replica in status.Replicas)
+        {
+            var line = $"  replica {replica.Index} on {replica.HostId}: {replica.State.ToString().ToLowerInvariant()} {Short(replica.ContainerId)} {Ports(replica.Ports)}{(replica.Reason is null ? string.Empty : " " + replica.Reason)}".TrimEnd();
+            if (!seen.TryGetValue(replica.Index, out var previous) || previous != line)
+            {
+                seen[replica.Index] = line;
+                await console.Out.WriteLineAsync(line);
+            }
+        }
+    }
+
+    private static string Ports(IReadOnlyList<PortBinding> ports) =>
+        string.Join(" ", ports.Select(p => $"{p.HostPort}->{p.ContainerPort}/{p.Protocol.ToString().ToLowerInvariant()}"));
+
+    private static string Short(string? containerId) => containerId is null ? "-" : containerId[..Math.Min(12, containerId.Length)];
+}

@@ -1,0 +1,75 @@
+using MassTransit;
+using Workers.Contracts.Messages;
+
+namespace Workers.Cli;
+
+/// <summary>What the CLI asks of the functions, over the bus only.</summary>
+internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
+{
+    public async Task<Guid> DeployAsync(string specText, string source, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid();
+        await bus.Publish(new DeploymentRequested(Guid.NewGuid(), id, DateTimeOffset.UtcNow, specText, source, RequestedBy()), cancellationToken);
+        return id;
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken) =>
+        await bus.Publish(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
+
+    public Task<DeploymentStatusReply> StatusAsync(string? name, Guid? deploymentId, CancellationToken cancellationToken) =>
+        RequestAsync<GetDeploymentStatus, DeploymentStatusReply>(new GetDeploymentStatus(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, name, deploymentId), cancellationToken);
+
+    public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
+        RequestAsync<GetHosts, HostsReply>(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
+
+    public Task<PlanReply> PlanAsync(string specText, string source, CancellationToken cancellationToken) =>
+        RequestAsync<PlanDeployment, PlanReply>(new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, specText, source), cancellationToken);
+
+    /// <summary>Polls until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
+    public async Task<DeploymentStatusReply> WaitAsync(
+        Func<Task<DeploymentStatusReply>> poll,
+        Func<DeploymentStatusReply, bool> done,
+        Func<DeploymentStatusReply, Task> progress,
+        CancellationToken cancellationToken)
+    {
+        string? last = null;
+        while (true)
+        {
+            var reply = await poll();
+            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId }) }));
+            if (shape != last)
+            {
+                await progress(reply);
+                last = shape;
+            }
+
+            if (done(reply))
+            {
+                return reply;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    private async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TReply : class
+    {
+        var client = bus.CreateRequestClient<TRequest>(RequestTimeout.After(ms: (int)requestTimeout.TotalMilliseconds));
+        try
+        {
+            var response = await client.GetResponse<TReply>(request, cancellationToken);
+            return response.Message;
+        }
+        catch (RequestTimeoutException e)
+        {
+            throw new WorkersUnavailableException($"no functions answered within {requestTimeout.TotalSeconds:0}s: is the functions host running against the same broker?", e);
+        }
+    }
+
+    private static string RequestedBy() => $"cli:{Environment.UserName}@{Environment.MachineName}";
+}
+
+/// <summary>The functions did not answer: the broker or the functions host is not there.</summary>
+internal sealed class WorkersUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using Workers.Contracts.Spec;
+
+namespace Workers.HostAgent.Agent;
+
+/// <summary>Who this agent is and how it reports: read once from WORKERS_* settings and checked at start.</summary>
+public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, string> Labels, string BindAddress, TimeSpan HeartbeatInterval, TimeSpan StopGrace)
+{
+    /// <summary>Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS and WORKERS_HEARTBEAT_INTERVAL.</summary>
+    public static bool TryRead(Func<string, string?> setting, [NotNullWhen(true)] out AgentOptions? options, out IReadOnlyList<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        var problems = new List<string>();
+        var hostText = setting("WORKERS_HOST_ID") is { Length: > 0 } given ? given : DefaultHostId();
+        if (!HostId.TryParse(hostText, out var hostId, out var hostError))
+        {
+            problems.Add($"WORKERS_HOST_ID '{hostText}': {hostError}");
+        }
+
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (setting("WORKERS_HOST_LABELS") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length != 2 || !Contracts.Spec.Labels.IsKey(parts[0]) || !Contracts.Spec.Labels.IsValue(parts[1]))
+            {
+                problems.Add($"WORKERS_HOST_LABELS: '{pair}' is not key=value ({Contracts.Spec.Labels.KeyRule}; values: {Contracts.Spec.Labels.ValueRule})");
+                continue;
+            }
+
+            labels[parts[0]] = parts[1];
+        }
+
+        var bind = setting("WORKERS_BIND_ADDRESS") is { Length: > 0 } address ? address : "0.0.0.0";
+        if (!IPAddress.TryParse(bind, out _))
+        {
+            problems.Add($"WORKERS_BIND_ADDRESS '{bind}' is not an IP address");
+        }
+
+        var interval = ReadDuration(setting("WORKERS_HEARTBEAT_INTERVAL"), TimeSpan.FromSeconds(5), "WORKERS_HEARTBEAT_INTERVAL", problems);
+        var grace = ReadDuration(setting("WORKERS_STOP_GRACE"), TimeSpan.FromSeconds(10), "WORKERS_STOP_GRACE", problems);
+        errors = problems;
+        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) : null;
+        return options is not null;
+    }
+
+    private static TimeSpan ReadDuration(string? text, TimeSpan fallback, string name, List<string> problems)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (Duration.TryParse(text, out var duration, out var error) && duration.Value > TimeSpan.Zero)
+        {
+            return duration.Value;
+        }
+
+        problems.Add($"{name} '{text}': {error ?? "must be longer than zero"}");
+        return fallback;
+    }
+
+    private static string DefaultHostId()
+    {
+        var name = new string([.. Environment.MachineName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-')]).Trim('-', '.');
+        return name.Length is > 0 and <= 63 ? name : "local";
+    }
+}

@@ -1,0 +1,71 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Workers.Contracts.Messages;
+using Workers.HostAgent.Runtime;
+using Workers.Transport;
+
+namespace Workers.HostAgent.Agent;
+
+public sealed class StartReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StartReplicas>
+{
+    public async Task Consume(ConsumeContext<StartReplicas> context)
+    {
+        foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
+        {
+            await context.Publish(result, result.GetType(), context.CancellationToken);
+        }
+    }
+}
+
+public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StopReplicas>
+{
+    public async Task Consume(ConsumeContext<StopReplicas> context)
+    {
+        foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
+        {
+            await context.Publish(result, result.GetType(), context.CancellationToken);
+        }
+    }
+}
+
+/// <summary>Registers the agent: Docker runtime, handler, heartbeats, and the consumers of its own queue only.</summary>
+public static class AgentRegistration
+{
+    public static IServiceCollection AddWorkersAgent(this IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        services.TryAddSingleton(_ => new ListeningPorts());
+        services.AddScoped<ReplicaCommandHandler>();
+        services.AddSingleton<HeartbeatService>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
+        return services;
+    }
+
+    /// <summary>The consumers, kept out of ConfigureEndpoints: they read only <c>host.&lt;id&gt;</c>.</summary>
+    public static void AddWorkersAgentConsumers(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<StartReplicasConsumer>().ExcludeFromConfigureEndpoints();
+        bus.AddConsumer<StopReplicasConsumer>().ExcludeFromConfigureEndpoints();
+    }
+
+    /// <summary>
+    /// The agent's own queue: commands are sent to it directly (no exchange binding, so no other host's commands can
+    /// reach it), one at a time so that a stop sent after a start is carried out after it.
+    /// </summary>
+    public static void ConfigureAgentEndpoint(this IReceiveConfigurator<IReceiveEndpointConfigurator> cfg, IBusRegistrationContext context, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        ArgumentNullException.ThrowIfNull(options);
+        cfg.ReceiveEndpoint(Queues.Host(options.HostId.Value), endpoint =>
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.ConcurrentMessageLimit = 1;
+            endpoint.ApplyWorkersEndpointPolicy();
+            endpoint.ConfigureConsumer<StartReplicasConsumer>(context);
+            endpoint.ConfigureConsumer<StopReplicasConsumer>(context);
+        });
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using MassTransit;
+using Workers.Contracts.Messages;
+using Workers.HostAgent.Runtime;
+
+namespace Workers.HostAgent.Agent;
+
+/// <summary>
+/// Publishes the host's heartbeat now and then every interval: real capacity, the replicas Docker runs for this host
+/// (read from container labels, so nothing is kept in memory), and every host port something listens on.
+/// </summary>
+public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
+    : BackgroundService
+{
+    private readonly Guid _session = Guid.NewGuid();
+
+    /// <summary>Reads the host as it is now.</summary>
+    public async Task<HostHeartbeat> ReadAsync(CancellationToken cancellationToken)
+    {
+        var capacity = await runtime.GetCapacityAsync(cancellationToken);
+        var containers = await runtime.ListAsync(new Dictionary<string, string> { [ContainerLabels.Host] = options.HostId.Value }, cancellationToken);
+        var running = containers.Where(c => c.Running).ToList();
+        var replicas = containers.Select(c => new RunningReplica(
+            c.Labels.GetValueOrDefault(ContainerLabels.Deployment, string.Empty),
+            Number(c.Labels, ContainerLabels.Revision),
+            (int)Number(c.Labels, ContainerLabels.Replica),
+            c.Id,
+            c.Running)).ToList();
+        var taken = ports.Taken(options.BindAddress)
+            .Select(p => new HostPort(p.Port, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))
+            .OrderBy(p => p.Port)
+            .ToList();
+        return new HostHeartbeat(
+            Guid.NewGuid(),
+            _session,
+            time.GetUtcNow(),
+            options.HostId.Value,
+            options.Labels,
+            options.BindAddress,
+            capacity.CpuMillicores,
+            capacity.MemoryBytes,
+            capacity.CpuMillicores - running.Sum(c => Number(c.Labels, ContainerLabels.CpuMillicores)),
+            capacity.MemoryBytes - running.Sum(c => Number(c.Labels, ContainerLabels.MemoryBytes)),
+            replicas,
+            taken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        AgentLog.Started(logger, options.HostId.Value, Transport.Queues.Host(options.HostId.Value), options.BindAddress);
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
+        do
+        {
+            try
+            {
+                var heartbeat = await ReadAsync(stoppingToken);
+                using var scope = scopes.CreateScope();
+                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(heartbeat, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A missed heartbeat is what the deadline on the other side is for; the next tick tries again.
+                AgentLog.HeartbeatFailed(logger, e, options.HostId.Value, options.HeartbeatInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private static long Number(IReadOnlyDictionary<string, string> labels, string key) =>
+        labels.TryGetValue(key, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : 0;
+}

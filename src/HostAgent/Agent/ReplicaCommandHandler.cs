@@ -1,0 +1,107 @@
+using System.Globalization;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.HostAgent.Runtime;
+
+namespace Workers.HostAgent.Agent;
+
+/// <summary>
+/// Carries out start and stop commands on this host's Docker engine and says what happened, one result per replica.
+/// Idempotent: containers are found by name and labels, so a redelivered command changes nothing twice.
+/// </summary>
+public sealed class ReplicaCommandHandler(IContainerRuntime runtime, AgentOptions options, TimeProvider time, ILogger<ReplicaCommandHandler> logger)
+{
+    public async Task<IReadOnlyList<object>> HandleAsync(StartReplicas command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var refusal = await RefusalAsync(command, cancellationToken);
+        if (refusal is not null)
+        {
+            return [.. command.Replicas.Select(r => Failed(command, r.Index, refusal))];
+        }
+
+        var results = await Task.WhenAll(command.Replicas.Select(replica => StartAsync(command, replica, cancellationToken)));
+        return results;
+    }
+
+    public async Task<IReadOnlyList<object>> HandleAsync(StopReplicas command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var results = await Task.WhenAll(command.Indexes.Select(async index =>
+        {
+            var name = ContainerLabels.ContainerName(command.Name, command.Revision, index, options.HostId.Value);
+            var existed = await runtime.RemoveAsync(name, options.StopGrace, cancellationToken);
+            AgentLog.ReplicaStopped(logger, command.Name, command.Revision, index, existed);
+            return (object)new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Name, command.Revision, index);
+        }));
+        return results;
+    }
+
+    private async Task<string?> RefusalAsync(StartReplicas command, CancellationToken cancellationToken)
+    {
+        if (command.HostId != options.HostId.Value)
+        {
+            return $"the command is addressed to host {command.HostId}, not {options.HostId}";
+        }
+
+        if (time.GetUtcNow() > command.ExpiresAt)
+        {
+            return $"the command expired at {command.ExpiresAt:O} before it arrived";
+        }
+
+        var running = await runtime.ListAsync(
+            new Dictionary<string, string> { [ContainerLabels.Deployment] = command.Spec.Name.Value, [ContainerLabels.Host] = options.HostId.Value },
+            cancellationToken);
+        var newest = running
+            .Select(c => c.Labels.TryGetValue(ContainerLabels.Revision, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var revision) ? revision : 0)
+            .DefaultIfEmpty(0)
+            .Max();
+        return newest > command.Revision ? $"stale command: revision {newest} of {command.Spec.Name} already runs on this host" : null;
+    }
+
+    private async Task<object> StartAsync(StartReplicas command, ReplicaAssignment replica, CancellationToken cancellationToken)
+    {
+        var spec = command.Spec;
+        var name = spec.Name.Value;
+        var labels = new Dictionary<string, string>
+        {
+            [ContainerLabels.Deployment] = name,
+            [ContainerLabels.DeploymentId] = command.CorrelationId.ToString("D"),
+            [ContainerLabels.Revision] = command.Revision.ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Replica] = replica.Index.ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.Host] = options.HostId.Value,
+            [ContainerLabels.CpuMillicores] = (spec.Resources.Cpu?.Millicores ?? 0).ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.MemoryBytes] = (spec.Resources.Memory?.Bytes ?? 0).ToString(CultureInfo.InvariantCulture),
+        };
+        var launch = new ContainerLaunch(
+            ContainerLabels.ContainerName(name, command.Revision, replica.Index, options.HostId.Value),
+            spec.Image.ToString(),
+            spec.Command,
+            spec.Env,
+            [.. replica.Ports.Select(p => new PortPublish(p.ContainerPort, p.HostPort, Protocol(p.Protocol)))],
+            spec.Resources.Cpu?.NanoCpus,
+            spec.Resources.Memory?.Bytes,
+            labels,
+            options.BindAddress);
+        var outcome = await runtime.EnsureRunningAsync(launch, cancellationToken);
+        switch (outcome)
+        {
+            case ContainerStarted started:
+                AgentLog.ReplicaStarted(logger, name, command.Revision, replica.Index, started.ContainerId);
+                return new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, name, command.Revision, replica.Index, started.ContainerId,
+                    [.. started.Ports.Select(p => new PortBinding(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))]);
+            case ContainerFailed failed:
+                return Failed(command, replica.Index, failed.Reason);
+            default:
+                throw new InvalidOperationException($"unknown outcome {outcome}");
+        }
+    }
+
+    private ReplicaFailed Failed(StartReplicas command, int index, string reason)
+    {
+        AgentLog.ReplicaFailed(logger, command.Spec.Name.Value, command.Revision, index, reason);
+        return new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Spec.Name.Value, command.Revision, index, reason);
+    }
+
+    private static string Protocol(Protocol protocol) => protocol == Contracts.Spec.Protocol.Udp ? "udp" : "tcp";
+}

@@ -1,0 +1,571 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Version = System.Version;
+
+namespace Workers.HostAgent.Runtime;
+
+/// <summary>
+/// <see cref="IContainerRuntime"/> on the Docker Engine API (Docker.DotNet.Enhanced).
+/// </summary>
+/// <remarks>
+/// <para>The endpoint is <c>DOCKER_HOST</c>, or <c>unix:///var/run/docker.sock</c>. The client is created on first use:
+/// <c>GET /version</c> (unversioned) tells the server's API version, the client is then pinned to it (see
+/// <see cref="DockerApiVersion"/>). A failed connection is not cached; the next call tries again.</para>
+/// <para>Idempotency comes from the engine's own answers: 404 (no such container/image) and 409 (name already in use)
+/// are expected outcomes, not errors. Anything else the engine refuses while bringing a container up becomes a
+/// <see cref="ContainerFailed"/> carrying the engine's message; other failures propagate.</para>
+/// <para>Containers are created with least privilege: not privileged, no added capabilities, bridge network (never the
+/// host's), <c>no-new-privileges</c>, no init process, and restart policy <c>no</c>: the control plane owns the
+/// desired state and restarts workloads itself, so the engine must not resurrect a container behind its back.</para>
+/// </remarks>
+public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
+{
+    /// <summary>The endpoint used when <c>DOCKER_HOST</c> is not set.</summary>
+    public static readonly Uri DefaultEndpoint = new("unix:///var/run/docker.sock");
+
+    private const int MaxBringUpAttempts = 2;
+
+    private readonly Uri _endpoint;
+    private readonly ILogger<DockerContainerRuntime> _logger;
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private DockerClient? _client;
+    private Version? _apiVersion;
+
+    public DockerContainerRuntime(ILogger<DockerContainerRuntime> logger)
+        : this(EndpointFromEnvironment(), logger)
+    {
+    }
+
+    public DockerContainerRuntime(Uri endpoint, ILogger<DockerContainerRuntime> logger)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(logger);
+        _endpoint = endpoint;
+        _logger = logger;
+    }
+
+    /// <summary>The engine endpoint this runtime talks to.</summary>
+    public Uri Endpoint => _endpoint;
+
+    /// <summary><c>DOCKER_HOST</c> when set, otherwise <see cref="DefaultEndpoint"/>.</summary>
+    public static Uri EndpointFromEnvironment()
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        return string.IsNullOrWhiteSpace(host) ? DefaultEndpoint : new Uri(host.Trim());
+    }
+
+    /// <summary>The API version negotiated with the engine (connects when not connected yet).</summary>
+    public async Task<Version> GetApiVersionAsync(CancellationToken cancellationToken)
+    {
+        await GetClientAsync(cancellationToken);
+        return _apiVersion!;
+    }
+
+    public async Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken)
+    {
+        var client = await GetClientAsync(cancellationToken);
+        var info = await client.System.GetSystemInfoAsync(cancellationToken);
+        return new RuntimeCapacity(info.NCPU * 1000, info.MemTotal);
+    }
+
+    public async Task<IReadOnlyList<ManagedContainer>> ListAsync(
+        IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var client = await GetClientAsync(cancellationToken);
+        var parameters = new ContainersListParameters { All = true };
+        if (labels.Count > 0)
+        {
+            parameters.Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+            {
+                ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true, StringComparer.Ordinal),
+            };
+        }
+
+        var containers = await client.Containers.ListContainersAsync(parameters, cancellationToken);
+        return containers
+            .Where(container => CarriesAll(container.Labels, labels))
+            .Select(ToManagedContainer)
+            .ToList();
+    }
+
+    public async Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken)
+    {
+        Validate(launch);
+        try
+        {
+            var client = await GetClientAsync(cancellationToken);
+            return await BringUpAsync(client, launch, cancellationToken);
+        }
+        catch (Exception exception) when (IsEngineUnreachable(exception, cancellationToken))
+        {
+            Log.EngineUnreachable(_logger, launch.Name, _endpoint, exception.Message);
+            return new ContainerFailed($"the Docker engine at {_endpoint} is unreachable: {exception.Message}");
+        }
+        catch (DockerEngineUnsupportedException exception)
+        {
+            return new ContainerFailed(exception.Message);
+        }
+    }
+
+    public async Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
+        var client = await GetClientAsync(cancellationToken);
+        try
+        {
+            // false = 304, already stopped: fine, removal follows.
+            await client.Containers.StopContainerAsync(
+                name,
+                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
+                cancellationToken);
+            await client.Containers.RemoveContainerAsync(
+                name, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        Log.Removed(_logger, name);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _connectGate.Dispose();
+    }
+
+    private async Task<StartOutcome> BringUpAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var lastAttempt = attempt >= MaxBringUpAttempts;
+            var existing = await InspectOrNullAsync(client, launch.Name, cancellationToken);
+            if (existing is null)
+            {
+                var created = await CreateAsync(client, launch, cancellationToken);
+                if (created is Created { Id: var id })
+                {
+                    return await StartCreatedAsync(client, launch.Name, id, cancellationToken);
+                }
+
+                if (created is CreateFailed { Reason: var reason })
+                {
+                    return new ContainerFailed(reason);
+                }
+
+                if (lastAttempt)
+                {
+                    return new ContainerFailed($"container name {launch.Name} is in use but the container cannot be inspected");
+                }
+
+                // Name taken concurrently by someone else: treat the container as existing.
+                Log.NameConflict(_logger, launch.Name);
+                continue;
+            }
+
+            if (existing.State?.Running == true)
+            {
+                if (existing.State.Paused)
+                {
+                    await client.Containers.UnpauseContainerAsync(existing.ID, cancellationToken);
+                }
+
+                return new ContainerStarted(existing.ID, BoundPorts(existing), AlreadyRunning: true);
+            }
+
+            try
+            {
+                await client.Containers.StartContainerAsync(existing.ID, new ContainerStartParameters(), cancellationToken);
+                Log.StartedExisting(_logger, launch.Name, existing.ID);
+                return new ContainerStarted(existing.ID, await BoundPortsAsync(client, existing.ID, cancellationToken), AlreadyRunning: false);
+            }
+            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !lastAttempt)
+            {
+                // Removed between inspect and start: create it afresh.
+                continue;
+            }
+            catch (DockerApiException exception)
+            {
+                var reason = EngineMessage(exception);
+                Log.ExistingStartFailed(_logger, launch.Name, existing.ID, reason);
+                await ForceRemoveAsync(client, existing.ID, cancellationToken);
+                if (lastAttempt)
+                {
+                    return new ContainerFailed($"container {launch.Name} could not be started: {reason}");
+                }
+            }
+        }
+    }
+
+    private async Task<StartOutcome> StartCreatedAsync(DockerClient client, string name, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
+        }
+        catch (DockerApiException exception)
+        {
+            // E.g. "Bind for 127.0.0.1:8080 failed: port is already allocated": leave nothing behind.
+            var reason = EngineMessage(exception);
+            Log.StartFailed(_logger, name, id, reason);
+            await ForceRemoveAsync(client, id, cancellationToken);
+            return new ContainerFailed($"container {name} could not be started: {reason}");
+        }
+
+        Log.Started(_logger, name, id);
+        return new ContainerStarted(id, await BoundPortsAsync(client, id, cancellationToken), AlreadyRunning: false);
+    }
+
+    private async Task<CreateResult> CreateAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
+    {
+        if (await EnsureImageAsync(client, launch.Image, cancellationToken) is { } imageProblem)
+        {
+            return new CreateFailed(imageProblem);
+        }
+
+        try
+        {
+            var response = await client.Containers.CreateContainerAsync(CreateParameters(launch), cancellationToken);
+            return new Created(response.ID);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new NameConflict();
+        }
+        catch (DockerApiException exception)
+        {
+            // 404 here means the image vanished after the check; 400 a launch the engine rejects.
+            return new CreateFailed($"container {launch.Name} could not be created: {EngineMessage(exception)}");
+        }
+    }
+
+    /// <returns>null when the image is present (or was pulled), otherwise why it is not available.</returns>
+    private async Task<string?> EnsureImageAsync(DockerClient client, string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Images.InspectImageAsync(image, cancellationToken);
+            return null;
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            Log.PullingImage(_logger, image);
+        }
+
+        var progress = new PullProgress();
+        try
+        {
+            await client.Images.CreateImageAsync(
+                new ImagesCreateParameters { FromImage = image }, authConfig: null, progress, cancellationToken);
+        }
+        catch (DockerApiException exception)
+        {
+            return $"image {image} is not present and could not be pulled: {EngineMessage(exception)}";
+        }
+
+        // Errors met mid-stream come as a message in the progress stream, not as a status code.
+        return progress.Error is { } error
+            ? $"image {image} is not present and could not be pulled: {error}"
+            : null;
+    }
+
+    private static CreateContainerParameters CreateParameters(ContainerLaunch launch)
+    {
+        var exposed = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
+        var bindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal);
+        foreach (var port in launch.Ports)
+        {
+            var key = PortKey(port.ContainerPort, port.Protocol);
+            exposed[key] = default;
+            if (!bindings.TryGetValue(key, out var list))
+            {
+                list = [];
+                bindings[key] = list;
+            }
+
+            list.Add(new PortBinding
+            {
+                HostIP = launch.BindAddress,
+                HostPort = port.HostPort == 0 ? string.Empty : port.HostPort.ToString(CultureInfo.InvariantCulture),
+            });
+        }
+
+        var parameters = new CreateContainerParameters
+        {
+            Name = launch.Name,
+            Image = launch.Image,
+            Env = launch.Env.Select(variable => $"{variable.Key}={variable.Value}").ToList(),
+            Labels = launch.Labels.ToDictionary(StringComparer.Ordinal),
+            ExposedPorts = exposed,
+            HostConfig = new HostConfig
+            {
+                PortBindings = bindings,
+                NanoCPUs = launch.NanoCpus ?? 0,
+                Memory = launch.MemoryBytes ?? 0,
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+                NetworkMode = "bridge",
+                Privileged = false,
+                SecurityOpt = ["no-new-privileges"],
+                Init = false,
+            },
+        };
+        if (launch.Command is not null)
+        {
+            // Otherwise the image's CMD applies.
+            parameters.Cmd = [.. launch.Command];
+        }
+
+        return parameters;
+    }
+
+    private static async Task<ContainerInspectResponse?> InspectOrNullAsync(
+        DockerClient client, string nameOrId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.Containers.InspectContainerAsync(nameOrId, cancellationToken);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IReadOnlyList<PortPublish>> BoundPortsAsync(
+        DockerClient client, string id, CancellationToken cancellationToken)
+    {
+        var inspected = await client.Containers.InspectContainerAsync(id, cancellationToken);
+        return BoundPorts(inspected);
+    }
+
+    private static async Task ForceRemoveAsync(DockerClient client, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task<DockerClient> GetClientAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _client) is { } connected)
+        {
+            return connected;
+        }
+
+        await _connectGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client is { } raced)
+            {
+                return raced;
+            }
+
+            // Unversioned GET /version answers on every engine, whatever API versions it accepts.
+            VersionResponse version;
+            using (var probe = new DockerClientBuilder().WithEndpoint(_endpoint).Build())
+            {
+                version = await probe.System.GetVersionAsync(cancellationToken);
+            }
+
+            var apiVersion = DockerApiVersion.Negotiate(version.APIVersion);
+            _apiVersion = apiVersion;
+            Log.Connected(_logger, _endpoint, version.Version, version.APIVersion, apiVersion);
+            Volatile.Write(ref _client, new DockerClientBuilder().WithEndpoint(_endpoint).WithApiVersion(apiVersion).Build());
+            return _client;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    private static ManagedContainer ToManagedContainer(ContainerListResponse container)
+    {
+        var name = container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.ID;
+        var ports = (container.Ports ?? [])
+            .Where(port => port.PublicPort is > 0)
+            .Select(port => new PortPublish(port.PrivatePort, port.PublicPort!.Value, NormalizeProtocol(port.Type)))
+            .Distinct()
+            .OrderBy(port => port.ContainerPort)
+            .ThenBy(port => port.Protocol, StringComparer.Ordinal)
+            .ThenBy(port => port.HostPort)
+            .ToList();
+        var labels = container.Labels is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : new Dictionary<string, string>(container.Labels, StringComparer.Ordinal);
+        var state = container.State ?? string.Empty;
+        return new ManagedContainer(
+            container.ID, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports);
+    }
+
+    internal static IReadOnlyList<PortPublish> BoundPorts(ContainerInspectResponse inspected)
+    {
+        var result = new List<PortPublish>();
+        foreach (var (key, bindings) in inspected.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
+        {
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            var portText = slash < 0 ? key : key[..slash];
+            var protocol = NormalizeProtocol(slash < 0 ? "tcp" : key[(slash + 1)..]);
+            if (bindings is null
+                || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var containerPort))
+            {
+                continue;
+            }
+
+            foreach (var binding in bindings)
+            {
+                if (int.TryParse(binding.HostPort, NumberStyles.None, CultureInfo.InvariantCulture, out var hostPort) && hostPort > 0)
+                {
+                    result.Add(new PortPublish(containerPort, hostPort, protocol));
+                }
+            }
+        }
+
+        // An IPv4 and an IPv6 binding of the same port are one publication.
+        return result
+            .Distinct()
+            .OrderBy(port => port.ContainerPort)
+            .ThenBy(port => port.Protocol, StringComparer.Ordinal)
+            .ThenBy(port => port.HostPort)
+            .ToList();
+    }
+
+    internal static string EngineMessage(DockerApiException exception)
+    {
+        var body = exception.ResponseBody;
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return $"{(int)exception.StatusCode} {exception.StatusCode}";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("message", out var message)
+                && message.ValueKind == JsonValueKind.String)
+            {
+                return message.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the engine's JSON error body: report the body as it came.
+        }
+
+        return body.Trim();
+    }
+
+    private static bool IsEngineUnreachable(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        HttpRequestException or SocketException or TimeoutException or IOException => true,
+        // The client's own request timeout surfaces as a cancellation nobody asked for.
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        _ => false,
+    };
+
+    private static bool CarriesAll(IDictionary<string, string>? actual, IReadOnlyDictionary<string, string> wanted) =>
+        wanted.All(label => actual is not null
+            && actual.TryGetValue(label.Key, out var value)
+            && string.Equals(value, label.Value, StringComparison.Ordinal));
+
+    private static string PortKey(int port, string protocol) =>
+        string.Create(CultureInfo.InvariantCulture, $"{port}/{NormalizeProtocol(protocol)}");
+
+    private static string NormalizeProtocol(string? protocol) =>
+        string.IsNullOrEmpty(protocol) ? "tcp" : protocol.ToLowerInvariant();
+
+    private static void Validate(ContainerLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Name, nameof(launch));
+        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Image, nameof(launch));
+        ArgumentException.ThrowIfNullOrWhiteSpace(launch.BindAddress, nameof(launch));
+        if (!IPAddress.TryParse(launch.BindAddress, out _))
+        {
+            throw new ArgumentException($"bind address '{launch.BindAddress}' is not an IP address", nameof(launch));
+        }
+
+        foreach (var port in launch.Ports)
+        {
+            if (port.ContainerPort is < 1 or > 65535 || port.HostPort is < 0 or > 65535)
+            {
+                throw new ArgumentException($"port {port} is out of range", nameof(launch));
+            }
+
+            if (NormalizeProtocol(port.Protocol) is not ("tcp" or "udp"))
+            {
+                throw new ArgumentException($"port {port}: protocol must be tcp or udp", nameof(launch));
+            }
+        }
+    }
+
+    private abstract record CreateResult;
+
+    private sealed record Created(string Id) : CreateResult;
+
+    private sealed record NameConflict : CreateResult;
+
+    private sealed record CreateFailed(string Reason) : CreateResult;
+
+    /// <summary>Records the first error of a pull stream, synchronously (unlike <see cref="Progress{T}"/>).</summary>
+    private sealed class PullProgress : IProgress<JSONMessage>
+    {
+        public string? Error { get; private set; }
+
+        public void Report(JSONMessage value)
+        {
+            if (Error is null && !string.IsNullOrEmpty(value?.Error?.Message))
+            {
+                Error = value.Error.Message;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information,
+            Message = "Connected to Docker {EngineVersion} at {Endpoint}: engine API {ServerApiVersion}, using {ApiVersion}")]
+        public static partial void Connected(ILogger logger, Uri endpoint, string engineVersion, string serverApiVersion, Version apiVersion);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Cannot bring up container {ContainerName}: Docker engine at {Endpoint} unreachable: {Reason}")]
+        public static partial void EngineUnreachable(ILogger logger, string containerName, Uri endpoint, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Image {Image} is not present, pulling it")]
+        public static partial void PullingImage(ILogger logger, string image);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerName} name taken concurrently, using the existing one")]
+        public static partial void NameConflict(ILogger logger, string containerName);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started container {ContainerName} ({ContainerId})")]
+        public static partial void Started(ILogger logger, string containerName, string containerId);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Started existing container {ContainerName} ({ContainerId})")]
+        public static partial void StartedExisting(ILogger logger, string containerName, string containerId);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Existing container {ContainerName} ({ContainerId}) failed to start, removing it: {Reason}")]
+        public static partial void ExistingStartFailed(ILogger logger, string containerName, string containerId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "Container {ContainerName} ({ContainerId}) failed to start, removed it: {Reason}")]
+        public static partial void StartFailed(ILogger logger, string containerName, string containerId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Removed container {ContainerName}")]
+        public static partial void Removed(ILogger logger, string containerName);
+    }
+}

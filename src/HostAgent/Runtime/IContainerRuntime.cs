@@ -1,0 +1,56 @@
+namespace Workers.HostAgent.Runtime;
+
+/// <summary>
+/// The narrow view of the container engine that the host agent needs. Every operation is idempotent: it can be
+/// repeated after a crash or a lost reply without creating duplicates or failing on "already done".
+/// </summary>
+public interface IContainerRuntime
+{
+    /// <summary>What the engine's host offers: NCPU × 1000 millicores and the total memory in bytes.</summary>
+    Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken);
+
+    /// <summary>All containers, running or not, that carry every one of <paramref name="labels"/>.</summary>
+    Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes sure the container named <see cref="ContainerLaunch.Name"/> runs: reuses a running one, starts a stopped one,
+    /// creates a missing one. Failures the engine reports (no image, port taken, engine unreachable) are returned as
+    /// <see cref="ContainerFailed"/>, not thrown.
+    /// </summary>
+    Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken);
+
+    /// <summary>Stops (SIGTERM, then SIGKILL after <paramref name="stopGrace"/>) and removes; false when it did not exist.</summary>
+    Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken);
+}
+
+public sealed record RuntimeCapacity(long CpuMillicores, long MemoryBytes);
+
+/// <summary>A published port. <paramref name="Protocol"/> is "tcp" or "udp"; <paramref name="HostPort"/> 0 asks the engine to choose.</summary>
+public sealed record PortPublish(int ContainerPort, int HostPort, string Protocol);
+
+public sealed record ContainerLaunch(
+    string Name,
+    string Image,
+    IReadOnlyList<string>? Command,
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyList<PortPublish> Ports,
+    long? NanoCpus,
+    long? MemoryBytes,
+    IReadOnlyDictionary<string, string> Labels,
+    string BindAddress);
+
+public sealed record ManagedContainer(
+    string Id,
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    bool Running,
+    string State,
+    IReadOnlyList<PortPublish> Ports);
+
+public abstract record StartOutcome;
+
+/// <summary>The container runs; <paramref name="Ports"/> are the host ports actually bound.</summary>
+public sealed record ContainerStarted(string ContainerId, IReadOnlyList<PortPublish> Ports, bool AlreadyRunning) : StartOutcome;
+
+/// <summary>The container could not be brought up; <paramref name="Reason"/> carries the engine's message.</summary>
+public sealed record ContainerFailed(string Reason) : StartOutcome;
