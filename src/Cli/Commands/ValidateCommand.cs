@@ -16,6 +16,15 @@ internal static class ValidateCommand
             Description = "Spec files in YAML or JSON; '-' reads standard input.",
             Arity = ArgumentArity.OneOrMore,
         };
+
+        // An unknown option would otherwise be taken for a file name and reported as unreadable.
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.StartsWith('-') && t.Value != SpecFiles.StandardInput))
+            {
+                result.AddError($"Unrecognized option '{token.Value}' (to validate a file whose name starts with '-', write ./{token.Value}).");
+            }
+        });
         var format = CommonOptions.Format();
         var command = new Command("validate", "Check deployment specs and report every problem with its file, line, column and path.")
         {

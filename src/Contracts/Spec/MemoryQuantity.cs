@@ -9,10 +9,11 @@ public sealed record MemoryQuantity : IComparable<MemoryQuantity>
     /// <summary>The smallest limit the Docker engine accepts: 6 MiB.</summary>
     public const long MinBytes = 6 * 1024 * 1024;
 
+    /// <summary>Largest factor first, so that <see cref="ToString"/> picks the largest suffix that divides exactly.</summary>
     private static readonly (string Suffix, decimal Factor)[] Suffixes =
     [
-        ("Ei", 1L << 60), ("Pi", 1L << 50), ("Ti", 1L << 40), ("Gi", 1L << 30), ("Mi", 1L << 20), ("Ki", 1L << 10),
-        ("E", 1e18m), ("P", 1e15m), ("T", 1e12m), ("G", 1e9m), ("M", 1e6m), ("k", 1e3m), (string.Empty, 1m),
+        ("Ei", 1L << 60), ("E", 1e18m), ("Pi", 1L << 50), ("P", 1e15m), ("Ti", 1L << 40), ("T", 1e12m),
+        ("Gi", 1L << 30), ("G", 1e9m), ("Mi", 1L << 20), ("M", 1e6m), ("Ki", 1L << 10), ("k", 1e3m), (string.Empty, 1m),
     ];
 
     private MemoryQuantity(long bytes) => Bytes = bytes;

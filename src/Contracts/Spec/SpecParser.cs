@@ -60,16 +60,20 @@ public static class SpecParser
             return null;
         }
 
-        var root = ResolveFormat(format, file, text) == SpecFormat.Json
-            ? JsonDocumentReader.Read(utf8, problems)
-            : YamlDocumentReader.Read(text, problems);
+        var root = string.IsNullOrWhiteSpace(text)
+            ? null
+            : ResolveFormat(format, file, text) == SpecFormat.Json
+                ? JsonDocumentReader.Read(utf8, problems)
+                : YamlDocumentReader.Read(text, problems);
         if (root is null or ScalarNode { Kind: ScalarKind.Null } && !problems.Any)
         {
             problems.Add(root?.Line ?? 1, root?.Column ?? 1, SpecPath.Root, "document.empty", "the document is empty; a spec needs at least 'name' and 'image'");
             return null;
         }
 
-        return problems.Any ? null : root;
+        // The readers return no tree after a fatal problem (syntax, depth, aliases); a tree that comes with problems
+        // (a duplicate key, whose second value is dropped) is still read, so that every other problem is reported too.
+        return root;
     }
 
     private static SpecFormat ResolveFormat(SpecFormat format, string file, string text)

@@ -11,7 +11,7 @@ internal static class EffectsExtensions
     {
         foreach (var (hostId, command) in effects.Sent)
         {
-            var endpoint = await context.GetSendEndpoint(Queues.HostAddress(hostId));
+            var endpoint = await context.GetSendEndpoint(Queues.HostAddress(context.ReceiveContext.InputAddress, hostId));
             await endpoint.Send(command, command.GetType(), context.CancellationToken);
         }
 

@@ -150,6 +150,9 @@ public static class Planner
         {
             _cpuFree -= cpu;
             _memoryFree -= memory;
+
+            // The fixed ports first, so that a dynamic port listed before one of them cannot be given the same number.
+            _taken.UnionWith(FixedPorts(spec));
             var bindings = new List<PortBinding>(spec.Ports.Count);
             foreach (var port in spec.Ports)
             {
@@ -161,15 +164,19 @@ public static class Planner
             return new ReplicaPlacement(index, Host.Id.Value, bindings);
         }
 
+        private static IEnumerable<(int Port, Protocol Protocol)> FixedPorts(DeploymentSpec spec) =>
+            spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol));
+
         private bool HasDynamicPorts(DeploymentSpec spec, int needed)
         {
+            var own = FixedPorts(spec).ToHashSet();
             foreach (var protocol in spec.Ports.Where(p => p.Host is null).Select(p => p.Protocol).Distinct())
             {
                 var want = spec.Ports.Count(p => p.Host is null && p.Protocol == protocol);
                 var found = 0;
                 for (var port = _nextDynamic; port <= DynamicPortMax && found < want; port++)
                 {
-                    found += _taken.Contains((port, protocol)) ? 0 : 1;
+                    found += _taken.Contains((port, protocol)) || own.Contains((port, protocol)) ? 0 : 1;
                 }
 
                 if (found < want)

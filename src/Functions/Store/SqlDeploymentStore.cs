@@ -25,12 +25,14 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (dialect.MigrationLock is { } lockStatement)
         {
             await ExecuteAsync(connection, transaction, lockStatement, cancellationToken);
         }
+
+        // Under the lock: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
+        await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
 
         var applied = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken), CultureInfo.InvariantCulture);
         for (var version = applied + 1; version <= Migrations.Steps.Count; version++)

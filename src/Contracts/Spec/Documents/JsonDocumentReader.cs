@@ -15,11 +15,12 @@ internal static class JsonDocumentReader
             CommentHandling = JsonCommentHandling.Skip,
             MaxDepth = DocumentLimits.MaxDepth + 1,
         });
+        var (line, column) = (1, 1);
         try
         {
             while (reader.Read())
             {
-                var (line, column) = lines.Position(utf8, (int)reader.TokenStartIndex);
+                (line, column) = lines.Position(utf8, (int)reader.TokenStartIndex);
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject when !builder.Open(new MappingNode(line, column)):
@@ -43,9 +44,14 @@ internal static class JsonDocumentReader
         }
         catch (JsonException e)
         {
-            var line = (int)(e.LineNumber ?? 0) + 1;
-            var column = (int)(e.BytePositionInLine ?? 0) + 1;
-            problems.Add(line, column, SpecPath.Root, "document.syntax", $"not valid JSON: {Describe(e)}");
+            var errorLine = (int)(e.LineNumber ?? 0);
+            problems.Add(errorLine + 1, lines.Column(utf8, errorLine, (int)(e.BytePositionInLine ?? 0)), SpecPath.Root, "document.syntax", $"not valid JSON: {Describe(e)}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses a \u escape that leaves a surrogate unpaired (valid JSON syntax, but not text).
+            problems.Add(line, column, SpecPath.Root, "document.syntax", "not valid JSON: a string holds a \\u escape of an unpaired surrogate");
             return null;
         }
 
@@ -74,6 +80,28 @@ internal static class JsonDocumentReader
                     _starts.Add(i + 1);
                 }
             }
+        }
+
+        /// <summary>The 1-based character column of a byte position within a 0-based line (as JSON exceptions give them).</summary>
+        public int Column(ReadOnlySpan<byte> utf8, int line, int bytePositionInLine)
+        {
+            if (line < 0 || line >= _starts.Count)
+            {
+                return bytePositionInLine + 1;
+            }
+
+            var start = _starts[line];
+            var end = Math.Min(start + Math.Max(bytePositionInLine, 0), utf8.Length);
+            var column = 1;
+            for (var i = start; i < end; i++)
+            {
+                if ((utf8[i] & 0xC0) != 0x80)
+                {
+                    column++;
+                }
+            }
+
+            return column;
         }
 
         private int _lastLine = -1;

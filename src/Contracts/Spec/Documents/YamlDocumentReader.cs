@@ -9,16 +9,22 @@ internal static partial class YamlDocumentReader
 {
     public static Node? Read(string text, ProblemList problems)
     {
+        if (!IsPrintable(text, problems))
+        {
+            return null;
+        }
+
         var builder = new TreeBuilder(problems);
         var anchors = new Dictionary<string, Node>(StringComparer.Ordinal);
         var parser = new Parser(new StringReader(text));
         var documents = 0;
+        var (line, column) = (1, 1);
         try
         {
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
-                var (line, column) = Position(current.Start);
+                (line, column) = Position(current.Start);
                 switch (current)
                 {
                     case DocumentStart when ++documents > 1:
@@ -69,12 +75,48 @@ internal static partial class YamlDocumentReader
         }
         catch (YamlException e)
         {
-            var (line, column) = Position(e.Start);
-            problems.Add(line, column, SpecPath.Root, "document.syntax", $"not valid YAML: {Describe(e)}");
+            var (errorLine, errorColumn) = Position(e.Start);
+            problems.Add(errorLine, errorColumn, SpecPath.Root, "document.syntax", $"not valid YAML: {Describe(e)}");
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these (not YamlException) for some malformed input: a scalar cut short by a flow
+            // indicator, a tag that is not a URI, an escape that is not a character. Report them as syntax errors at
+            // the last event that was read.
+            problems.Add(line, column, SpecPath.Root, "document.syntax", "not valid YAML: the document cannot be read past this point");
             return null;
         }
 
         return builder.Root;
+    }
+
+    /// <summary>
+    /// YAML admits only printable characters (c-printable); the scanner would otherwise take a NUL for the end of a
+    /// line or of the document and silently drop what follows it.
+    /// </summary>
+    private static bool IsPrintable(string text, ProblemList problems)
+    {
+        var (line, column) = (1, 1);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                (line, column) = (line + 1, 1);
+                continue;
+            }
+
+            if (c is (< ' ' and not '\t' and not '\r') or (>= '\u007F' and < '\u00A0' and not '\u0085') or '\uFFFE' or '\uFFFF')
+            {
+                problems.Add(line, column, SpecPath.Root, "document.syntax", $"not valid YAML: the control character U+{(int)c:X4} is not allowed in a YAML document");
+                return false;
+            }
+
+            column++;
+        }
+
+        return true;
     }
 
     private static void Remember(Dictionary<string, Node> anchors, AnchorName anchor, Node node)

@@ -1,0 +1,109 @@
+using Microsoft.Data.Sqlite;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Handlers;
+using Workers.Functions.Store;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+/// <summary>Every handler over one real SQLite store in a temporary file, with a clock the test moves.</summary>
+internal sealed class HandlerHarness : IAsyncDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("workers-handlers-");
+
+    private HandlerHarness()
+    {
+        Store = new SqlDeploymentStore(new SqliteDialect(Path.Combine(_directory.FullName, "workers.db")));
+        var options = Microsoft.Extensions.Options.Options.Create(new FunctionsOptions());
+        Options = options.Value;
+        Validate = new ValidateHandler(Store, Time);
+        Plan = new PlanHandler(Store, Time, options);
+        Track = new TrackHandler(Store, Time);
+        Delete = new DeleteHandler(Store, Time);
+        Query = new QueryHandler(Store, Time, options);
+        DryRun = new DryRunHandler(Store, Time, options);
+        Inventory = new InventoryHandler(Store, Time);
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public SqlDeploymentStore Store { get; }
+
+    public FunctionsOptions Options { get; }
+
+    public ValidateHandler Validate { get; }
+
+    public PlanHandler Plan { get; }
+
+    public TrackHandler Track { get; }
+
+    public DeleteHandler Delete { get; }
+
+    public QueryHandler Query { get; }
+
+    public DryRunHandler DryRun { get; }
+
+    public InventoryHandler Inventory { get; }
+
+    public static async Task<HandlerHarness> CreateAsync()
+    {
+        var harness = new HandlerHarness();
+        await harness.Store.MigrateAsync(CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>A heartbeat from <paramref name="hostId"/>, taken and received now.</summary>
+    public Task HeartbeatAsync(string hostId, params HostPort[] portsInUse) =>
+        Inventory.HandleAsync(
+            new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), Time.GetUtcNow(), hostId, new Dictionary<string, string>(), "127.0.0.1",
+                4000, 8L << 30, 4000, 8L << 30, [], portsInUse),
+            CancellationToken.None);
+
+    public DeploymentAccepted Accepted(DeploymentSpec spec, Guid? id = null) =>
+        new(Guid.NewGuid(), id ?? Guid.NewGuid(), Time.GetUtcNow(), spec, "tester");
+
+    /// <summary>Plans <paramref name="spec"/> as the Plan function would after Validate accepted it.</summary>
+    public async Task<(Guid Id, Effects Effects)> DeployAsync(DeploymentSpec spec)
+    {
+        var accepted = Accepted(spec);
+        return (accepted.CorrelationId, await Plan.HandleAsync(accepted, CancellationToken.None));
+    }
+
+    /// <summary>Every replica in the start commands reported running, in order; the effects of each report.</summary>
+    public async Task<List<Effects>> StartAllAsync(Effects planned)
+    {
+        var results = new List<Effects>();
+        foreach (var start in planned.Sent.Select(s => s.Command).OfType<StartReplicas>())
+        {
+            foreach (var replica in start.Replicas)
+            {
+                results.Add(await Track.HandleAsync(Started(start, replica.Index), CancellationToken.None));
+            }
+        }
+
+        return results;
+    }
+
+    public ReplicaStarted Started(StartReplicas start, int index) => new(
+        Guid.NewGuid(), start.CorrelationId, Time.GetUtcNow(), start.HostId, start.Spec.Name.Value, start.Revision, index,
+        $"container-{start.Revision}-{index}", start.Replicas.Single(r => r.Index == index).Ports);
+
+    public ReplicaStopped Stopped(StopReplicas stop, int index) =>
+        new(Guid.NewGuid(), stop.CorrelationId, Time.GetUtcNow(), stop.HostId, stop.Name, stop.Revision, index);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.CompletedTask;
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+}
+
+internal static class EffectsAssertions
+{
+    public static List<(string HostId, T Command)> SentOf<T>(this Effects effects) =>
+        [.. effects.Sent.Where(s => s.Command is T).Select(s => (s.HostId, (T)s.Command))];
+
+    public static List<T> PublishedOf<T>(this Effects effects) => [.. effects.Published.OfType<T>()];
+}

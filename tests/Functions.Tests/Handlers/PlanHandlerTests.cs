@@ -1,0 +1,147 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Handlers;
+using Workers.Contracts.Spec;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+public sealed class PlanHandlerTests
+{
+    private const string DynamicPort = "ports:\n  - container: 8080\n";
+    private const string FixedPort = "ports:\n  - container: 8080\n    host: 18080\n";
+
+    [Fact]
+    public async Task HandleAsync_TwoLiveHosts_SendsOneStartReplicasPerHostListingItsReplicas()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var spec = Specs.Make("web", 4, DynamicPort);
+
+        var (id, effects) = await h.DeployAsync(spec);
+
+        Assert.Empty(effects.Published);
+        var starts = effects.SentOf<StartReplicas>();
+        Assert.Equal(["host-a", "host-b"], starts.Select(s => s.HostId).Order());
+        Assert.Equal(effects.Sent.Count, starts.Count);
+        Assert.All(starts, s =>
+        {
+            Assert.Equal(s.HostId, s.Command.HostId);
+            Assert.Equal((id, 1L, spec), (s.Command.CorrelationId, s.Command.Revision, s.Command.Spec));
+            Assert.Equal(h.Time.GetUtcNow() + h.Options.CommandTimeToLive, s.Command.ExpiresAt);
+            Assert.Equal(2, s.Command.Replicas.Count);
+        });
+        Assert.Equal([0, 1, 2, 3], starts.SelectMany(s => s.Command.Replicas).Select(r => r.Index).Order());
+        var stored = await h.Store.GetReplicasAsync(id, CancellationToken.None);
+        foreach (var (hostId, start) in starts)
+        {
+            foreach (var replica in start.Replicas)
+            {
+                var record = stored.Single(r => r.Index == replica.Index);
+                Assert.Equal((hostId, ReplicaState.Pending), (record.HostId, record.State));
+                Assert.Equal(replica.Ports, record.Ports);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HandleAsync_HostPortTakenOnEveryHost_RejectsWithTheReasonAndSendsNothing()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a", new HostPort(18080, Protocol.Tcp));
+        await h.HeartbeatAsync("host-b", new HostPort(18080, Protocol.Tcp));
+
+        var (id, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort));
+
+        Assert.Empty(effects.Sent);
+        var rejected = Assert.IsType<DeploymentRejected>(Assert.Single(effects.Published));
+        Assert.Equal((id, "web"), (rejected.CorrelationId, rejected.Name));
+        Assert.StartsWith("cannot place replica 1 of 1", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("host-a: host port 18080/tcp in use", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("host-b: host port 18080/tcp in use", rejected.Reason, StringComparison.Ordinal);
+        var record = await h.Store.GetRevisionAsync(id, CancellationToken.None);
+        Assert.Equal((DeploymentState.Rejected, rejected.Reason), (record!.State, record.Reason));
+        Assert.Empty(await h.Store.GetReservationsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task HandleAsync_Redelivered_ResendsTheRecordedPlanInsteadOfPlanningAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var accepted = h.Accepted(Specs.Make("web", 2, DynamicPort));
+        var first = await h.Plan.HandleAsync(accepted, CancellationToken.None);
+
+        // A new host would change a fresh plan (one replica each): the redelivery must not notice it.
+        await h.HeartbeatAsync("host-b");
+        var again = await h.Plan.HandleAsync(accepted, CancellationToken.None);
+
+        static List<(string, long, int, PortBinding)> Commands(Effects effects) =>
+            [.. effects.SentOf<StartReplicas>().SelectMany(s => s.Command.Replicas.Select(r => (s.HostId, s.Command.Revision, r.Index, r.Ports.Single())))];
+        Assert.Equal(Commands(first), Commands(again));
+        Assert.Equal(2, Commands(again).Count);
+        Assert.All(Commands(again), c => Assert.Equal("host-a", c.Item1));
+        Assert.Empty(again.Published);
+        var current = Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+        Assert.Equal((accepted.CorrelationId, 1L), (current.DeploymentId, current.Revision));
+        Assert.Equal(2, (await h.Store.GetReservationsAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_HostWhoseHeartbeatIsOlderThanHostTimeout_IsNotUsed()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-old");
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatAsync("host-new");
+
+        var (_, effects) = await h.DeployAsync(Specs.Make("web", 3));
+
+        var start = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.Equal("host-new", start.HostId);
+        Assert.Equal(3, start.Command.Replicas.Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_OnlyHostIsStale_RejectsSayingItIsDown()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-old");
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+
+        var (_, effects) = await h.DeployAsync(Specs.Make("web", 1));
+
+        Assert.Empty(effects.Sent);
+        var rejected = Assert.IsType<DeploymentRejected>(Assert.Single(effects.Published));
+        Assert.Contains("host-old: no recent heartbeat", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RedeployOnAFixedPort_StopsTheOldReplicaFirstAndTakesOverItsPort()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 1, FixedPort));
+        await h.StartAllAsync(planned);
+        await h.HeartbeatAsync("host-a", new HostPort(18080, Protocol.Tcp));
+
+        var (v2, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + "env:\n  VERSION: \"2\"\n"));
+
+        Assert.Collection(
+            effects.Sent,
+            stop =>
+            {
+                var command = Assert.IsType<StopReplicas>(stop.Command);
+                Assert.Equal(("host-a", v1, 1L, "web"), (stop.HostId, command.CorrelationId, command.Revision, command.Name));
+                Assert.Equal([0], command.Indexes);
+            },
+            start =>
+            {
+                var command = Assert.IsType<StartReplicas>(start.Command);
+                Assert.Equal(("host-a", v2, 2L), (start.HostId, command.CorrelationId, command.Revision));
+                Assert.Equal(18080, command.Replicas.Single().Ports.Single().HostPort);
+            });
+        Assert.Equal(ReplicaState.Stopping, Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None)).State);
+        Assert.Equal(v2, Assert.Single(await h.Store.GetReservationsAsync(CancellationToken.None)).DeploymentId);
+    }
+}

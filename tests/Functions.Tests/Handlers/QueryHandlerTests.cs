@@ -1,0 +1,65 @@
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+public sealed class QueryHandlerTests
+{
+    [Fact]
+    public async Task HandleAsync_ByName_ReturnsReplicasWithHostStateContainerAndPorts()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, "ports:\n  - container: 8080\n"));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+        var query = new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null);
+
+        var reply = await h.Query.HandleAsync(query, CancellationToken.None);
+
+        Assert.Equal(query.CorrelationId, reply.CorrelationId);
+        var status = Assert.Single(reply.Deployments);
+        Assert.Equal(("web", id, 1L, DeploymentState.Pending, Specs.Image), (status.Name, status.DeploymentId, status.Revision, status.State, status.Image));
+        Assert.Collection(
+            status.Replicas,
+            r =>
+            {
+                Assert.Equal((0, "host-a", ReplicaState.Running, "container-1-0"), (r.Index, r.HostId, r.State, r.ContainerId));
+                Assert.Equal([new PortBinding(8080, 20000, Protocol.Tcp)], r.Ports);
+            },
+            r =>
+            {
+                Assert.Equal((1, "host-a", ReplicaState.Pending, (string?)null), (r.Index, r.HostId, r.State, r.ContainerId));
+                Assert.Equal([new PortBinding(8080, 20001, Protocol.Tcp)], r.Ports);
+            });
+    }
+
+    [Fact]
+    public async Task HandleAsync_ByDeploymentIdOfARejectedRequest_ReturnsItsProblems()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var request = new DeploymentRequested(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "name: web\nimage: workers-test/httpd:1\nreplicas: 0\n", "web.yaml", "alice");
+        await h.Validate.HandleAsync(request, CancellationToken.None);
+
+        var reply = await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), request.CorrelationId, h.Time.GetUtcNow(), null, request.CorrelationId), CancellationToken.None);
+
+        var status = Assert.Single(reply.Deployments);
+        Assert.Equal((DeploymentState.Rejected, "web"), (status.State, status.Name));
+        Assert.Equal("replicas", Assert.Single(status.Problems).Path);
+        Assert.Empty(status.Replicas);
+    }
+
+    [Fact]
+    public async Task HandleAsync_GetHosts_MarksHostsWithAStaleHeartbeatNotLive()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-old");
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatAsync("host-new");
+
+        var reply = await h.Query.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow()), CancellationToken.None);
+
+        Assert.Equal([("host-new", true), ("host-old", false)], reply.Hosts.Select(x => (x.HostId, x.Live)));
+    }
+}

@@ -1,0 +1,121 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+public sealed class TrackHandlerTests
+{
+    [Fact]
+    public async Task ReplicaStarted_EveryReplicaRunning_PublishesDeploymentSucceededOnce()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var starts = planned.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+
+        var first = await h.Track.HandleAsync(h.Started(starts[0], starts[0].Replicas[0].Index), CancellationToken.None);
+        var last = await h.Track.HandleAsync(h.Started(starts[1], starts[1].Replicas[0].Index), CancellationToken.None);
+        var duplicate = await h.Track.HandleAsync(h.Started(starts[1], starts[1].Replicas[0].Index), CancellationToken.None);
+
+        Assert.Empty(first.Published);
+        Assert.Empty(first.Sent);
+        var succeeded = Assert.IsType<DeploymentSucceeded>(Assert.Single(last.Published));
+        Assert.Equal((id, "web", 1L), (succeeded.CorrelationId, succeeded.Name, succeeded.Revision));
+        Assert.Empty(last.Sent);
+        Assert.Empty(duplicate.Published);
+        Assert.Empty(duplicate.Sent);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task ReplicaFailed_PublishesDeploymentFailedAndStopsTheOtherReplicas()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 3));
+        var onA = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-a").Command;
+        var onB = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-b").Command;
+        await h.Track.HandleAsync(h.Started(onA, onA.Replicas[0].Index), CancellationToken.None);
+        var failedIndex = onB.Replicas.Single().Index;
+
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-b", "web", 1, failedIndex, "image not found"),
+            CancellationToken.None);
+
+        var failed = Assert.IsType<DeploymentFailed>(Assert.Single(effects.Published));
+        Assert.Equal((id, "web", 1L), (failed.CorrelationId, failed.Name, failed.Revision));
+        Assert.Equal($"replica {failedIndex} on host-b failed: image not found", failed.Reason);
+        var stop = Assert.Single(effects.SentOf<StopReplicas>());
+        Assert.Single(effects.Sent);
+        Assert.Equal(("host-a", id, 1L), (stop.HostId, stop.Command.CorrelationId, stop.Command.Revision));
+        Assert.Equal(onA.Replicas.Select(r => r.Index).Order(), stop.Command.Indexes.Order());
+        var revision = await h.Store.GetRevisionAsync(id, CancellationToken.None);
+        Assert.Equal((DeploymentState.Failed, failed.Reason), (revision!.State, revision.Reason));
+        var replicas = await h.Store.GetReplicasAsync(id, CancellationToken.None);
+        Assert.All(replicas, r => Assert.Equal(r.Index == failedIndex ? ReplicaState.Failed : ReplicaState.Stopping, r.State));
+    }
+
+    [Fact]
+    public async Task ReplicaStarted_UnknownDeployment_SendsStopReplicasForIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var unknown = Guid.NewGuid();
+
+        var effects = await h.Track.HandleAsync(
+            new ReplicaStarted(Guid.NewGuid(), unknown, h.Time.GetUtcNow(), "host-a", "ghost", 7, 2, "container-x", []),
+            CancellationToken.None);
+
+        Assert.Empty(effects.Published);
+        var stop = Assert.Single(effects.SentOf<StopReplicas>());
+        Assert.Equal(("host-a", unknown, "ghost", 7L), (stop.HostId, stop.Command.CorrelationId, stop.Command.Name, stop.Command.Revision));
+        Assert.Equal([2], stop.Command.Indexes);
+    }
+
+    [Fact]
+    public async Task ReplicaStarted_AfterTheDeploymentWasDeleted_SendsStopReplicasForIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", "tester"), CancellationToken.None);
+
+        var effects = await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+
+        Assert.Empty(effects.Published);
+        var stop = Assert.Single(effects.SentOf<StopReplicas>());
+        Assert.Equal(("host-a", id, 1L), (stop.HostId, stop.Command.CorrelationId, stop.Command.Revision));
+        Assert.Equal([0], stop.Command.Indexes);
+        Assert.Equal(ReplicaState.Stopping, Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task ReplicaStarted_RevisionTwoSucceeds_StopsRevisionOnesReplicas()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, "env:\n  VERSION: \"2\"\n"));
+
+        var results = await h.StartAllAsync(second);
+
+        Assert.All(results.SkipLast(1), r => Assert.Empty(r.Sent));
+        var last = results[^1];
+        var succeeded = Assert.IsType<DeploymentSucceeded>(Assert.Single(last.Published));
+        Assert.Equal((v2, 2L), (succeeded.CorrelationId, succeeded.Revision));
+        var stops = last.SentOf<StopReplicas>();
+        Assert.Equal(last.Sent.Count, stops.Count);
+        Assert.All(stops, s => Assert.Equal((v1, 1L, "web", s.HostId), (s.Command.CorrelationId, s.Command.Revision, s.Command.Name, s.Command.HostId)));
+        var v1Replicas = await h.Store.GetReplicasAsync(v1, CancellationToken.None);
+        Assert.Equal(
+            v1Replicas.Select(r => (r.HostId, r.Index)).Order(),
+            stops.SelectMany(s => s.Command.Indexes.Select(i => (s.HostId, i))).Order());
+        Assert.All(v1Replicas, r => Assert.Equal(ReplicaState.Stopping, r.State));
+        Assert.Equal(DeploymentState.Superseded, (await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State);
+        Assert.Equal(v2, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+    }
+}

@@ -1,0 +1,401 @@
+using System.Globalization;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Store;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Store;
+
+/// <summary>
+/// The store contract, run against every database (see the derived classes). Tests share a database: each one uses
+/// its own deployment names and host id, and only looks at rows that carry them.
+/// </summary>
+public abstract class StoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset At = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly List<SqlDialect> _dialects = [];
+    private readonly string _host = "host-" + Guid.NewGuid().ToString("N")[..12];
+    private SqlDeploymentStore? _store;
+
+    /// <summary>The database every test of the class shares (already holding other tests' rows, possibly).</summary>
+    protected abstract string SharedDatabase { get; }
+
+    private SqlDeploymentStore Store => _store ?? throw new InvalidOperationException("not initialised");
+
+    /// <summary>A database nothing has touched yet.</summary>
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    protected abstract SqlDialect CreateDialect(string database);
+
+    public virtual async Task InitializeAsync() => _store = await OpenAsync(SharedDatabase, migrate: true);
+
+    public virtual Task DisposeAsync()
+    {
+        foreach (var dialect in _dialects.OfType<IDisposable>())
+        {
+            dialect.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task MigrateAsync_RunTwiceOnAnEmptyDatabase_IsHarmless()
+    {
+        var database = await CreateDatabaseAsync();
+        var store = await OpenAsync(database, migrate: false);
+
+        await store.MigrateAsync(CancellationToken.None);
+        await store.MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(Migrations.Steps.Count, await SchemaVersionRowsAsync(database));
+        await AssertSchemaWorksAsync(store);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_ConcurrentlyFromTwoStores_BothSucceedAndMigrateOnce()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var database = await CreateDatabaseAsync();
+            var first = await OpenAsync(database, migrate: false);
+            var second = await OpenAsync(database, migrate: false);
+
+            await Task.WhenAll(
+                Task.Run(() => first.MigrateAsync(CancellationToken.None)),
+                Task.Run(() => second.MigrateAsync(CancellationToken.None)));
+
+            Assert.Equal(Migrations.Steps.Count, await SchemaVersionRowsAsync(database));
+            await AssertSchemaWorksAsync(second);
+        }
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_SameNameTwice_StoresRevisionOneThenTwoAndTheNewestIsCurrent()
+    {
+        var name = Specs.UniqueName("rev");
+        var spec = Specs.Make(name, 1);
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+
+        var one = await SaveAsync(first, spec, Placement(0, 21000));
+        var two = await SaveAsync(second, spec, Placement(0, 21001));
+
+        Assert.Equal(1, one);
+        Assert.Equal(2, two);
+        var current = Assert.Single(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None));
+        Assert.Equal((second, 2L, DeploymentState.Pending), (current.DeploymentId, current.Revision, current.State));
+        Assert.Equal(spec, current.Spec);
+        Assert.Equal(1, (await Store.GetRevisionAsync(first, CancellationToken.None))!.Revision);
+        Assert.Contains(await Store.GetCurrentRevisionsAsync(null, CancellationToken.None), r => r.DeploymentId == second);
+        Assert.DoesNotContain(await Store.GetCurrentRevisionsAsync(null, CancellationToken.None), r => r.DeploymentId == first);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_SameDeploymentIdTwice_ReturnsTheFirstRevisionAndStoresNoDuplicates()
+    {
+        var name = Specs.UniqueName("dup");
+        var spec = Specs.Make(name, 2);
+        var id = Guid.NewGuid();
+        var placements = new[] { Placement(0, 21000), Placement(1, 21001) };
+
+        var first = await SaveAsync(id, spec, placements);
+        var again = await SaveAsync(id, spec, placements);
+        var otherPlan = await SaveAsync(id, spec, Placement(0, 22000), Placement(1, 22001));
+
+        Assert.Equal(1, first);
+        Assert.Equal(1, again);
+        Assert.Equal(1, otherPlan);
+        Assert.Equal([0, 1], (await Store.GetReplicasAsync(id, CancellationToken.None)).Select(r => r.Index));
+        Assert.Equal([21000, 21001], (await ReservationsAsync()).Select(r => r.HostPort).Order());
+        Assert.Equal(1, Assert.Single(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None)).Revision);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_SecondDeploymentOnAReservedHostPort_ThrowsConcurrencyConflictAndStoresNothing()
+    {
+        var winner = Guid.NewGuid();
+        var loser = Guid.NewGuid();
+        var loserName = Specs.UniqueName("loser");
+        await SaveAsync(winner, Specs.Make(Specs.UniqueName("winner"), 1), Placement(0, 18080));
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => SaveAsync(loser, Specs.Make(loserName, 1), Placement(0, 18080)));
+
+        Assert.Null(await Store.GetRevisionAsync(loser, CancellationToken.None));
+        Assert.Empty(await Store.GetCurrentRevisionsAsync(loserName, CancellationToken.None));
+        Assert.Empty(await Store.GetReplicasAsync(loser, CancellationToken.None));
+        Assert.Equal(winner, Assert.Single(await ReservationsAsync()).DeploymentId);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_SamePortNumberOnAnotherProtocol_IsNoConflict()
+    {
+        await SaveAsync(Guid.NewGuid(), Specs.Make(Specs.UniqueName("tcp"), 1), Placement(0, 18080, Protocol.Tcp));
+
+        await SaveAsync(Guid.NewGuid(), Specs.Make(Specs.UniqueName("udp"), 1), Placement(0, 18080, Protocol.Udp));
+
+        Assert.Equal([Protocol.Tcp, Protocol.Udp], (await ReservationsAsync()).Select(r => r.Protocol).Order());
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_TwoDeploymentsRacingForOneHostPort_ExactlyOneWinsEveryRound()
+    {
+        var first = Store;
+        var second = await OpenAsync(SharedDatabase, migrate: false);
+        for (var round = 0; round < 20; round++)
+        {
+            var port = 30000 + round;
+            var a = Guid.NewGuid();
+            var b = Guid.NewGuid();
+
+            var outcomes = await Task.WhenAll(
+                Task.Run(() => TrySaveAsync(first, a, Specs.Make(Specs.UniqueName("race-a"), 1), Placement(0, port))),
+                Task.Run(() => TrySaveAsync(second, b, Specs.Make(Specs.UniqueName("race-b"), 1), Placement(0, port))));
+
+            Assert.Equal(1, outcomes.Count(won => won));
+            var holder = Assert.Single(await ReservationsAsync(), r => r.HostPort == port).DeploymentId;
+            Assert.Equal(outcomes[0] ? a : b, holder);
+            Assert.Null(await Store.GetRevisionAsync(outcomes[0] ? b : a, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_StartedAfterStopped_ReturnsFalseAndStaysStopped()
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("late"), 1), Placement(0, 21000));
+
+        var stopped = await Store.UpdateReplicaAsync(id, 0, ReplicaState.Stopped, null, null, null, At, CancellationToken.None);
+        var started = await Store.UpdateReplicaAsync(id, 0, ReplicaState.Running, "late-container", null, null, At, CancellationToken.None);
+
+        Assert.True(stopped);
+        Assert.False(started);
+        var replica = Assert.Single(await Store.GetReplicasAsync(id, CancellationToken.None));
+        Assert.Equal(ReplicaState.Stopped, replica.State);
+        Assert.Null(replica.ContainerId);
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_RunningTwice_ChangesOnlyOnceAndKeepsContainerAndPorts()
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("run"), 1), Placement(0, 21000));
+        PortBinding[] bound = [new(8080, 21000, Protocol.Tcp)];
+
+        Assert.True(await Store.UpdateReplicaAsync(id, 0, ReplicaState.Running, "c1", bound, null, At, CancellationToken.None));
+        Assert.False(await Store.UpdateReplicaAsync(id, 0, ReplicaState.Running, "c2", bound, null, At, CancellationToken.None));
+
+        var replica = Assert.Single(await Store.GetReplicasAsync(id, CancellationToken.None));
+        Assert.Equal((ReplicaState.Running, "c1"), (replica.State, replica.ContainerId));
+        Assert.Equal(bound, replica.Ports);
+    }
+
+    [Theory]
+    [InlineData(ReplicaState.Failed)]
+    [InlineData(ReplicaState.Stopped)]
+    public async Task UpdateReplicaAsync_FailedOrStopped_ReleasesThatReplicasPorts(ReplicaState state)
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("free"), 2), Placement(0, 21000), Placement(1, 21001));
+
+        Assert.True(await Store.UpdateReplicaAsync(id, 0, state, null, null, "gone", At, CancellationToken.None));
+
+        Assert.Equal([(21001, 1)], (await ReservationsAsync()).Select(r => (r.HostPort, r.Index)));
+        var next = Guid.NewGuid();
+        await SaveAsync(next, Specs.Make(Specs.UniqueName("next"), 1), Placement(0, 21000));
+        Assert.Contains(await ReservationsAsync(), r => r.HostPort == 21000 && r.DeploymentId == next);
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_Stopping_KeepsThePortsReserved()
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("stopping"), 1), Placement(0, 21000));
+
+        Assert.True(await Store.UpdateReplicaAsync(id, 0, ReplicaState.Stopping, null, null, null, At, CancellationToken.None));
+
+        Assert.Equal(id, Assert.Single(await ReservationsAsync()).DeploymentId);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_DisplacedReplicas_BecomeStoppingAndTheirPortsMoveToTheNewRevision()
+    {
+        var name = Specs.UniqueName("handover");
+        var old = Guid.NewGuid();
+        var next = Guid.NewGuid();
+        await SaveAsync(old, Specs.Make(name, 2), Placement(0, 18080), Placement(1, 18081));
+        var displaced = (await ReservationsAsync()).Where(r => r.HostPort == 18080).ToList();
+
+        var revision = await Store.SavePlanAsync(next, Specs.Make(name, 1), "test", [Placement(0, 18080)], displaced, At, CancellationToken.None);
+
+        Assert.Equal(2, revision);
+        var oldReplicas = await Store.GetReplicasAsync(old, CancellationToken.None);
+        Assert.Equal([ReplicaState.Stopping, ReplicaState.Pending], oldReplicas.Select(r => r.State));
+        var reservations = await ReservationsAsync();
+        Assert.Equal((next, 0), reservations.Where(r => r.HostPort == 18080).Select(r => (r.DeploymentId, r.Index)).Single());
+        Assert.Equal((old, 1), reservations.Where(r => r.HostPort == 18081).Select(r => (r.DeploymentId, r.Index)).Single());
+    }
+
+    [Fact]
+    public async Task RecordRejectionAsync_CalledTwice_KeepsTheFirstRecord()
+    {
+        var id = Guid.NewGuid();
+        var name = Specs.UniqueName("rejected");
+        var problem = new SpecProblem("test.yaml", 3, 11, "replicas", "replicas.range", "must be between 1 and 10000, got 0");
+
+        await Store.RecordRejectionAsync(id, name, "the spec is invalid: 1 problem(s)", [problem], "alice", At, CancellationToken.None);
+        await Store.RecordRejectionAsync(id, name, "something else", [], "bob", At.AddMinutes(1), CancellationToken.None);
+
+        var record = await Store.GetRevisionAsync(id, CancellationToken.None);
+        Assert.NotNull(record);
+        Assert.Equal((DeploymentState.Rejected, 0L, "the spec is invalid: 1 problem(s)", "alice", At), (record.State, record.Revision, record.Reason, record.RequestedBy, record.UpdatedAt));
+        Assert.Equal([problem], record.Problems);
+        Assert.Null(record.Spec);
+        Assert.Empty(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RecordRejectionAsync_TwoRejectionsOfOneName_BothKept()
+    {
+        var name = Specs.UniqueName("rejected");
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+
+        await Store.RecordRejectionAsync(first, name, "one", [], "alice", At, CancellationToken.None);
+        await Store.RecordRejectionAsync(second, name, "two", [], "alice", At, CancellationToken.None);
+
+        Assert.Equal("one", (await Store.GetRevisionAsync(first, CancellationToken.None))!.Reason);
+        Assert.Equal("two", (await Store.GetRevisionAsync(second, CancellationToken.None))!.Reason);
+    }
+
+    [Fact]
+    public async Task UpsertHostAsync_OlderHeartbeatArrivesLater_KeepsTheNewer()
+    {
+        await Store.UpsertHostAsync(Heartbeat(At.AddSeconds(10), cpuFree: 1000), At.AddSeconds(11), CancellationToken.None);
+
+        await Store.UpsertHostAsync(Heartbeat(At, cpuFree: 3000), At.AddSeconds(12), CancellationToken.None);
+
+        var host = await HostAsync();
+        Assert.Equal((At.AddSeconds(10), 1000L, At.AddSeconds(11)), (host.Heartbeat.Timestamp, host.Heartbeat.CpuFreeMillicores, host.ReceivedAt));
+    }
+
+    [Fact]
+    public async Task UpsertHostAsync_NewerHeartbeat_ReplacesTheStoredOne()
+    {
+        await Store.UpsertHostAsync(Heartbeat(At, cpuFree: 1000), At, CancellationToken.None);
+
+        await Store.UpsertHostAsync(Heartbeat(At.AddSeconds(5), cpuFree: 2500, taken: new HostPort(18080, Protocol.Udp)), At.AddSeconds(6), CancellationToken.None);
+
+        var host = await HostAsync();
+        Assert.Equal((2500L, At.AddSeconds(6)), (host.Heartbeat.CpuFreeMillicores, host.ReceivedAt));
+        Assert.Equal([new HostPort(18080, Protocol.Udp)], host.Heartbeat.PortsInUse);
+        Assert.Equal("eu-1", host.Heartbeat.Labels["zone"]);
+    }
+
+    [Fact]
+    public async Task ForgetDeploymentAsync_KnownName_RemovesItFromCurrentOnceAndKeepsTheHistory()
+    {
+        var name = Specs.UniqueName("forget");
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(name, 1), Placement(0, 21000));
+
+        var forgotten = await Store.ForgetDeploymentAsync(name, CancellationToken.None);
+        var again = await Store.ForgetDeploymentAsync(name, CancellationToken.None);
+
+        Assert.True(forgotten);
+        Assert.False(again);
+        Assert.Empty(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None));
+        Assert.NotNull(await Store.GetRevisionAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetOlderActiveRevisionsAsync_OlderRevisionFullyStopped_IsNoLongerListed()
+    {
+        var name = Specs.UniqueName("older");
+        var old = Guid.NewGuid();
+        await SaveAsync(old, Specs.Make(name, 1), Placement(0, 21000));
+        await SaveAsync(Guid.NewGuid(), Specs.Make(name, 1), Placement(0, 21001));
+
+        var before = await Store.GetOlderActiveRevisionsAsync(name, 2, CancellationToken.None);
+        await Store.UpdateReplicaAsync(old, 0, ReplicaState.Stopped, null, null, null, At, CancellationToken.None);
+        var after = await Store.GetOlderActiveRevisionsAsync(name, 2, CancellationToken.None);
+
+        Assert.Equal(old, Assert.Single(before).DeploymentId);
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public async Task TransitionRevisionAsync_FromAStateItIsNotIn_ReturnsFalseAndChangesNothing()
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("state"), 1), Placement(0, 21000));
+
+        Assert.True(await Store.TransitionRevisionAsync(id, [DeploymentState.Pending], DeploymentState.Running, null, At, CancellationToken.None));
+        Assert.False(await Store.TransitionRevisionAsync(id, [DeploymentState.Pending], DeploymentState.Failed, "too late", At, CancellationToken.None));
+
+        var record = await Store.GetRevisionAsync(id, CancellationToken.None);
+        Assert.Equal((DeploymentState.Running, (string?)null), (record!.State, record.Reason));
+    }
+
+    private async Task<SqlDeploymentStore> OpenAsync(string database, bool migrate)
+    {
+        var dialect = CreateDialect(database);
+        _dialects.Add(dialect);
+        var store = new SqlDeploymentStore(dialect);
+        if (migrate)
+        {
+            await store.MigrateAsync(CancellationToken.None);
+        }
+
+        return store;
+    }
+
+    private async Task<long> SchemaVersionRowsAsync(string database)
+    {
+        var dialect = CreateDialect(database);
+        _dialects.Add(dialect);
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM schema_version";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task AssertSchemaWorksAsync(SqlDeploymentStore store)
+    {
+        var id = Guid.NewGuid();
+        var revision = await store.SavePlanAsync(id, Specs.Make("schema", 1), "test", [Placement(0, 21000)], [], At, CancellationToken.None);
+        Assert.Equal(1, revision);
+        Assert.Equal(id, Assert.Single(await store.GetCurrentRevisionsAsync("schema", CancellationToken.None)).DeploymentId);
+    }
+
+    private ReplicaPlacement Placement(int index, int hostPort, Protocol protocol = Protocol.Tcp) =>
+        new(index, _host, [new PortBinding(8080, hostPort, protocol)]);
+
+    private Task<long> SaveAsync(Guid id, DeploymentSpec spec, params ReplicaPlacement[] placements) =>
+        Store.SavePlanAsync(id, spec, "test", placements, [], At, CancellationToken.None);
+
+    private static async Task<bool> TrySaveAsync(SqlDeploymentStore store, Guid id, DeploymentSpec spec, ReplicaPlacement placement)
+    {
+        try
+        {
+            await store.SavePlanAsync(id, spec, "test", [placement], [], At, CancellationToken.None);
+            return true;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<List<PortReservation>> ReservationsAsync() =>
+        [.. (await Store.GetReservationsAsync(CancellationToken.None)).Where(r => r.HostId == _host)];
+
+    private async Task<HostRecord> HostAsync() =>
+        Assert.Single(await Store.GetHostsAsync(CancellationToken.None), h => h.Heartbeat.HostId == _host);
+
+    private HostHeartbeat Heartbeat(DateTimeOffset timestamp, long cpuFree, params HostPort[] taken) => new(
+        Guid.NewGuid(), Guid.NewGuid(), timestamp, _host, new Dictionary<string, string> { ["zone"] = "eu-1" }, "127.0.0.1",
+        4000, 8L << 30, cpuFree, 4L << 30, [], taken);
+}

@@ -1,0 +1,136 @@
+using Docker.DotNet;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Testcontainers.RabbitMq;
+using Workers.Cli;
+using Workers.Functions.Bus;
+using Workers.Functions.Store;
+using Workers.HostAgent.Agent;
+using Workers.Transport;
+
+namespace Workers.Integration.Tests;
+
+/// <summary>
+/// A real RabbitMQ (Testcontainers), the functions host, and two agents (host-a on 127.0.0.2, host-b on 127.0.0.3)
+/// on the real Docker engine: each piece its own host with its own bus, coupled only by the broker.
+/// </summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
+    private readonly string _store = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.db");
+    private readonly List<IHost> _hosts = [];
+    private RabbitMqContainer? _rabbit;
+
+    public string HostA => $"a-{_suffix}";
+
+    public string HostB => $"b-{_suffix}";
+
+    public Broker Broker { get; private set; } = Broker.InMemory;
+
+    public IHost Client { get; private set; } = null!;
+
+    public DockerClient Docker { get; } = new DockerClientBuilder().Build();
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await Docker.System.PingAsync();
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or DockerApiException or TimeoutException)
+        {
+            throw new InvalidOperationException($"The integration tests need a running Docker engine, and it is not reachable: {e.Message}. {TestImages.HowToGetThem}.", e);
+        }
+
+        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).Build();
+        await _rabbit.StartAsync();
+        var uri = new Uri(_rabbit.GetConnectionString());
+        Broker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
+
+        _hosts.Add(await StartAsync(services =>
+        {
+            services.AddWorkersHandlers(_ => new SqliteDialect(_store));
+            services.AddMassTransit(bus =>
+            {
+                bus.AddWorkersFunctionConsumers();
+                bus.UsingWorkersTransport(Broker, (context, cfg) => cfg.ConfigureEndpoints(context));
+            });
+        }));
+        _hosts.Add(await StartAgentAsync(HostA, "127.0.0.2", "zone=eu-1"));
+        _hosts.Add(await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2"));
+        Client = await StartAsync(services => services.AddMassTransit(bus => bus.UsingWorkersTransport(Broker, (_, _) => { })));
+        _hosts.Add(Client);
+    }
+
+    internal WorkersClient NewClient() => new(Client.Services.GetRequiredService<IBus>(), TimeSpan.FromSeconds(30));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in Enumerable.Reverse(_hosts))
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+
+        // Whatever a failed test left behind on these hosts goes too.
+        foreach (var hostId in new[] { HostA, HostB })
+        {
+            foreach (var container in await DockerView.ContainersAsync(Docker, hostId))
+            {
+                await Docker.Containers.RemoveContainerAsync(container.ID, new() { Force = true });
+            }
+        }
+
+        if (_rabbit is not null)
+        {
+            await _rabbit.DisposeAsync();
+        }
+
+        Docker.Dispose();
+        File.Delete(_store);
+    }
+
+    private Task<IHost> StartAgentAsync(string hostId, string bindAddress, string labels)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["WORKERS_HOST_ID"] = hostId,
+            ["WORKERS_BIND_ADDRESS"] = bindAddress,
+            ["WORKERS_HOST_LABELS"] = labels,
+            ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",
+            ["WORKERS_STOP_GRACE"] = "2s",
+        };
+        if (!AgentOptions.TryRead(key => settings.GetValueOrDefault(key), out var options, out var errors))
+        {
+            throw new InvalidOperationException(string.Join("; ", errors));
+        }
+
+        return StartAsync(services =>
+        {
+            services.AddWorkersAgent(options);
+            services.AddMassTransit(bus =>
+            {
+                bus.AddWorkersAgentConsumers();
+                bus.UsingWorkersTransport(Broker, (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            });
+        });
+    }
+
+    private static async Task<IHost> StartAsync(Action<IServiceCollection> configure)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        configure(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}

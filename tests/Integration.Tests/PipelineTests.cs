@@ -1,0 +1,181 @@
+using Workers.Cli;
+using Workers.Contracts.Messages;
+
+namespace Workers.Integration.Tests;
+
+/// <summary>The whole pipeline on a real broker and real containers: request → validate → plan → agents → Docker.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class PipelineTests(PipelineFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Deploy_FourReplicasOnTwoHosts_LandTwoPerHostAnswerHttpMatchDockerAndDeleteLeavesNothing()
+    {
+        var client = fixture.NewClient();
+        var name = Name("web");
+        var id = await client.DeployAsync(Spec(name, replicas: 4), $"{name}.yaml", CancellationToken.None);
+
+        var status = await WaitForStateAsync(client, id, DeploymentState.Running);
+
+        Assert.Equal(4, status.Replicas.Count);
+        Assert.Equal(2, status.Replicas.Count(r => r.HostId == fixture.HostA));
+        Assert.Equal(2, status.Replicas.Count(r => r.HostId == fixture.HostB));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var replica in status.Replicas)
+        {
+            Assert.Equal(ReplicaState.Running, replica.State);
+            var address = replica.HostId == fixture.HostA ? "127.0.0.2" : "127.0.0.3";
+            var body = await http.GetStringAsync(new Uri($"http://{address}:{replica.Ports.Single().HostPort}/"));
+            Assert.Equal($"hello from {replica.ContainerId![..12]}", body.Trim());
+        }
+
+        foreach (var hostId in new[] { fixture.HostA, fixture.HostB })
+        {
+            var containers = await DockerView.ContainersAsync(fixture.Docker, hostId, name);
+            var expected = status.Replicas.Where(r => r.HostId == hostId).ToList();
+            Assert.Equal(expected.Select(r => r.ContainerId).Order(), containers.Select(c => c.ID).Order());
+            Assert.All(containers, c => Assert.Equal("running", c.State));
+            Assert.Equal(
+                expected.Select(r => r.Ports.Single().HostPort).Order(),
+                containers.Select(c => (int)(c.Ports.Single(p => p.PublicPort is > 0).PublicPort ?? 0)).Order());
+        }
+
+        await client.DeleteAsync(name, CancellationToken.None);
+        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
+        await Poll.UntilAsync(
+            async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Count + (await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name)).Count,
+            count => count == 0,
+            Deadline,
+            "removal of every container");
+    }
+
+    [Fact]
+    public async Task Deploy_FixedHostPortTwoReplicas_OnePerHostOnTheSamePort()
+    {
+        var client = fixture.NewClient();
+        var name = Name("fixed");
+        var port = Random.Shared.Next(40000, 50000);
+        var id = await client.DeployAsync(Spec(name, replicas: 2, hostPort: port), $"{name}.yaml", CancellationToken.None);
+
+        var status = await WaitForStateAsync(client, id, DeploymentState.Running);
+
+        Assert.Equal([fixture.HostA, fixture.HostB], status.Replicas.Select(r => r.HostId).Order());
+        Assert.All(status.Replicas, r => Assert.Equal(port, r.Ports.Single().HostPort));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Deploy_MoreReplicasThanHostsWithFixedPort_IsRejectedWithReasonAndStartsNothing()
+    {
+        var client = fixture.NewClient();
+        var name = Name("toomany");
+        var id = await client.DeployAsync(Spec(name, replicas: 4, hostPort: Random.Shared.Next(40000, 50000)), $"{name}.yaml", CancellationToken.None);
+
+        var status = await WaitForStateAsync(client, id, DeploymentState.Rejected);
+
+        Assert.Contains("cannot place replica 3 of 4", status.Reason, StringComparison.Ordinal);
+        Assert.Contains("in use", status.Reason, StringComparison.Ordinal);
+        Assert.Empty(status.Replicas);
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+    }
+
+    [Fact]
+    public async Task Deploy_LabelNoHostCarries_IsRejectedNamingEachHost()
+    {
+        var client = fixture.NewClient();
+        var name = Name("nolabel");
+        var spec = Spec(name, replicas: 1) + "placement:\n  labels: { zone: mars-1 }\n";
+        var id = await client.DeployAsync(spec, $"{name}.yaml", CancellationToken.None);
+
+        var status = await WaitForStateAsync(client, id, DeploymentState.Rejected);
+
+        Assert.Contains($"{fixture.HostA}: lacks label zone=mars-1 (has eu-1)", status.Reason, StringComparison.Ordinal);
+        Assert.Contains($"{fixture.HostB}: lacks label zone=mars-1 (has eu-2)", status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploy_InvalidSpec_IsRejectedWithPathsAndNeverReachesAnAgent()
+    {
+        var client = fixture.NewClient();
+        var name = Name("bad");
+        var spec = $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 70000\n";
+        var id = await client.DeployAsync(spec, $"{name}.yaml", CancellationToken.None);
+
+        var status = await WaitForStateAsync(client, id, DeploymentState.Rejected);
+
+        var problem = Assert.Single(status.Problems);
+        Assert.Equal(("ports[0].container", 4, 16), (problem.Path, problem.Line, problem.Column));
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+    }
+
+    [Fact]
+    public async Task Redeploy_SameName_NewRevisionRunsAndOldContainersAreRemoved()
+    {
+        var client = fixture.NewClient();
+        var name = Name("roll");
+        var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        var second = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        Assert.Equal(first.Revision + 1, second.Revision);
+        var running = await Poll.UntilAsync(
+            async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Concat(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name)).ToList(),
+            containers => containers.Count == 2,
+            Deadline,
+            "removal of the old revision's containers");
+        Assert.All(running, c => Assert.Equal(second.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Labels["workers.revision"]));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Plan_DryRun_ShowsPlacementsAndStartsNothing()
+    {
+        var client = fixture.NewClient();
+        var name = Name("dry");
+        var reply = await client.PlanAsync(Spec(name, replicas: 2) + $"placement:\n  hosts: [{fixture.HostB}]\n", $"{name}.yaml", CancellationToken.None);
+
+        Assert.Null(reply.Reason);
+        Assert.Equal(2, reply.Placements.Count);
+        Assert.All(reply.Placements, p => Assert.Equal(fixture.HostB, p.HostId));
+        Assert.Empty((await client.StatusAsync(name, null, CancellationToken.None)).Deployments);
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+    }
+
+    private async Task DeleteAndWaitAsync(WorkersClient client, string name)
+    {
+        await client.DeleteAsync(name, CancellationToken.None);
+        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
+        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+    }
+
+    private async Task<DeploymentStatus> WaitForStateAsync(WorkersClient client, Guid id, DeploymentState state)
+    {
+        // Both agents must have reported in before the first plan, or it would see one host.
+        await Poll.UntilAsync(() => client.HostsAsync(CancellationToken.None), r => r.Hosts.Count(h => h.Live && (h.HostId == fixture.HostA || h.HostId == fixture.HostB)) == 2, Deadline, "heartbeats of both agents");
+        var reply = await Poll.UntilAsync(
+            () => client.StatusAsync(null, id, CancellationToken.None),
+            r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
+            Deadline,
+            $"deployment {id} settling");
+        var status = reply.Deployments[0];
+        Assert.True(status.State == state, $"expected {state}, got {status.State}: {status.Reason}");
+        return status;
+    }
+
+    private static string Name(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    private static string Spec(string name, int replicas, int? hostPort = null) =>
+        $"""
+        name: {name}
+        image: {TestImages.Workload}
+        replicas: {replicas}
+        ports:
+          - container: 8080
+        {(hostPort is { } port ? $"    host: {port}\n" : string.Empty)}resources:
+          memory: 16Mi
+
+        """;
+}
