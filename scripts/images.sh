@@ -330,6 +330,17 @@ EOF
 }
 
 # ---------------------------------------------------------------- driver
+# The workload image alone (what scripts/demo.sh needs): a 2 MB busybox httpd.
+workers_provide_workload_image() {
+    export WORKERS_TEST_WORKLOAD_IMAGE="${WORKERS_TEST_WORKLOAD_IMAGE:-workers-test/httpd:1}"
+    workers_provide_image workload "$WORKERS_TEST_WORKLOAD_IMAGE" "$WORKERS_RECIPE_WORKLOAD" \
+        workers_build_workload_rootfs \
+        --change 'ENV PATH=/bin' \
+        --change 'EXPOSE 8080' \
+        --change 'ENTRYPOINT ["/entrypoint.sh"]' \
+        --change 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]'
+}
+
 workers_build_test_images() {
     export WORKERS_TEST_RABBITMQ_IMAGE="${WORKERS_TEST_RABBITMQ_IMAGE:-workers-test/rabbitmq:3.10}"
     export WORKERS_TEST_POSTGRES_IMAGE="${WORKERS_TEST_POSTGRES_IMAGE:-workers-test/postgres:15}"
@@ -367,12 +378,7 @@ workers_build_test_images() {
             --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
             --change 'CMD ["postgres"]' &
         pg_pid=$!
-        workers_provide_image workload "$WORKERS_TEST_WORKLOAD_IMAGE" "$WORKERS_RECIPE_WORKLOAD" \
-            workers_build_workload_rootfs \
-            --change 'ENV PATH=/bin' \
-            --change 'EXPOSE 8080' \
-            --change 'ENTRYPOINT ["/entrypoint.sh"]' \
-            --change 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]' || rc=1
+        workers_provide_workload_image || rc=1
         wait "$rabbit_pid" || rc=1
         wait "$pg_pid" || rc=1
         if [ "$rc" != 0 ]; then

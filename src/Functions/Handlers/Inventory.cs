@@ -32,6 +32,7 @@ internal static class Inventory
         var hosts = await store.GetHostsAsync(cancellationToken);
         var reservations = await store.GetReservationsAsync(cancellationToken);
         var held = reservations.ToLookup(r => r.HostId);
+        var planned = (await store.GetActiveReplicaLimitsAsync(cancellationToken)).ToLookup(r => r.HostId);
         var candidates = new List<HostCandidate>(hosts.Count);
         foreach (var host in hosts)
         {
@@ -45,12 +46,16 @@ internal static class Inventory
                 .Concat(held[id.Value].Select(r => (r.HostPort, r.Protocol)))
                 .Where(p => !freed.Contains(p))
                 .ToHashSet();
+            // The heartbeat's free CPU and memory already count the containers it saw; replicas planned since are not
+            // in it yet, so their limits come off here, or two plans between heartbeats could overcommit the host.
+            var seen = host.Heartbeat.Replicas.Select(r => (r.Name, r.Revision, r.Index)).ToHashSet();
+            var unseen = planned[id.Value].Where(r => !seen.Contains((r.Name, r.Revision, r.Index))).ToList();
             candidates.Add(new HostCandidate(
                 id,
                 host.Heartbeat.Labels,
                 now - host.ReceivedAt <= hostTimeout,
-                host.Heartbeat.CpuFreeMillicores,
-                host.Heartbeat.MemoryFreeBytes,
+                host.Heartbeat.CpuFreeMillicores - unseen.Sum(r => r.CpuMillicores),
+                host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
                 taken));
         }
 

@@ -38,6 +38,9 @@ public interface IDeploymentStore
     /// <summary>The replicas of one revision.</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
 
+    /// <summary>Every replica that holds or will hold resources (pending, running or stopping), with its spec's limits.</summary>
+    Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken);
+
     /// <summary>Every port reservation.</summary>
     Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);
 

@@ -196,6 +196,25 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 FromUnix(reader.GetInt64(9))), ("@d", Id(deploymentId)));
     }
 
+    public async Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, """
+            SELECT p.host_id, p.name, p.revision, p.idx, r.spec FROM replicas p JOIN revisions r ON r.deployment_id = p.deployment_id
+            WHERE p.state IN ('Pending', 'Running', 'Stopping')
+            """, cancellationToken, reader => (Host: reader.GetString(0), Name: reader.GetString(1), Revision: reader.GetInt64(2), Index: reader.GetInt32(3), Spec: reader.GetString(4)));
+        var limits = new Dictionary<string, ResourceLimits>(StringComparer.Ordinal);
+        return [.. rows.Select(row =>
+        {
+            if (!limits.TryGetValue(row.Spec, out var resources))
+            {
+                resources = limits[row.Spec] = JsonSerializer.Deserialize<DeploymentSpec>(row.Spec, Json)!.Resources;
+            }
+
+            return new ReplicaLimits(row.Host, row.Name, row.Revision, row.Index, resources.Cpu?.Millicores ?? 0, resources.Memory?.Bytes ?? 0);
+        })];
+    }
+
     public async Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -33,3 +33,6 @@ public sealed record ReplicaRecord(
 
 /// <summary>A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.</summary>
 public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index);
+
+/// <summary>What one active replica reserves on its host.</summary>
+public sealed record ReplicaLimits(string HostId, string Name, long Revision, int Index, long CpuMillicores, long MemoryBytes);

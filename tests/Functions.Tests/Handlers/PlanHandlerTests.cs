@@ -144,4 +144,20 @@ public sealed class PlanHandlerTests
         Assert.Equal(ReplicaState.Stopping, Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None)).State);
         Assert.Equal(v2, Assert.Single(await h.Store.GetReservationsAsync(CancellationToken.None)).DeploymentId);
     }
+
+    [Fact]
+    public async Task HandleAsync_SecondPlanBeforeTheNextHeartbeat_CountsTheFirstPlansMemory()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var fiveGi = "resources:\n  memory: 5Gi\n";
+
+        var (_, first) = await h.DeployAsync(Specs.Make("first", 1, fiveGi));
+        var (_, second) = await h.DeployAsync(Specs.Make("second", 1, fiveGi));
+
+        Assert.Single(first.SentOf<StartReplicas>());
+        Assert.Empty(second.Sent);
+        var rejected = Assert.IsType<DeploymentRejected>(Assert.Single(second.Published));
+        Assert.Contains("host-a: not enough memory", rejected.Reason, StringComparison.Ordinal);
+    }
 }
