@@ -45,7 +45,15 @@ public sealed class PipelineFixture : IAsyncLifetime
         }
 
         _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).Build();
-        await _rabbit.StartAsync();
+        try
+        {
+            await _rabbit.StartAsync();
+        }
+        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException)
+        {
+            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
+        }
+
         var uri = new Uri(_rabbit.GetConnectionString());
         Broker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
 
@@ -62,6 +70,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         _hosts.Add(await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2"));
         Client = await StartAsync(services => services.AddMassTransit(bus => bus.UsingWorkersTransport(Broker, (_, _) => { })));
         _hosts.Add(Client);
+
+        // Both agents must have reported in before the first plan, or it would see one host.
+        var client = NewClient();
+        await Poll.UntilAsync(() => client.HostsAsync(CancellationToken.None), r => r.Hosts.Count(h => h.Live && (h.HostId == HostA || h.HostId == HostB)) == 2, TimeSpan.FromSeconds(60), "heartbeats of both agents");
     }
 
     internal WorkersClient NewClient() => new(Client.Services.GetRequiredService<IBus>(), TimeSpan.FromSeconds(30));

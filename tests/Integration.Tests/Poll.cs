@@ -18,6 +18,6 @@ internal static class Poll
             await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
         }
 
-        throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {last}");
+        throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {System.Text.Json.JsonSerializer.Serialize(last)}");
     }
 }
