@@ -50,20 +50,22 @@ internal sealed class Connection : IAsyncDisposable
             localHostId = agent.HostId.Value;
             builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
             builder.Services.AddWorkersAgent(agent);
-            builder.Services.AddMassTransit(bus =>
-            {
-                bus.AddWorkersFunctionConsumers();
-                bus.AddWorkersAgentConsumers();
-                bus.UsingWorkersTransport(broker, (context, cfg) =>
+            builder.Services.AddWorkersBus(
+                broker,
+                bus =>
+                {
+                    bus.AddWorkersFunctionConsumers();
+                    bus.AddWorkersAgentConsumers();
+                },
+                (context, cfg) =>
                 {
                     cfg.ConfigureEndpoints(context);
                     cfg.ConfigureAgentEndpoint(context, agent);
                 });
-            });
         }
         else
         {
-            builder.Services.AddMassTransit(bus => bus.UsingWorkersTransport(broker, (_, _) => { }));
+            builder.Services.AddWorkersBus(broker, _ => { }, (_, _) => { });
         }
 
         var host = builder.Build();

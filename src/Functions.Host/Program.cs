@@ -8,9 +8,5 @@ using Workers.Transport;
 var builder = Host.CreateApplicationBuilder(args);
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.DefaultSqlitePath()));
-builder.Services.AddMassTransit(bus =>
-{
-    bus.AddWorkersFunctionConsumers();
-    bus.UsingWorkersTransport(broker, (context, cfg) => cfg.ConfigureEndpoints(context));
-});
+builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
 await builder.Build().RunAsync();

@@ -1,4 +1,3 @@
-using MassTransit;
 using Workers.HostAgent.Agent;
 using Workers.Transport;
 
@@ -17,10 +16,6 @@ if (!AgentOptions.TryRead(key => builder.Configuration[key], out var agent, out 
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 AgentOptions options = agent;
 builder.Services.AddWorkersAgent(options);
-builder.Services.AddMassTransit(bus =>
-{
-    bus.AddWorkersAgentConsumers();
-    bus.UsingWorkersTransport(broker, (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
-});
+builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
 await builder.Build().RunAsync();
 return 0;

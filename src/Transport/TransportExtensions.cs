@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Workers.Transport;
 
@@ -42,5 +43,25 @@ public static class TransportExtensions
         }
 
         endpoint.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
+    /// MassTransit plus the start behaviour every Workers process needs: the host does not report started until every
+    /// receive endpoint and its bindings exist, so nothing it publishes at start is lost to an unbound exchange.
+    /// </summary>
+    public static IServiceCollection AddWorkersBus(this IServiceCollection services, Broker broker, Action<IBusRegistrationConfigurator> register, Action<IBusRegistrationContext, IBusFactoryConfigurator<IReceiveEndpointConfigurator>> configure)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        services.AddOptions<MassTransitHostOptions>().Configure(options =>
+        {
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromSeconds(60);
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return services.AddMassTransit(bus =>
+        {
+            register(bus);
+            bus.UsingWorkersTransport(broker, configure);
+        });
     }
 }

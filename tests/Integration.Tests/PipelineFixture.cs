@@ -60,15 +60,11 @@ public sealed class PipelineFixture : IAsyncLifetime
         _hosts.Add(await StartAsync(services =>
         {
             services.AddWorkersHandlers(_ => new SqliteDialect(_store));
-            services.AddMassTransit(bus =>
-            {
-                bus.AddWorkersFunctionConsumers();
-                bus.UsingWorkersTransport(Broker, (context, cfg) => cfg.ConfigureEndpoints(context));
-            });
+            services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
         }));
         _hosts.Add(await StartAgentAsync(HostA, "127.0.0.2", "zone=eu-1"));
         _hosts.Add(await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2"));
-        Client = await StartAsync(services => services.AddMassTransit(bus => bus.UsingWorkersTransport(Broker, (_, _) => { })));
+        Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
         _hosts.Add(Client);
 
         // Both agents must have reported in before the first plan, or it would see one host.
@@ -122,11 +118,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         return StartAsync(services =>
         {
             services.AddWorkersAgent(options);
-            services.AddMassTransit(bus =>
-            {
-                bus.AddWorkersAgentConsumers();
-                bus.UsingWorkersTransport(Broker, (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
-            });
+            services.AddWorkersBus(Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
         });
     }
 
