@@ -31,6 +31,10 @@ public static class FunctionsRegistration
         return services;
     }
 
+    /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
+    public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
+        services.AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
+
     /// <summary>The consumers, each on its own queue.</summary>
     public static void AddWorkersFunctionConsumers(this IBusRegistrationConfigurator bus)
     {
