@@ -24,9 +24,11 @@ dotnet test Workers.sln -c Release --no-build --nologo \
 status=${PIPESTATUS[0]}
 set -e
 
-# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ...").
-read -r passed failed skipped < <(grep -aoE 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
-  awk -F'[:,] *' '{ f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+# Sum the counters of every test assembly's TRX report.
+counter() { grep -ahoE "<Counters [^>]*>" "$results"/*.trx 2>/dev/null | grep -oE " $1=\"[0-9]+\"" | grep -oE "[0-9]+" | awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(counter passed)
+failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+skipped=$(counter notExecuted)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crash or a build problem that no summary counted still fails the run.
   failed=1
