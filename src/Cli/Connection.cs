@@ -49,7 +49,6 @@ internal sealed class Connection : IAsyncDisposable
 
             localHostId = agent.HostId.Value;
             builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
-            builder.Services.AddWorkersAgent(agent);
             builder.Services.AddWorkersBus(
                 broker,
                 bus =>
@@ -62,6 +61,8 @@ internal sealed class Connection : IAsyncDisposable
                     cfg.ConfigureEndpoints(context);
                     cfg.ConfigureAgentEndpoint(context, agent);
                 });
+            builder.Services.AddWorkersAgent(agent);
+            builder.Services.AddWorkersSweep();
         }
         else
         {

@@ -9,4 +9,5 @@ var builder = Host.CreateApplicationBuilder(args);
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.DefaultSqlitePath()));
 builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
+builder.Services.AddWorkersSweep();
 await builder.Build().RunAsync();

@@ -8,4 +8,16 @@ public sealed class FunctionsOptions
 
     /// <summary>How long a start command stays valid; an agent refuses it after that.</summary>
     public TimeSpan CommandTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A replica with no result this long after it was placed is lost and placed again elsewhere.</summary>
+    public TimeSpan StartDeadline { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A stop with no result this long (or on a host that is down) is taken as done; the container, should it reappear, is an orphan.</summary>
+    public TimeSpan StopDeadline { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A container the store does not want is stopped once it has been unwanted (or unknown) this long.</summary>
+    public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the self-hosted sweep runs (the timer function's schedule on Azure).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

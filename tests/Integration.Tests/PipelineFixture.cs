@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,10 @@ public sealed class PipelineFixture : IAsyncLifetime
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly string _store = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.db");
     private readonly List<IHost> _hosts = [];
+    private readonly Dictionary<string, IHost> _agents = [];
+
+    /// <summary>Short deadlines, so that losing a host takes seconds rather than the production 30 s.</summary>
+    public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(4);
     private RabbitMqContainer? _rabbit;
 
     public string HostA => $"a-{_suffix}";
@@ -61,9 +66,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         {
             services.AddWorkersHandlers(_ => new SqliteDialect(_store));
             services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
+            services.AddWorkersSweep();
         }));
-        _hosts.Add(await StartAgentAsync(HostA, "127.0.0.2", "zone=eu-1"));
-        _hosts.Add(await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2"));
+        _agents[HostA] = await StartAgentAsync(HostA, "127.0.0.2", "zone=eu-1");
+        _agents[HostB] = await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2");
         Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
         _hosts.Add(Client);
 
@@ -72,11 +78,24 @@ public sealed class PipelineFixture : IAsyncLifetime
         await Poll.UntilAsync(() => client.HostsAsync(CancellationToken.None), r => r.Hosts.Count(h => h.Live && (h.HostId == HostA || h.HostId == HostB)) == 2, TimeSpan.FromSeconds(60), "heartbeats of both agents");
     }
 
+    /// <summary>Stops an agent's process as a crash would look from outside: no more heartbeats, containers left running.</summary>
+    public async Task StopAgentAsync(string hostId)
+    {
+        var agent = _agents[hostId];
+        _agents.Remove(hostId);
+        await agent.StopAsync();
+        agent.Dispose();
+    }
+
+    /// <summary>Starts an agent again with the same identity.</summary>
+    public async Task RestartAgentAsync(string hostId) =>
+        _agents[hostId] = await StartAgentAsync(hostId, hostId == HostA ? "127.0.0.2" : "127.0.0.3", hostId == HostA ? "zone=eu-1" : "zone=eu-2");
+
     internal WorkersClient NewClient() => new(Client.Services.GetRequiredService<IBus>(), TimeSpan.FromSeconds(30));
 
     public async Task DisposeAsync()
     {
-        foreach (var host in Enumerable.Reverse(_hosts))
+        foreach (var host in _agents.Values.Concat(Enumerable.Reverse(_hosts)))
         {
             await host.StopAsync();
             host.Dispose();
@@ -117,14 +136,20 @@ public sealed class PipelineFixture : IAsyncLifetime
 
         return StartAsync(services =>
         {
-            services.AddWorkersAgent(options);
             services.AddWorkersBus(Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            services.AddWorkersAgent(options);
         });
     }
 
     private static async Task<IHost> StartAsync(Action<IServiceCollection> configure)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workers:HostTimeout"] = HostTimeout.ToString(),
+            ["Workers:OrphanGrace"] = "00:00:03",
+            ["Workers:SweepInterval"] = "00:00:01",
+        });
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         configure(builder.Services);
         var host = builder.Build();

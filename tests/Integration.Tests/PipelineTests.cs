@@ -143,6 +143,43 @@ public sealed class PipelineTests(PipelineFixture fixture)
         Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
     }
 
+    [Fact]
+    public async Task HostLost_ReplicasRunElsewhereWithinAMinute_AndTheReturningAgentsCopyIsRemoved()
+    {
+        var client = fixture.NewClient();
+        var name = Name("lost");
+        var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        var onA = first.Replicas.Single(r => r.HostId == fixture.HostA);
+
+        await fixture.StopAgentAsync(fixture.HostA);
+        try
+        {
+            // Nomad's bar: replicas of a lost host run elsewhere within 60 s.
+            var moved = await Poll.UntilAsync(
+                () => client.StatusAsync(name, null, CancellationToken.None),
+                r => r.Deployments is [var d] && d.Replicas.Count(x => x.State == ReplicaState.Running && x.HostId == fixture.HostB) == 2,
+                TimeSpan.FromSeconds(60),
+                "the lost replica running on host-b");
+            var replicas = moved.Deployments[0].Replicas;
+            Assert.Equal(ReplicaState.Lost, replicas.Single(r => r.Index == onA.Index).State);
+            Assert.Contains("sent no heartbeat", replicas.Single(r => r.Index == onA.Index).Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.RestartAgentAsync(fixture.HostA);
+        }
+
+        // The agent is back with the old container still running: it is an orphan now, and goes.
+        await Poll.UntilAsync(
+            async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Count,
+            count => count == 0,
+            Deadline,
+            "removal of the returning host's copy");
+        var running = await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name);
+        Assert.Equal(2, running.Count(c => c.State == "running"));
+        await DeleteAndWaitAsync(client, name);
+    }
+
     private async Task DeleteAndWaitAsync(WorkersClient client, string name)
     {
         await client.DeleteAsync(name, CancellationToken.None);

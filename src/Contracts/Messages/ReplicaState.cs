@@ -17,4 +17,10 @@ public enum ReplicaState
 
     /// <summary>Stopped and removed.</summary>
     Stopped,
+
+    /// <summary>
+    /// Given up on: its host went silent, no result came before the deadline, or its container exited outside
+    /// Workers. A replacement runs under a new index; if its old container turns up again it is stopped.
+    /// </summary>
+    Lost,
 }

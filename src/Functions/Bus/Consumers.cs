@@ -32,7 +32,8 @@ public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStart
 
 public sealed class InventoryConsumer(InventoryHandler handler) : IConsumer<HostHeartbeat>
 {
-    public Task Consume(ConsumeContext<HostHeartbeat> context) => handler.HandleAsync(context.Message, context.CancellationToken);
+    public async Task Consume(ConsumeContext<HostHeartbeat> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
 }
 
 public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDeployment>

@@ -28,12 +28,20 @@ public static class FunctionsRegistration
         services.AddScoped<DeleteHandler>();
         services.AddScoped<QueryHandler>();
         services.AddScoped<DryRunHandler>();
+        services.AddScoped<SweepHandler>();
         return services;
     }
 
     /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
     public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
         services.AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
+
+    /// <summary>The self-hosted sweep: runs <see cref="SweepHandler"/> every SweepInterval and dispatches on the bus. Call after AddWorkersBus.</summary>
+    public static IServiceCollection AddWorkersSweep(this IServiceCollection services)
+    {
+        services.AddWorkersBusDispatcher();
+        return services.AddHostedService<SweepService>();
+    }
 
     /// <summary>The consumers, each on its own queue.</summary>
     public static void AddWorkersFunctionConsumers(this IBusRegistrationConfigurator bus)

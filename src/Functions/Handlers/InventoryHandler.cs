@@ -1,11 +1,66 @@
+using Microsoft.Extensions.Options;
 using Workers.Contracts.Messages;
 using Workers.Functions.Store;
 
 namespace Workers.Functions.Handlers;
 
-/// <summary>Inventory: keeps each host's newest heartbeat.</summary>
-public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time)
+/// <summary>
+/// Inventory: keeps each host's newest heartbeat, and reconciles what the host runs with what the store wants there.
+/// A container nobody wants (deployment gone, revision superseded, replica replaced) is announced as an orphan and
+/// stopped after a grace period; a replica whose container exited or vanished outside Workers is replaced.
+/// </summary>
+public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options)
 {
-    public Task HandleAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken) =>
-        store.UpsertHostAsync(heartbeat, time.GetUtcNow(), cancellationToken);
+    public async Task<Effects> HandleAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        var now = time.GetUtcNow();
+        var settings = options.Value;
+        var effects = new Effects();
+        await store.UpsertHostAsync(heartbeat, now, cancellationToken);
+        var wanted = (await store.GetReplicasOnHostAsync(heartbeat.HostId, cancellationToken)).ToDictionary(r => (r.Name, r.Revision, r.Index));
+        var gone = new List<(ReplicaRecord Replica, string Reason)>();
+        foreach (var running in heartbeat.Replicas)
+        {
+            if (!wanted.Remove((running.Name, running.Revision, running.Index), out var replica))
+            {
+                if (now - running.CreatedAt > settings.OrphanGrace)
+                {
+                    Orphan(effects, heartbeat.HostId, running, Guid.Empty, "no deployment revision in the store owns it", now);
+                }
+
+                continue;
+            }
+
+            switch (replica.State)
+            {
+                case ReplicaState.Stopped or ReplicaState.Lost or ReplicaState.Failed or ReplicaState.Stopping when now - replica.UpdatedAt > settings.OrphanGrace:
+                    Orphan(effects, heartbeat.HostId, running, replica.DeploymentId, $"the store has the replica {replica.State.ToString().ToLowerInvariant()}", now);
+                    break;
+                case ReplicaState.Running when !running.Running:
+                    gone.Add((replica, $"its container exited on {heartbeat.HostId}"));
+                    break;
+            }
+        }
+
+        // Replicas the store has running here that the host no longer has at all (removed outside Workers).
+        gone.AddRange(wanted.Values
+            .Where(r => r.State == ReplicaState.Running && now - r.UpdatedAt > settings.OrphanGrace && heartbeat.Timestamp > r.UpdatedAt)
+            .Select(r => (r, $"its container vanished from {heartbeat.HostId}")));
+        foreach (var group in gone.GroupBy(g => g.Replica.DeploymentId))
+        {
+            if (await store.GetRevisionAsync(group.Key, cancellationToken) is { } revision)
+            {
+                await Recovery.ReplaceAsync(store, settings, revision, [.. group.Select(g => g.Replica)], group.First().Reason, now, effects, cancellationToken);
+            }
+        }
+
+        return effects;
+    }
+
+    private static void Orphan(Effects effects, string hostId, RunningReplica running, Guid deploymentId, string reason, DateTimeOffset now)
+    {
+        effects.Publish(new ReplicaOrphaned(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, running.Index, running.ContainerId, reason));
+        effects.Send(hostId, new StopReplicas(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, [running.Index]));
+    }
 }

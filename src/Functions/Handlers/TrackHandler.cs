@@ -26,7 +26,8 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
             return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
         }
 
-        if (all.All(r => r.State == ReplicaState.Running)
+        // Lost replicas have replacements; the revision runs when every replica still meant to run does.
+        if (all.Where(r => r.State != ReplicaState.Lost).All(r => r.State == ReplicaState.Running)
             && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
         {
             effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), revision.DeploymentId, now, started.Name, revision.Revision));
@@ -78,7 +79,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
     internal static async Task StopAsync(IDeploymentStore store, RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-        foreach (var host in replicas.Where(r => r.State is not (ReplicaState.Stopped or ReplicaState.Failed)).GroupBy(r => r.HostId))
+        foreach (var host in replicas.Where(r => r.State is not (ReplicaState.Stopped or ReplicaState.Failed or ReplicaState.Lost)).GroupBy(r => r.HostId))
         {
             foreach (var replica in host)
             {

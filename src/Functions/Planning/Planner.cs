@@ -26,6 +26,17 @@ public static class Planner
     public static PlacementResult Plan(DeploymentSpec spec, IReadOnlyList<HostCandidate> hosts)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        return Plan(spec, hosts, [.. Enumerable.Range(0, spec.Replicas)]);
+    }
+
+    /// <summary>Places the replicas with these indexes (replacements for lost ones), or explains why it cannot.</summary>
+    /// <param name="spec">The spec.</param>
+    /// <param name="hosts">The hosts that may take them.</param>
+    /// <param name="indexes">The replica indexes to place.</param>
+    public static PlacementResult Plan(DeploymentSpec spec, IReadOnlyList<HostCandidate> hosts, IReadOnlyList<int> indexes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(indexes);
         ArgumentNullException.ThrowIfNull(hosts);
         var unsuitable = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var queue = new PriorityQueue<HostState, (int Count, string Id)>();
@@ -42,9 +53,10 @@ public static class Planner
 
         var cpu = spec.Resources.Cpu?.Millicores ?? 0;
         var memory = spec.Resources.Memory?.Bytes ?? 0;
-        var placements = new List<ReplicaPlacement>(spec.Replicas);
-        for (var index = 0; index < spec.Replicas; index++)
+        var placements = new List<ReplicaPlacement>(indexes.Count);
+        for (var position = 0; position < indexes.Count; position++)
         {
+            var index = indexes[position];
             ReplicaPlacement? placement = null;
             while (placement is null && queue.TryDequeue(out var state, out var priority))
             {
@@ -61,7 +73,7 @@ public static class Planner
 
             if (placement is null)
             {
-                return new PlacementResult([], Explain(spec, index, hosts.Count, unsuitable));
+                return new PlacementResult([], Explain(position, indexes.Count, hosts.Count, unsuitable));
             }
 
             placements.Add(placement);
@@ -89,10 +101,10 @@ public static class Planner
         return missing.Count > 0 ? "lacks label " + string.Join(", ", missing) : null;
     }
 
-    private static string Explain(DeploymentSpec spec, int index, int considered, SortedDictionary<string, string> unsuitable)
+    private static string Explain(int position, int count, int considered, SortedDictionary<string, string> unsuitable)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"cannot place replica {index + 1} of {spec.Replicas}: ");
+        text.Append(CultureInfo.InvariantCulture, $"cannot place replica {position + 1} of {count}: ");
         if (considered == 0)
         {
             return text.Append("no hosts are known; start a host agent (see 'workers hosts')").ToString();

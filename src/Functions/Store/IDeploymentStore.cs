@@ -41,6 +41,18 @@ public interface IDeploymentStore
     /// <summary>Every replica that holds or will hold resources (pending, running or stopping), with its spec's limits.</summary>
     Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Every replica that is pending, running or stopping, across all deployments (for the deadline sweep).</summary>
+    Task<IReadOnlyList<ReplicaRecord>> GetActiveReplicasAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every replica placed on a host, in any state (for reconciling a heartbeat).</summary>
+    Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds replacement replicas to a revision, with their port reservations, in one transaction; throws
+    /// <see cref="ConcurrencyConflictException"/> when a host port was taken meanwhile.
+    /// </summary>
+    Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>Every port reservation.</summary>
     Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);
 

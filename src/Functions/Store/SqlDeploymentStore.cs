@@ -17,8 +17,9 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     {
         [ReplicaState.Running] = [ReplicaState.Pending],
         [ReplicaState.Failed] = [ReplicaState.Pending, ReplicaState.Running],
-        [ReplicaState.Stopping] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed],
-        [ReplicaState.Stopped] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed, ReplicaState.Stopping],
+        [ReplicaState.Stopping] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed, ReplicaState.Lost],
+        [ReplicaState.Stopped] = [ReplicaState.Pending, ReplicaState.Running, ReplicaState.Failed, ReplicaState.Stopping, ReplicaState.Lost],
+        [ReplicaState.Lost] = [ReplicaState.Pending, ReplicaState.Running],
         [ReplicaState.Pending] = [],
     };
 
@@ -118,29 +119,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(old.DeploymentId)), ("@i", old.Index));
             }
 
-            await using var replica = Command(connection, transaction, """
-                INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
-                VALUES (@d, @i, @n, @v, @h, @s, NULL, @p, NULL, @t)
-                """, ("@d", Id(deploymentId)), ("@i", 0), ("@n", name), ("@v", revision), ("@h", string.Empty), ("@s", nameof(ReplicaState.Pending)), ("@p", string.Empty), ("@t", time));
-            await using var port = Command(connection, transaction, """
-                INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES (@h, @hp, @pr, @d, @n, @i)
-                """, ("@h", string.Empty), ("@hp", 0), ("@pr", string.Empty), ("@d", Id(deploymentId)), ("@n", name), ("@i", 0));
-            foreach (var placement in placements)
-            {
-                replica.Parameters["@i"].Value = placement.Index;
-                replica.Parameters["@h"].Value = placement.HostId;
-                replica.Parameters["@p"].Value = JsonSerializer.Serialize(placement.Ports, Json);
-                await replica.ExecuteNonQueryAsync(cancellationToken);
-                foreach (var binding in placement.Ports)
-                {
-                    port.Parameters["@h"].Value = placement.HostId;
-                    port.Parameters["@hp"].Value = binding.HostPort;
-                    port.Parameters["@pr"].Value = binding.Protocol.ToString();
-                    port.Parameters["@i"].Value = placement.Index;
-                    await port.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
+            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, time, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return revision;
         }
@@ -180,21 +159,50 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await QueryAsync(connection, null, """
-            SELECT deployment_id, name, revision, idx, host_id, state, container_id, ports, reason, updated_at
-            FROM replicas WHERE deployment_id = @d ORDER BY idx
-            """, cancellationToken, reader => new ReplicaRecord(
-                Guid.Parse(reader.GetString(0)),
-                reader.GetString(1),
-                reader.GetInt64(2),
-                reader.GetInt32(3),
-                reader.GetString(4),
-                Enum.Parse<ReplicaState>(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                JsonSerializer.Deserialize<List<PortBinding>>(reader.GetString(7), Json)!,
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                FromUnix(reader.GetInt64(9))), ("@d", Id(deploymentId)));
+        return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE deployment_id = @d ORDER BY idx", cancellationToken, ReadReplica, ("@d", Id(deploymentId)));
     }
+
+    public async Task<IReadOnlyList<ReplicaRecord>> GetActiveReplicasAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE state IN ('Pending', 'Running', 'Stopping') ORDER BY deployment_id, idx", cancellationToken, ReadReplica);
+    }
+
+    public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE host_id = @h", cancellationToken, ReadReplica, ("@h", hostId));
+    }
+
+    public async Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(placements);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, at.ToUnixTimeMilliseconds(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new ConcurrencyConflictException($"a concurrent deployment took a host port, or the replacement of '{name}' was already placed", e);
+        }
+    }
+
+    private const string ReplicaColumns = "deployment_id, name, revision, idx, host_id, state, container_id, ports, reason, updated_at";
+
+    private static ReplicaRecord ReadReplica(DbDataReader reader) => new(
+        Guid.Parse(reader.GetString(0)),
+        reader.GetString(1),
+        reader.GetInt64(2),
+        reader.GetInt32(3),
+        reader.GetString(4),
+        Enum.Parse<ReplicaState>(reader.GetString(5)),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        JsonSerializer.Deserialize<List<PortBinding>>(reader.GetString(7), Json)!,
+        reader.IsDBNull(8) ? null : reader.GetString(8),
+        FromUnix(reader.GetInt64(9)));
 
     public async Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken)
     {
@@ -244,7 +252,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 reason = COALESCE(@r, reason), updated_at = @t
             WHERE deployment_id = @d AND idx = @i AND state IN ({allowed})
             """, cancellationToken, [.. parameters]);
-        if (changed > 0 && state is ReplicaState.Failed or ReplicaState.Stopped)
+        if (changed > 0 && state is ReplicaState.Failed or ReplicaState.Stopped or ReplicaState.Lost)
         {
             await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(deploymentId)), ("@i", index));
         }
@@ -270,6 +278,32 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         return await ExecuteAsync(connection, null, "DELETE FROM deployments WHERE name = @n", cancellationToken, ("@n", name)) > 0;
+    }
+
+    private static async Task InsertReplicasAsync(DbConnection connection, DbTransaction transaction, Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, long time, CancellationToken cancellationToken)
+    {
+        await using var replica = Command(connection, transaction, """
+            INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
+            VALUES (@d, @i, @n, @v, @h, @s, NULL, @p, NULL, @t)
+            """, ("@d", Id(deploymentId)), ("@i", 0), ("@n", name), ("@v", revision), ("@h", string.Empty), ("@s", nameof(ReplicaState.Pending)), ("@p", string.Empty), ("@t", time));
+        await using var port = Command(connection, transaction, """
+            INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES (@h, @hp, @pr, @d, @n, @i)
+            """, ("@h", string.Empty), ("@hp", 0), ("@pr", string.Empty), ("@d", Id(deploymentId)), ("@n", name), ("@i", 0));
+        foreach (var placement in placements)
+        {
+            replica.Parameters["@i"].Value = placement.Index;
+            replica.Parameters["@h"].Value = placement.HostId;
+            replica.Parameters["@p"].Value = JsonSerializer.Serialize(placement.Ports, Json);
+            await replica.ExecuteNonQueryAsync(cancellationToken);
+            foreach (var binding in placement.Ports)
+            {
+                port.Parameters["@h"].Value = placement.HostId;
+                port.Parameters["@hp"].Value = binding.HostPort;
+                port.Parameters["@pr"].Value = binding.Protocol.ToString();
+                port.Parameters["@i"].Value = placement.Index;
+                await port.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
     }
 
     private const string RevisionColumns = "r.deployment_id, r.name, r.revision, r.state, r.spec, r.reason, r.problems, r.requested_by, r.updated_at";

@@ -31,6 +31,7 @@ public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsu
 /// <summary>Registers the agent: Docker runtime, handler, heartbeats, and the consumers of its own queue only.</summary>
 public static class AgentRegistration
 {
+    /// <remarks>Call after AddWorkersBus: hosted services start in order, and the first heartbeat needs a started bus.</remarks>
     public static IServiceCollection AddWorkersAgent(this IServiceCollection services, AgentOptions options)
     {
         services.AddSingleton(options);

@@ -25,7 +25,8 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
             Number(c.Labels, ContainerLabels.Revision),
             (int)Number(c.Labels, ContainerLabels.Replica),
             c.Id,
-            c.Running)).ToList();
+            c.Running,
+            c.CreatedAt)).ToList();
         var taken = ports.Taken(options.BindAddress)
             .Select(p => new HostPort(p.Port, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))
             .OrderBy(p => p.Port)

@@ -408,7 +408,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             : new Dictionary<string, string>(container.Labels, StringComparer.Ordinal);
         var state = container.State ?? string.Empty;
         return new ManagedContainer(
-            container.ID, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports);
+            container.ID, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports, new DateTimeOffset(DateTime.SpecifyKind(container.Created, DateTimeKind.Utc)));
     }
 
     internal static IReadOnlyList<PortPublish> BoundPorts(ContainerInspectResponse inspected)

@@ -45,7 +45,8 @@ public sealed record ManagedContainer(
     IReadOnlyDictionary<string, string> Labels,
     bool Running,
     string State,
-    IReadOnlyList<PortPublish> Ports);
+    IReadOnlyList<PortPublish> Ports,
+    DateTimeOffset CreatedAt);
 
 public abstract record StartOutcome;
 

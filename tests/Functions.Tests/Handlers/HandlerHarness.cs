@@ -23,7 +23,8 @@ internal sealed class HandlerHarness : IAsyncDisposable
         Delete = new DeleteHandler(Store, Time);
         Query = new QueryHandler(Store, Time, options);
         DryRun = new DryRunHandler(Store, Time, options);
-        Inventory = new InventoryHandler(Store, Time);
+        Inventory = new InventoryHandler(Store, Time, options);
+        Sweep = new SweepHandler(Store, Time, options, Track);
     }
 
     public ManualTimeProvider Time { get; } = new();
@@ -46,6 +47,8 @@ internal sealed class HandlerHarness : IAsyncDisposable
 
     public InventoryHandler Inventory { get; }
 
+    public SweepHandler Sweep { get; }
+
     public static async Task<HandlerHarness> CreateAsync()
     {
         var harness = new HandlerHarness();
@@ -59,6 +62,18 @@ internal sealed class HandlerHarness : IAsyncDisposable
             new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), Time.GetUtcNow(), hostId, new Dictionary<string, string>(), "127.0.0.1",
                 4000, 8L << 30, 4000, 8L << 30, [], portsInUse),
             CancellationToken.None);
+
+    /// <summary>A heartbeat from <paramref name="hostId"/> that reports these containers; the reconciliation's effects.</summary>
+    public Task<Effects> HeartbeatRunningAsync(string hostId, params RunningReplica[] replicas) =>
+        Inventory.HandleAsync(
+            new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), Time.GetUtcNow(), hostId, new Dictionary<string, string>(), "127.0.0.1",
+                4000, 8L << 30, 4000, 8L << 30, replicas, []),
+            CancellationToken.None);
+
+    /// <summary>The containers a host runs once every replica the plan sent it has started.</summary>
+    public RunningReplica[] RunningOn(Effects planned, string hostId) =>
+        [.. planned.SentOf<StartReplicas>().Where(s => s.HostId == hostId).SelectMany(s => s.Command.Replicas.Select(r =>
+            new RunningReplica(s.Command.Spec.Name.Value, s.Command.Revision, r.Index, $"container-{s.Command.Revision}-{r.Index}", true, Time.GetUtcNow())))];
 
     public DeploymentAccepted Accepted(DeploymentSpec spec, Guid? id = null) =>
         new(Guid.NewGuid(), id ?? Guid.NewGuid(), Time.GetUtcNow(), spec, "tester");

@@ -1,0 +1,66 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Planning;
+using Workers.Functions.Store;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>
+/// Replaces replicas that are lost (host down, no result in time, container gone): marks them lost, places
+/// replacements under new indexes on other suitable hosts and sends their start commands; when no host can take them,
+/// the revision fails with the reason and its other replicas stop.
+/// </summary>
+internal static class Recovery
+{
+    public static async Task ReplaceAsync(
+        IDeploymentStore store,
+        FunctionsOptions options,
+        RevisionRecord revision,
+        IReadOnlyList<ReplicaRecord> lost,
+        string reason,
+        DateTimeOffset now,
+        Effects effects,
+        CancellationToken cancellationToken)
+    {
+        var marked = new List<ReplicaRecord>();
+        foreach (var replica in lost)
+        {
+            // Only the writer that moves a replica to Lost replaces it: two sweeps never place two replacements.
+            if (await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Lost, null, null, reason, now, cancellationToken))
+            {
+                marked.Add(replica);
+            }
+        }
+
+        if (marked.Count == 0 || revision.Spec is not { } spec || revision.State is not (DeploymentState.Pending or DeploymentState.Running))
+        {
+            return;
+        }
+
+        var all = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+        var next = all.Max(r => r.Index) + 1;
+        var indexes = Enumerable.Range(next, marked.Count).ToList();
+        var excluded = marked.Select(r => r.HostId).ToHashSet(StringComparer.Ordinal);
+        var candidates = (await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken))
+            .Where(c => !excluded.Contains(c.Id.Value))
+            .ToList();
+        var plan = Planner.Plan(spec, candidates, indexes);
+        if (!plan.Succeeded)
+        {
+            var why = $"{reason}; no other host can take its replacement: {plan.Reason}";
+            if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending, DeploymentState.Running], DeploymentState.Failed, why, now, cancellationToken))
+            {
+                effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, revision.Name!, revision.Revision, why));
+                await TrackHandler.StopAsync(store, revision, effects, now, cancellationToken);
+            }
+
+            return;
+        }
+
+        await store.AddReplicasAsync(revision.DeploymentId, revision.Name!, revision.Revision, plan.Placements, now, cancellationToken);
+        foreach (var host in plan.Placements.GroupBy(p => p.HostId))
+        {
+            effects.Send(host.Key, new StartReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, revision.Revision, now + options.CommandTimeToLive, spec,
+                [.. host.Select(p => new ReplicaAssignment(p.Index, p.Ports))]));
+        }
+    }
+}

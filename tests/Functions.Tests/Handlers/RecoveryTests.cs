@@ -1,0 +1,156 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+/// <summary>Deadlines and reconciliation: lost hosts, late results, stuck stops, orphans and exited containers.</summary>
+public sealed class RecoveryTests
+{
+    private const string DynamicPort = "ports:\n  - container: 8080\n";
+    private const string FixedPort = "ports:\n  - container: 8080\n    host: 18080\n";
+
+    [Fact]
+    public async Task Sweep_HostSilentPastHostTimeout_ReplacesItsReplicaOnAnotherHost()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+        var (hostId, start) = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.Equal("host-b", hostId);
+        Assert.Equal([2], start.Replicas.Select(r => r.Index));
+        var replicas = await h.Store.GetReplicasAsync(id, CancellationToken.None);
+        var lost = Assert.Single(replicas, r => r.State == ReplicaState.Lost);
+        Assert.Equal("host-a", lost.HostId);
+        Assert.Contains("host-a sent no heartbeat", lost.Reason, StringComparison.Ordinal);
+
+        // A second sweep places nothing twice.
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).Sent);
+    }
+
+    [Fact]
+    public async Task Sweep_HostSilentAndNoOtherHostCanTakeIt_FailsTheRevisionWithTheReason()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, FixedPort));
+        await h.StartAllAsync(planned);
+
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var failed = Assert.Single(effects.PublishedOf<DeploymentFailed>());
+        Assert.Equal(id, failed.CorrelationId);
+        Assert.Contains("host-a sent no heartbeat", failed.Reason, StringComparison.Ordinal);
+        Assert.Contains("host-b: host port 18080/tcp in use", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal("host-b", Assert.Single(effects.SentOf<StopReplicas>()).HostId);
+    }
+
+    [Fact]
+    public async Task Sweep_NoResultBeforeStartDeadline_ReplacesTheReplicaOnAnotherHost()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1, DynamicPort));
+        var silent = Assert.Single(planned.SentOf<StartReplicas>()).HostId;
+
+        h.Time.Advance(h.Options.StartDeadline + TimeSpan.FromSeconds(1));
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var (hostId, start) = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.NotEqual(silent, hostId);
+        Assert.Equal([1], start.Replicas.Select(r => r.Index));
+        Assert.Contains("within", (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Single(r => r.Index == 0).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sweep_DeletionWhoseHostWentSilent_FinishesAndPublishesDeleted()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 1, DynamicPort));
+        await h.StartAllAsync(planned);
+        await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", "tester"), CancellationToken.None);
+
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal("web", Assert.Single(effects.PublishedOf<DeploymentDeleted>()).Name);
+        Assert.Empty(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Heartbeat_ContainerNoRevisionOwnsPastTheGrace_IsAnnouncedAsOrphanAndStopped()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var created = h.Time.GetUtcNow() - h.Options.OrphanGrace - TimeSpan.FromSeconds(1);
+
+        var effects = await h.HeartbeatRunningAsync("host-a", new RunningReplica("ghost", 3, 0, "abc", true, created));
+
+        var orphan = Assert.Single(effects.PublishedOf<ReplicaOrphaned>());
+        Assert.Equal(("ghost", 3L, 0, "abc"), (orphan.Name, orphan.Revision, orphan.Index, orphan.ContainerId));
+        var (hostId, stop) = Assert.Single(effects.SentOf<StopReplicas>());
+        Assert.Equal(("host-a", "ghost", 3L, 0), (hostId, stop.Name, stop.Revision, stop.Indexes.Single()));
+    }
+
+    [Fact]
+    public async Task Heartbeat_UnknownContainerWithinTheGrace_IsLeftAlone()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+
+        var effects = await h.HeartbeatRunningAsync("host-a", new RunningReplica("ghost", 3, 0, "abc", true, h.Time.GetUtcNow()));
+
+        Assert.Empty(effects.Published);
+        Assert.Empty(effects.Sent);
+    }
+
+    [Fact]
+    public async Task Heartbeat_RunningReplicaWhoseContainerExited_IsReplaced()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1, DynamicPort));
+        await h.StartAllAsync(planned);
+        var host = Assert.Single(planned.SentOf<StartReplicas>()).HostId;
+
+        var effects = await h.HeartbeatRunningAsync(host, new RunningReplica("web", 1, 0, "container-1-0", false, h.Time.GetUtcNow()));
+
+        var (_, start) = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.Equal([1], start.Replicas.Select(r => r.Index));
+        var lost = (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Single(r => r.Index == 0);
+        Assert.Equal(ReplicaState.Lost, lost.State);
+        Assert.Contains("exited", lost.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Heartbeat_ContainerOfAReplacedReplica_IsStoppedAfterTheGrace()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
+        await h.Sweep.HandleAsync(CancellationToken.None);
+
+        // host-a comes back, still running the replica that now runs elsewhere.
+        h.Time.Advance(h.Options.OrphanGrace + TimeSpan.FromSeconds(1));
+        var lostIndex = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-a").Command.Replicas.Single().Index;
+        var effects = await h.HeartbeatRunningAsync("host-a", new RunningReplica("web", 1, lostIndex, "old", true, h.Time.GetUtcNow()));
+
+        Assert.Single(effects.PublishedOf<ReplicaOrphaned>());
+        Assert.Equal(lostIndex, Assert.Single(effects.SentOf<StopReplicas>()).Command.Indexes.Single());
+    }
+}
