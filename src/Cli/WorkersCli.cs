@@ -11,6 +11,7 @@ internal static class WorkersCli
         var root = new RootCommand("Workers: deploy containers to a fleet of hosts through a message queue.")
         {
             ValidateCommand.Create(console),
+            DeadLetterCommands.Create(console),
         };
         foreach (var command in ClusterCommands.Create(console))
         {

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Workers.Transport;
+
+namespace Workers.Cli.Commands;
+
+/// <summary><c>workers dead-letters list|replay</c>: what the retries gave up on, and sending it round again.</summary>
+internal static class DeadLetterCommands
+{
+    private static readonly string[] FunctionQueues = [Queues.Validate, Queues.Plan, Queues.Track, Queues.Inventory, Queues.Delete, Queues.Query];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create(CliConsole console)
+    {
+        var broker = new Option<string?>("--broker") { Description = "The broker (default: WORKERS_BROKER)." };
+        var queue = new Option<string?>("--queue") { Description = "Only this queue (e.g. workers.plan or host.host-a); default: every Workers queue." };
+        var format = CommonOptions.Format();
+        var list = new Command("list", "List the messages in the error queues, with the reason each failed.") { broker, queue, format };
+        list.SetAction((parsed, token) => RunAsync(console, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        {
+            var found = await letters.ListAsync(queues(parsed.GetValue(queue)), cancellationToken);
+            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            {
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(found, Json));
+                return ExitCodes.Ok;
+            }
+
+            foreach (var letter in found)
+            {
+                await console.Out.WriteLineAsync(
+                    $"{letter.Queue}\t{letter.MessageId}\t{letter.MessageType}\t{letter.FaultedAt?.ToString("u", CultureInfo.InvariantCulture)}\t{letter.Reason}");
+            }
+
+            await console.Error.WriteLineAsync($"{found.Count} dead letter(s)");
+            return ExitCodes.Ok;
+        }, token));
+
+        var id = new Option<string?>("--id") { Description = "Only the message with this id; default: all." };
+        var replay = new Command("replay", "Move error-queue messages back to their queue to be processed again.") { broker, queue, id };
+        replay.SetAction((parsed, token) => RunAsync(console, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        {
+            var moved = await letters.ReplayAsync(queues(parsed.GetValue(queue)), parsed.GetValue(id), cancellationToken);
+            await console.Out.WriteLineAsync($"{moved} message(s) replayed");
+            return parsed.GetValue(id) is not null && moved == 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        }, token));
+
+        return new Command("dead-letters", "Inspect and re-drive messages that failed after their retries.") { list, replay };
+    }
+
+    private static async Task<int> RunAsync(
+        CliConsole console,
+        string? brokerSetting,
+        Func<DeadLetters, Func<string?, IEnumerable<string>>, CancellationToken, Task<int>> action,
+        CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            var broker = Broker.Parse(brokerSetting ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"));
+            var letters = new DeadLetters(broker);
+            var hosts = Array.Empty<string>();
+            if (!broker.IsInMemory)
+            {
+                await using var connection = await Connection.OpenAsync(brokerSetting, deadline.Token);
+                hosts = [.. (await new WorkersClient(connection.Bus, TimeSpan.FromSeconds(10)).HostsAsync(deadline.Token)).Hosts.Select(h => Queues.Host(h.HostId))];
+            }
+
+            return await action(letters, only => only is null ? FunctionQueues.Concat(hosts) : [only], deadline.Token);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or WorkersUnavailableException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync($"workers: {e.Message}");
+            return ClusterCommands.Unavailable;
+        }
+    }
+}
