@@ -39,10 +39,9 @@ internal static class Recovery
         var all = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
         var next = all.Max(r => r.Index) + 1;
         var indexes = Enumerable.Range(next, marked.Count).ToList();
-        var excluded = marked.Select(r => r.HostId).ToHashSet(StringComparer.Ordinal);
-        var candidates = (await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken))
-            .Where(c => !excluded.Contains(c.Id.Value))
-            .ToList();
+        // Any live host may take a replacement, the lost replica's own included when it is still live (a lost
+        // result or an exited container): the new index gives a new container, and the old one, if any, is an orphan.
+        var candidates = await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken);
         var plan = Planner.Plan(spec, candidates, indexes);
         if (!plan.Succeeded)
         {

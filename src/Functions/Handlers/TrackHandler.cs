@@ -26,8 +26,9 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
             return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
         }
 
-        // Lost replicas have replacements; the revision runs when every replica still meant to run does.
-        if (all.Where(r => r.State != ReplicaState.Lost).All(r => r.State == ReplicaState.Running)
+        // Lost replicas have replacements (and are stopped once their late container turns up); the revision runs
+        // when every replica still meant to run does.
+        if (all.Where(r => r.State is not (ReplicaState.Lost or ReplicaState.Stopped)).All(r => r.State == ReplicaState.Running)
             && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
         {
             effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), revision.DeploymentId, now, started.Name, revision.Revision));
