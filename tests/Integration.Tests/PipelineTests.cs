@@ -180,6 +180,31 @@ public sealed class PipelineTests(PipelineFixture fixture)
         await DeleteAndWaitAsync(client, name);
     }
 
+    [Fact]
+    public async Task ContainerKilledOutsideWorkers_IsNoticedAndReplacedAndTheDeadOneRemoved()
+    {
+        var client = fixture.NewClient();
+        var name = Name("killed");
+        var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 1), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        var victim = first.Replicas.Single();
+
+        await fixture.Docker.Containers.KillContainerAsync(victim.ContainerId!, new Docker.DotNet.Models.ContainerKillParameters());
+
+        var replaced = await Poll.UntilAsync(
+            () => client.StatusAsync(name, null, CancellationToken.None),
+            r => r.Deployments is [var d] && d.Replicas.Any(x => x.State == ReplicaState.Running && x.Index != victim.Index),
+            Deadline,
+            "a replacement for the killed replica");
+        var lost = replaced.Deployments[0].Replicas.Single(r => r.Index == victim.Index);
+        Assert.Contains("exited", lost.Reason, StringComparison.Ordinal);
+        await Poll.UntilAsync(
+            async () => (await DockerView.ContainersAsync(fixture.Docker, victim.HostId, name)).Any(c => c.ID == victim.ContainerId),
+            present => !present,
+            Deadline,
+            "removal of the killed container");
+        await DeleteAndWaitAsync(client, name);
+    }
+
     private async Task DeleteAndWaitAsync(WorkersClient client, string name)
     {
         await client.DeleteAsync(name, CancellationToken.None);

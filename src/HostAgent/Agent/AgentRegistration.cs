@@ -41,6 +41,7 @@ public static class AgentRegistration
         services.AddScoped<ReplicaCommandHandler>();
         services.AddSingleton<HeartbeatService>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
+        services.AddHostedService<ContainerEventsService>();
         return services;
     }
 

@@ -13,6 +13,10 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
     : BackgroundService
 {
     private readonly Guid _session = Guid.NewGuid();
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>Sends the next heartbeat now rather than at the next tick (a container exited, say).</summary>
+    public void Wake() => _wake.Release();
 
     /// <summary>Reads the host as it is now.</summary>
     public async Task<HostHeartbeat> ReadAsync(CancellationToken cancellationToken)
@@ -50,6 +54,7 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
     {
         AgentLog.Started(logger, options.HostId.Value, Transport.Queues.Host(options.HostId.Value), options.BindAddress);
         using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
         do
         {
             try
@@ -64,7 +69,21 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
                 AgentLog.HeartbeatFailed(logger, e, options.HostId.Value, options.HeartbeatInterval);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await NextAsync());
+
+        async Task<bool> NextAsync()
+        {
+            var woken = _wake.WaitAsync(stoppingToken);
+            if (await Task.WhenAny(tick, woken) == tick)
+            {
+                var more = await tick;
+                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                return more;
+            }
+
+            await woken;
+            return true;
+        }
     }
 
     private static long Number(IReadOnlyDictionary<string, string> labels, string key) =>

@@ -93,6 +93,41 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             .ToList();
     }
 
+    public async Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(onExit);
+        var client = await GetClientAsync(cancellationToken);
+        var parameters = new ContainerEventsParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
+            {
+                ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                ["event"] = new Dictionary<string, bool> { ["die"] = true, ["oom"] = true, ["destroy"] = true },
+                ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true, StringComparer.Ordinal),
+            },
+        };
+        var exits = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var progress = new Progress<Message>(message => exits.Writer.TryWrite(message.Actor?.ID ?? string.Empty));
+        var stream = client.System.MonitorEventsAsync(parameters, progress, cancellationToken);
+        var forward = Task.Run(async () =>
+        {
+            await foreach (var id in exits.Reader.ReadAllAsync(cancellationToken))
+            {
+                await onExit(id);
+            }
+        }, cancellationToken);
+        try
+        {
+            await stream;
+        }
+        finally
+        {
+            exits.Writer.TryComplete();
+            await forward.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
     public async Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
         Validate(launch);

@@ -19,6 +19,12 @@ public interface IContainerRuntime
     /// </summary>
     Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Calls <paramref name="onExit"/> with the container id whenever a container carrying all of
+    /// <paramref name="labels"/> dies or is removed (Docker events), until cancelled; throws when the stream breaks.
+    /// </summary>
+    Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken);
+
     /// <summary>Stops (SIGTERM, then SIGKILL after <paramref name="stopGrace"/>) and removes; false when it did not exist.</summary>
     Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken);
 }
