@@ -1,0 +1,56 @@
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.DependencyInjection;
+using Workers.Contracts.Messages;
+using Workers.Functions.Handlers;
+
+namespace Workers.Transport.ServiceBus;
+
+/// <summary>
+/// The functions' <see cref="MessageHandler"/>: hands each message to its pure handler in a fresh scope and carries out
+/// what the handler returns (effects on the topic, a reply to a query). The Service Bus twin of the MassTransit consumers.
+/// </summary>
+public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceBusEffectsDispatcher dispatcher)
+{
+    public async Task HandleAsync(object message, ServiceBusReceivedMessage received, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        switch (message)
+        {
+            case DeploymentRequested m:
+                await DispatchAsync(services.GetRequiredService<ValidateHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case DeploymentAccepted m:
+                await DispatchAsync(services.GetRequiredService<PlanHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case ReplicaStarted m:
+                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case ReplicaFailed m:
+                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case ReplicaStopped m:
+                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case DeleteDeployment m:
+                await DispatchAsync(services.GetRequiredService<DeleteHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case HostHeartbeat m:
+                await DispatchAsync(services.GetRequiredService<InventoryHandler>().HandleAsync(m, cancellationToken));
+                break;
+            case GetDeploymentStatus m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            case GetHosts m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            case PlanDeployment m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<DryRunHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            default:
+                throw new MessageNotHandledException(message.GetType());
+        }
+
+        async Task DispatchAsync(Task<Effects> effects) => await dispatcher.DispatchAsync(await effects, cancellationToken);
+    }
+}

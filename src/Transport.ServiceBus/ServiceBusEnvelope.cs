@@ -1,0 +1,142 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Messaging.ServiceBus;
+using Workers.Contracts.Messages;
+
+namespace Workers.Transport.ServiceBus;
+
+/// <summary>
+/// How a Workers message travels on Service Bus. The body is the contract record as plain JSON (camelCase, enums as
+/// strings, a spec in the spec's own JSON form); the broker properties carry what routing and de-duplication need:
+/// <c>ContentType</c> <c>application/json</c>, <c>MessageId</c> and <c>CorrelationId</c> copied from the contract,
+/// <c>Subject</c> the contract's short name, and the application properties <c>messageType</c> (the contract's full
+/// name) and, on host commands, <c>hostId</c>. This is not MassTransit's envelope: the two transports do not mix.
+/// </summary>
+public static class ServiceBusEnvelope
+{
+    /// <summary>Missing members, nulls where the contract allows none and unknown enum names all fail the read.</summary>
+    internal static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    /// <summary>
+    /// The contracts, by full name: the only types a body is ever read as. A name from the wire is looked up here and
+    /// never handed to <see cref="Type.GetType(string)"/>.
+    /// </summary>
+    public static FrozenDictionary<string, ContractType> Contracts { get; } = typeof(StartReplicas).Assembly.GetExportedTypes()
+        .Where(t => t.Namespace == typeof(StartReplicas).Namespace && t.GetProperty(nameof(StartReplicas.MessageId))?.PropertyType == typeof(Guid))
+        .ToFrozenDictionary(t => t.FullName!, t => new ContractType(t), StringComparer.Ordinal);
+
+    /// <summary>The Service Bus message for a contract; <paramref name="hostId"/> only for a command to one host.</summary>
+    /// <exception cref="ArgumentException">The object is not a Workers contract.</exception>
+    public static ServiceBusMessage Create(object message, string? hostId = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var contract = Contract(message.GetType());
+        var outgoing = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, contract.Type, JsonOptions)))
+        {
+            ContentType = ServiceBusTopology.ContentType,
+            MessageId = contract.MessageId(message).ToString("D"),
+            CorrelationId = contract.CorrelationId(message).ToString("D"),
+            Subject = contract.Type.Name,
+        };
+        outgoing.ApplicationProperties[ServiceBusTopology.MessageTypeProperty] = contract.Type.FullName;
+        if (hostId is not null)
+        {
+            outgoing.ApplicationProperties[ServiceBusTopology.HostIdProperty] = hostId;
+        }
+
+        return outgoing;
+    }
+
+    /// <summary>Reads a received message as the contract its <c>messageType</c> names, or says why it cannot be one.</summary>
+    public static EnvelopeRead Read(ServiceBusReceivedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!string.Equals(message.ContentType, ServiceBusTopology.ContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return EnvelopeRead.Fail(DeadLetterReasons.UnsupportedContentType, $"content type '{message.ContentType}' is not {ServiceBusTopology.ContentType}");
+        }
+
+        if (!message.ApplicationProperties.TryGetValue(ServiceBusTopology.MessageTypeProperty, out var name) || name is not string typeName)
+        {
+            return EnvelopeRead.Fail(DeadLetterReasons.UnknownMessageType, $"the message has no string '{ServiceBusTopology.MessageTypeProperty}' property");
+        }
+
+        if (!Contracts.TryGetValue(typeName, out var contract))
+        {
+            return EnvelopeRead.Fail(DeadLetterReasons.UnknownMessageType, $"'{Truncate(typeName, 200)}' is not a Workers message type");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(message.Body.ToMemory().Span, contract.Type, JsonOptions) is { } body
+                ? EnvelopeRead.Ok(body)
+                : EnvelopeRead.Fail(DeadLetterReasons.MalformedBody, $"the body of a {contract.Type.Name} is JSON null");
+        }
+        catch (JsonException e)
+        {
+            // JsonException messages name the path and the problem, never the body.
+            return EnvelopeRead.Fail(DeadLetterReasons.MalformedBody, $"the body is not a valid {contract.Type.Name}: {Truncate(e.Message, 900)}");
+        }
+    }
+
+    internal static ContractType Contract(Type type) =>
+        Contracts.TryGetValue(type.FullName ?? string.Empty, out var contract) && contract.Type == type
+            ? contract
+            : throw new ArgumentException($"{type} is not a Workers message contract", nameof(type));
+
+    internal static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
+}
+
+/// <summary>A contract type and the ids every contract carries.</summary>
+public sealed class ContractType
+{
+    private readonly PropertyInfo _messageId;
+    private readonly PropertyInfo _correlationId;
+
+    internal ContractType(Type type)
+    {
+        Type = type;
+        _messageId = type.GetProperty(nameof(StartReplicas.MessageId))!;
+        _correlationId = type.GetProperty(nameof(StartReplicas.CorrelationId))!;
+    }
+
+    public Type Type { get; }
+
+    public Guid MessageId(object message) => (Guid)_messageId.GetValue(message)!;
+
+    public Guid CorrelationId(object message) => (Guid)_correlationId.GetValue(message)!;
+}
+
+/// <summary>The outcome of <see cref="ServiceBusEnvelope.Read"/>: the message, or the dead-letter reason and description.</summary>
+public sealed record EnvelopeRead
+{
+    private EnvelopeRead(object? message, string? reason, string? description) => (Message, Reason, Description) = (message, reason, description);
+
+    public object? Message { get; }
+
+    public string? Reason { get; }
+
+    public string? Description { get; }
+
+    internal static EnvelopeRead Ok(object message) => new(message, null, null);
+
+    internal static EnvelopeRead Fail(string reason, string description) => new(null, reason, description);
+}
+
+/// <summary>The <c>DeadLetterReason</c> values this transport writes (Service Bus's own, like <c>MaxDeliveryCountExceeded</c>, differ).</summary>
+public static class DeadLetterReasons
+{
+    public const string UnsupportedContentType = "UnsupportedContentType";
+    public const string UnknownMessageType = "UnknownMessageType";
+    public const string MalformedBody = "MalformedBody";
+    public const string MaxDeliveriesExceeded = "MaxDeliveriesExceeded";
+    public const string HandlerFailed = "HandlerFailed";
+    public const string NoHandler = "NoHandler";
+}
