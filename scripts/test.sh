@@ -14,6 +14,9 @@ source scripts/test-env.sh
 
 dotnet build Workers.sln -c Release -warnaserror -nologo -v quiet
 
+# The Azure Bicep compiles and lints (the Bicep CLI comes from its NuGet package).
+bash infra/azure/check.sh
+
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
