@@ -51,6 +51,7 @@ public static class Planner
             queue.Enqueue(new HostState(host), (0, host.Id.Value));
         }
 
+        var ports = new SpecPorts(spec);
         var cpu = spec.Resources.Cpu?.Millicores ?? 0;
         var memory = spec.Resources.Memory?.Bytes ?? 0;
         var placements = new List<ReplicaPlacement>(indexes.Count);
@@ -60,14 +61,14 @@ public static class Planner
             ReplicaPlacement? placement = null;
             while (placement is null && queue.TryDequeue(out var state, out var priority))
             {
-                if (state.Refusal(spec, cpu, memory) is { } refusal)
+                if (state.Refusal(spec, ports, cpu, memory) is { } refusal)
                 {
                     // Resources only shrink as replicas land, so a host that cannot take this replica cannot take the next.
                     unsuitable[state.Host.Id.Value] = refusal;
                     continue;
                 }
 
-                placement = state.Take(spec, index, cpu, memory);
+                placement = state.Take(spec, ports, index, cpu, memory);
                 queue.Enqueue(state, (priority.Count + 1, priority.Id));
             }
 
@@ -94,11 +95,16 @@ public static class Planner
             return "not in placement.hosts";
         }
 
+        if (spec.Placement.Labels.All(label => host.Labels.TryGetValue(label.Key, out var value) && value == label.Value))
+        {
+            return null;
+        }
+
         var missing = spec.Placement.Labels
             .Where(label => !host.Labels.TryGetValue(label.Key, out var value) || value != label.Value)
             .Select(label => host.Labels.TryGetValue(label.Key, out var value) ? $"{label.Key}={label.Value} (has {value})" : $"{label.Key}={label.Value} (missing)")
             .ToList();
-        return missing.Count > 0 ? "lacks label " + string.Join(", ", missing) : null;
+        return "lacks label " + string.Join(", ", missing);
     }
 
     private static string Explain(int position, int count, int considered, SortedDictionary<string, string> unsuitable)
@@ -124,16 +130,28 @@ public static class Planner
         return text.ToString();
     }
 
+    /// <summary>The spec's ports, worked out once per plan rather than once per placement.</summary>
+    private sealed class SpecPorts(DeploymentSpec spec)
+    {
+        public (int Port, Protocol Protocol)[] Fixed { get; } = [.. spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol))];
+
+        public HashSet<(int Port, Protocol Protocol)> FixedSet { get; } = [.. spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol))];
+
+        public (Protocol Protocol, int Count)[] DynamicWanted { get; } = [.. spec.Ports.Where(p => p.Host is null).GroupBy(p => p.Protocol).Select(g => (g.Key, g.Count()))];
+    }
+
     private sealed class HostState(HostCandidate host)
     {
-        private readonly HashSet<(int Port, Protocol Protocol)> _taken = [.. host.PortsTaken];
+        // The host's own set is read, never copied: a plan adds only the few ports it assigns (C1M has 5,000 hosts).
+        private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known = host.PortsTaken;
+        private HashSet<(int Port, Protocol Protocol)>? _assigned;
         private int _nextDynamic = DynamicPortMin;
         private long _cpuFree = host.CpuFreeMillicores;
         private long _memoryFree = host.MemoryFreeBytes;
 
         public HostCandidate Host { get; } = host;
 
-        public string? Refusal(DeploymentSpec spec, long cpu, long memory)
+        public string? Refusal(DeploymentSpec spec, SpecPorts ports, long cpu, long memory)
         {
             if (cpu > _cpuFree)
             {
@@ -145,50 +163,44 @@ public static class Planner
                 return $"not enough memory (needs {spec.Resources.Memory}, {Math.Max(0, _memoryFree) / (1024 * 1024)}Mi free)";
             }
 
-            var busy = spec.Ports
-                .Where(port => port.Host is { } fixedPort && _taken.Contains((fixedPort.Value, port.Protocol)))
-                .Select(port => $"{port.Host}/{(port.Protocol == Protocol.Tcp ? "tcp" : "udp")}")
-                .ToList();
-            if (busy.Count > 0)
+            if (Array.Exists(ports.Fixed, Taken))
             {
+                var busy = ports.Fixed.Where(Taken).Select(p => $"{p.Port}/{(p.Protocol == Protocol.Tcp ? "tcp" : "udp")}");
                 return $"host port {string.Join(", ", busy)} in use";
             }
 
-            var dynamicNeeded = spec.Ports.Count(port => port.Host is null);
-            return dynamicNeeded > 0 && !HasDynamicPorts(spec, dynamicNeeded) ? "no free host port left in the dynamic range" : null;
+            return HasDynamicPorts(ports) ? null : "no free host port left in the dynamic range";
         }
 
-        public ReplicaPlacement Take(DeploymentSpec spec, int index, long cpu, long memory)
+        public ReplicaPlacement Take(DeploymentSpec spec, SpecPorts ports, int index, long cpu, long memory)
         {
             _cpuFree -= cpu;
             _memoryFree -= memory;
+            _assigned ??= [];
 
             // The fixed ports first, so that a dynamic port listed before one of them cannot be given the same number.
-            _taken.UnionWith(FixedPorts(spec));
+            _assigned.UnionWith(ports.Fixed);
             var bindings = new List<PortBinding>(spec.Ports.Count);
             foreach (var port in spec.Ports)
             {
                 var hostPort = port.Host?.Value ?? NextDynamic(port.Protocol);
-                _taken.Add((hostPort, port.Protocol));
+                _assigned.Add((hostPort, port.Protocol));
                 bindings.Add(new PortBinding(port.Container.Value, hostPort, port.Protocol));
             }
 
             return new ReplicaPlacement(index, Host.Id.Value, bindings);
         }
 
-        private static IEnumerable<(int Port, Protocol Protocol)> FixedPorts(DeploymentSpec spec) =>
-            spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol));
+        private bool Taken((int Port, Protocol Protocol) port) => (_assigned?.Contains(port) ?? false) || _known.Contains(port);
 
-        private bool HasDynamicPorts(DeploymentSpec spec, int needed)
+        private bool HasDynamicPorts(SpecPorts ports)
         {
-            var own = FixedPorts(spec).ToHashSet();
-            foreach (var protocol in spec.Ports.Where(p => p.Host is null).Select(p => p.Protocol).Distinct())
+            foreach (var (protocol, want) in ports.DynamicWanted)
             {
-                var want = spec.Ports.Count(p => p.Host is null && p.Protocol == protocol);
                 var found = 0;
                 for (var port = _nextDynamic; port <= DynamicPortMax && found < want; port++)
                 {
-                    found += _taken.Contains((port, protocol)) || own.Contains((port, protocol)) ? 0 : 1;
+                    found += Taken((port, protocol)) || ports.FixedSet.Contains((port, protocol)) ? 0 : 1;
                 }
 
                 if (found < want)
@@ -197,12 +209,12 @@ public static class Planner
                 }
             }
 
-            return needed > 0;
+            return true;
         }
 
         private int NextDynamic(Protocol protocol)
         {
-            while (_taken.Contains((_nextDynamic, protocol)))
+            while (Taken((_nextDynamic, protocol)))
             {
                 _nextDynamic++;
             }
