@@ -45,21 +45,15 @@ internal static class ClusterCommands
         var command = new Command("deploy", "Deploy a spec: publish it to the pipeline.") { file, wait, BrokerOption, TimeoutOption };
         command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
         {
-            var (text, result) = await ReadSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
-            if (result is null)
+            var (text, result, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
+            if (refusal is { } exitCode)
             {
-                return ExitCodes.Usage;
-            }
-
-            if (!result.IsValid)
-            {
-                await PrintProblemsAsync(console, result.Problems);
-                return ExitCodes.Failed;
+                return exitCode;
             }
 
             await WaitForLocalHostAsync(client, connection, cancellationToken);
             var id = await client.DeployAsync(text, parsed.GetRequiredValue(file), cancellationToken);
-            await console.Out.WriteLineAsync($"deployment {result.Spec.Name} requested (id {id})");
+            await console.Out.WriteLineAsync($"deployment {result.Spec!.Name} requested (id {id})");
             if (!parsed.GetValue(wait) && !connection.Embedded)
             {
                 return ExitCodes.Ok;
@@ -71,12 +65,12 @@ internal static class ClusterCommands
                 r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
                 r => ReportProgressAsync(console, r, seen, parsed.GetValue(wait)),
                 cancellationToken);
-            await SettleAsync(connection, result.Spec.Name.Value, cancellationToken);
+            await SettleAsync(connection, result.Spec!.Name.Value, cancellationToken);
             var status = reply.Deployments[0];
             await console.Out.WriteLineAsync(status.State switch
             {
                 DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count} replica(s)",
-                _ => $"deployment {result.Spec.Name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
+                _ => $"deployment {result.Spec!.Name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
             });
             return status.State == DeploymentState.Running ? ExitCodes.Ok : ExitCodes.Failed;
         }));
@@ -90,16 +84,10 @@ internal static class ClusterCommands
         var command = new Command("plan", "Dry run: show where each replica would land, or exactly why it cannot. Starts nothing.") { file, format, BrokerOption, TimeoutOption };
         command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
         {
-            var (text, result) = await ReadSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
-            if (result is null)
+            var (text, result, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
+            if (refusal is { } exitCode)
             {
-                return ExitCodes.Usage;
-            }
-
-            if (!result.IsValid)
-            {
-                await PrintProblemsAsync(console, result.Problems);
-                return ExitCodes.Failed;
+                return exitCode;
             }
 
             await WaitForLocalHostAsync(client, connection, cancellationToken);
@@ -259,7 +247,8 @@ internal static class ClusterCommands
         }
     }
 
-    private static async Task<(string Text, SpecParseResult? Result)> ReadSpecAsync(string file, CliConsole console, CancellationToken cancellationToken)
+    /// <summary>The spec's text and its parse, or the exit code when it is unreadable (2) or invalid (1, problems printed).</summary>
+    private static async Task<(string Text, SpecParseResult Result, int? Refusal)> ReadValidSpecAsync(string file, CliConsole console, CancellationToken cancellationToken)
     {
         byte[] bytes;
         try
@@ -269,11 +258,17 @@ internal static class ClusterCommands
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await console.Error.WriteLineAsync($"workers: cannot read {file}: {e.Message}");
-            return (string.Empty, null);
+            return (string.Empty, SpecParser.Parse([], file), ExitCodes.Usage);
         }
 
         var result = SpecParser.Parse(bytes, file);
-        return (result.IsValid ? System.Text.Encoding.UTF8.GetString(bytes) : string.Empty, result);
+        if (!result.IsValid)
+        {
+            await PrintProblemsAsync(console, result.Problems);
+            return (string.Empty, result, ExitCodes.Failed);
+        }
+
+        return (System.Text.Encoding.UTF8.GetString(bytes), result, null);
     }
 
     private static async Task PrintProblemsAsync(CliConsole console, IReadOnlyList<SpecProblem> problems)
