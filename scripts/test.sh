@@ -22,7 +22,9 @@ rm -rf "$results"
 mkdir -p "$results"
 log="$results/test.log"
 set +e
-dotnet test Workers.sln -c Release --no-build --nologo \
+# One test project at a time: the integration and fault-injection suites each run real processes and containers
+# on these 2 cores, and side by side they would only slow each other into their deadlines.
+dotnet test Workers.sln -c Release --no-build --nologo -m:1 \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

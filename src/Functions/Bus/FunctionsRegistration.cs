@@ -48,11 +48,24 @@ public static class FunctionsRegistration
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<ValidateConsumer>().Endpoint(e => e.Name = Queues.Validate);
-        bus.AddConsumer<PlanConsumer>().Endpoint(e => e.Name = Queues.Plan);
-        bus.AddConsumer<TrackConsumer>().Endpoint(e => e.Name = Queues.Track);
-        bus.AddConsumer<InventoryConsumer>().Endpoint(e => e.Name = Queues.Inventory);
+        bus.AddConsumer<PlanConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Plan);
+        bus.AddConsumer<TrackConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Track);
+        bus.AddConsumer<InventoryConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Inventory);
         bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
     }
+
+    /// <summary>
+    /// Planners that run at once pick the same lowest free host port, and the losers plan again. In a burst (the
+    /// backlog after a broker restart) one can lose many times in a row; the endpoint's few retries would then send
+    /// the deployment to the error queue, so port races get their own, longer and jittered, retry first.
+    /// </summary>
+    private static void RetryConflicts<T>(IRegistrationContext context, IConsumerConfigurator<T> consumer)
+        where T : class =>
+        consumer.UseMessageRetry(retry =>
+        {
+            retry.Handle<ConcurrencyConflictException>();
+            retry.Exponential(20, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(50));
+        });
 }

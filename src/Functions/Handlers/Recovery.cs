@@ -21,24 +21,29 @@ internal static class Recovery
         Effects effects,
         CancellationToken cancellationToken)
     {
-        var marked = new List<ReplicaRecord>();
         foreach (var replica in lost)
         {
-            // Only the writer that moves a replica to Lost replaces it: two sweeps never place two replacements.
-            if (await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Lost, null, null, reason, now, cancellationToken))
-            {
-                marked.Add(replica);
-            }
+            await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Lost, null, null, reason, now, cancellationToken);
         }
 
-        if (marked.Count == 0 || revision.Spec is not { } spec || revision.State is not (DeploymentState.Pending or DeploymentState.Running))
+        if (revision.Spec is not { } spec || revision.State is not (DeploymentState.Pending or DeploymentState.Running))
         {
             return;
         }
 
+        // As many replacements as the revision is short of, not one per replica marked here: a re-run after a crash
+        // or a failed attempt (a port conflict, say) between marking and placing still places them, and a concurrent
+        // writer that placed them first leaves nothing to do. Two writers that both see the shortfall pick the same
+        // new indexes, and the store's key on (deployment, index) lets only one of them through.
         var all = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+        var missing = spec.Replicas - all.Count(r => r.State is ReplicaState.Pending or ReplicaState.Running or ReplicaState.Stopping);
+        if (missing <= 0)
+        {
+            return;
+        }
+
         var next = all.Max(r => r.Index) + 1;
-        var indexes = Enumerable.Range(next, marked.Count).ToList();
+        var indexes = Enumerable.Range(next, missing).ToList();
         // Any live host may take a replacement, the lost replica's own included when it is still live (a lost
         // result or an exited container): the new index gives a new container, and the old one, if any, is an orphan.
         var candidates = await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken);

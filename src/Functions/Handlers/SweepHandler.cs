@@ -16,47 +16,109 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         var now = time.GetUtcNow();
         var settings = options.Value;
         var effects = new Effects();
-        var down = (await store.GetHostsAsync(cancellationToken))
+        var known = await store.GetHostsAsync(cancellationToken);
+        var silent = known
             .Where(h => now - h.ReceivedAt > settings.HostTimeout)
             .Select(h => h.Heartbeat.HostId)
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var group in (await store.GetActiveReplicasAsync(cancellationToken)).GroupBy(r => r.DeploymentId))
+
+        // When no heartbeat at all got through within HostTimeout, the silence is most likely on this side (the
+        // broker restarting, or the functions cut off from it), not every host failing at once: nothing is declared
+        // down or late until heartbeats flow again, as Kubernetes' node controller stops evicting when a whole zone
+        // goes dark. Otherwise a broker restart would fail every deployment for want of a live host.
+        var heard = known.Count > 0 && now - known.Max(h => h.ReceivedAt) <= settings.HostTimeout;
+        var down = heard ? silent : [];
+        var active = (await store.GetActiveReplicasAsync(cancellationToken)).GroupBy(r => r.DeploymentId).ToList();
+        foreach (var group in active)
         {
-            var revision = await store.GetRevisionAsync(group.Key, cancellationToken);
-            if (revision is null)
+            try
             {
-                continue;
+                await SweepRevisionAsync(group, silent, down, heard, now, settings, effects, cancellationToken);
             }
-
-            var onDownHosts = group.Where(r => r.State is ReplicaState.Pending or ReplicaState.Running && down.Contains(r.HostId)).ToList();
-            if (onDownHosts.Count > 0)
+            catch (ConcurrencyConflictException)
             {
-                var hosts = string.Join(", ", onDownHosts.Select(r => r.HostId).Distinct().Order(StringComparer.Ordinal));
-                await Recovery.ReplaceAsync(store, settings, revision, onDownHosts, $"host {hosts} sent no heartbeat for {settings.HostTimeout.TotalSeconds:0}s", now, effects, cancellationToken);
+                // Another sweeper (or a planner) took the index or host port first: this revision is looked at again
+                // next round, and the other revisions of this round still get theirs.
             }
+        }
 
-            var late = group.Where(r => r.State == ReplicaState.Pending && !down.Contains(r.HostId) && now - r.UpdatedAt > settings.StartDeadline).ToList();
-            if (late.Count > 0)
+        // Current revisions with no replica pending, running or stopping at all (every one lost, and the writer that
+        // marked them died or lost a race before placing replacements): place them now.
+        if (heard)
+        {
+            var covered = active.Select(g => g.Key).ToHashSet();
+            foreach (var revision in (await store.GetCurrentRevisionsAsync(null, cancellationToken))
+                         .Where(r => r.State is DeploymentState.Pending or DeploymentState.Running && r.Spec is not null && !covered.Contains(r.DeploymentId)))
             {
-                var hosts = string.Join(", ", late.Select(r => r.HostId).Distinct().Order(StringComparer.Ordinal));
-                await Recovery.ReplaceAsync(store, settings, revision, late, $"no result from host {hosts} within {settings.StartDeadline.TotalSeconds:0}s", now, effects, cancellationToken);
-            }
-
-            foreach (var stuck in group.Where(r => r.State == ReplicaState.Stopping && (down.Contains(r.HostId) || now - r.UpdatedAt > settings.StopDeadline)))
-            {
-                var done = await track.HandleAsync(new ReplicaStopped(Guid.NewGuid(), stuck.DeploymentId, now, stuck.HostId, stuck.Name, stuck.Revision, stuck.Index), cancellationToken);
-                foreach (var message in done.Published)
+                try
                 {
-                    effects.Publish(message);
+                    await Recovery.ReplaceAsync(store, settings, revision, [], $"none of its {revision.Spec!.Replicas} replica(s) was running or on its way", now, effects, cancellationToken);
                 }
-
-                foreach (var (hostId, command) in done.Sent)
+                catch (ConcurrencyConflictException)
                 {
-                    effects.Send(hostId, command);
+                    // As above: next round.
                 }
             }
         }
 
         return effects;
+    }
+
+    private async Task SweepRevisionAsync(
+        IGrouping<Guid, ReplicaRecord> group,
+        IReadOnlySet<string> silent,
+        IReadOnlySet<string> down,
+        bool heard,
+        DateTimeOffset now,
+        FunctionsOptions settings,
+        Effects effects,
+        CancellationToken cancellationToken)
+    {
+        var revision = await store.GetRevisionAsync(group.Key, cancellationToken);
+        if (revision is null)
+        {
+            return;
+        }
+
+        var onDownHosts = group.Where(r => r.State is ReplicaState.Pending or ReplicaState.Running && down.Contains(r.HostId)).ToList();
+        if (onDownHosts.Count > 0)
+        {
+            var hosts = string.Join(", ", onDownHosts.Select(r => r.HostId).Distinct().Order(StringComparer.Ordinal));
+            await Recovery.ReplaceAsync(store, settings, revision, onDownHosts, $"host {hosts} sent no heartbeat for {settings.HostTimeout.TotalSeconds:0}s", now, effects, cancellationToken);
+        }
+
+        var late = group.Where(r => heard && r.State == ReplicaState.Pending && !down.Contains(r.HostId) && now - r.UpdatedAt > settings.StartDeadline).ToList();
+        if (late.Count > 0)
+        {
+            var hosts = string.Join(", ", late.Select(r => r.HostId).Distinct().Order(StringComparer.Ordinal));
+            await Recovery.ReplaceAsync(store, settings, revision, late, $"no result from host {hosts} within {settings.StartDeadline.TotalSeconds:0}s", now, effects, cancellationToken);
+        }
+
+        // A revision short of replicas with nothing on its way to fill the gap (the writer that marked them lost
+        // crashed or lost a port race before placing replacements): place them now. Only the name's current
+        // revision, since an older one may be short on purpose (replicas displaced by a redeploy).
+        if (heard && onDownHosts.Count == 0 && late.Count == 0
+            && revision is { State: DeploymentState.Pending or DeploymentState.Running, Spec: { } spec, Name: { } name }
+            && group.Count() < spec.Replicas
+            && (await store.GetCurrentRevisionsAsync(name, cancellationToken)) is [var current]
+            && current.DeploymentId == revision.DeploymentId)
+        {
+            await Recovery.ReplaceAsync(store, settings, revision, [], $"{spec.Replicas - group.Count()} replica(s) had no replacement", now, effects, cancellationToken);
+        }
+
+        // A stop on a silent host is taken as done either way: should the container turn up again, it is an orphan.
+        foreach (var stuck in group.Where(r => r.State == ReplicaState.Stopping && (silent.Contains(r.HostId) || now - r.UpdatedAt > settings.StopDeadline)))
+        {
+            var done = await track.HandleAsync(new ReplicaStopped(Guid.NewGuid(), stuck.DeploymentId, now, stuck.HostId, stuck.Name, stuck.Revision, stuck.Index), cancellationToken);
+            foreach (var message in done.Published)
+            {
+                effects.Publish(message);
+            }
+
+            foreach (var (hostId, command) in done.Sent)
+            {
+                effects.Send(hostId, command);
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Workers.Contracts.Messages;
 using Workers.Functions.Store;
 
@@ -8,9 +9,11 @@ namespace Workers.Functions.Handlers;
 /// deployment succeeded / failed / deleted, and sends the stops that follow: the older revision once the new one
 /// runs, the rest of a revision that failed, and any replica that started after it was no longer wanted.
 /// </summary>
-public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
+public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions>? options = null)
 {
     private static readonly DeploymentState[] Settled = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed];
+
+    private readonly FunctionsOptions _settings = options?.Value ?? new FunctionsOptions();
 
     public async Task<Effects> HandleAsync(ReplicaStarted started, CancellationToken cancellationToken)
     {
@@ -28,15 +31,26 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
 
         // Lost replicas have replacements (and are stopped once their late container turns up); the revision runs
         // when every replica still meant to run does.
-        if (all.Where(r => r.State is not (ReplicaState.Lost or ReplicaState.Stopped)).All(r => r.State == ReplicaState.Running)
-            && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
+        if (!all.Where(r => r.State is not (ReplicaState.Lost or ReplicaState.Stopped)).All(r => r.State == ReplicaState.Running))
+        {
+            return effects;
+        }
+
+        if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
         {
             effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), revision.DeploymentId, now, started.Name, revision.Revision));
-            foreach (var older in await store.GetOlderActiveRevisionsAsync(started.Name, revision.Revision, cancellationToken))
-            {
-                await store.TransitionRevisionAsync(older.DeploymentId, Settled, DeploymentState.Superseded, null, now, cancellationToken);
-                await StopAsync(older, effects, now, cancellationToken);
-            }
+        }
+        else if (revision.State != DeploymentState.Running)
+        {
+            return effects;
+        }
+
+        // Also when the revision already ran: a redelivery after a crash between the transition and these stops
+        // must still retire the older revisions, or they would run beside the new one for good.
+        foreach (var older in await store.GetOlderActiveRevisionsAsync(started.Name, revision.Revision, cancellationToken))
+        {
+            await store.TransitionRevisionAsync(older.DeploymentId, Settled, DeploymentState.Superseded, null, now, cancellationToken);
+            await StopAsync(older, effects, now, cancellationToken);
         }
 
         return effects;
@@ -47,15 +61,38 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time)
         ArgumentNullException.ThrowIfNull(failed);
         var now = time.GetUtcNow();
         var effects = new Effects();
-        await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
         var revision = await store.GetRevisionAsync(failed.CorrelationId, cancellationToken);
-        var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
-        if (revision is not null && await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, cancellationToken))
+        var replica = revision is null ? null : (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken)).FirstOrDefault(r => r.Index == failed.Index);
+
+        // A failure counts only for a replica still being started (or already failed: a redelivery). A late or
+        // repeated failure of a replica that runs, was replaced or was stopped (a start delivered twice and refused
+        // the second time, say) never moves it backwards.
+        if (revision is null || replica is not { State: ReplicaState.Pending or ReplicaState.Failed })
         {
-            effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, failed.Name, revision.Revision, reason));
-            await StopAsync(revision, effects, now, cancellationToken);
+            return effects;
         }
 
+        if (replica.State == ReplicaState.Pending && failed.Timestamp - replica.UpdatedAt >= _settings.CommandTimeToLive)
+        {
+            // The start command outlived its time to live before the agent got to it (a broker outage, a host that
+            // came back late) and was refused as expired: that says nothing about the spec, so place it again.
+            await Recovery.ReplaceAsync(store, _settings, revision, [replica], $"its start command expired on {failed.HostId}: {failed.Reason}", now, effects, cancellationToken);
+            return effects;
+        }
+
+        await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
+        var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
+        if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, cancellationToken))
+        {
+            effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, failed.Name, revision.Revision, reason));
+        }
+        else if (revision.State != DeploymentState.Failed)
+        {
+            return effects;
+        }
+
+        // Also when the revision had already failed: a redelivery after a crash must still stop what it started.
+        await StopAsync(revision, effects, now, cancellationToken);
         return effects;
     }
 

@@ -19,7 +19,7 @@ internal sealed class HandlerHarness : IAsyncDisposable
         Options = options.Value;
         Validate = new ValidateHandler(Store, Time);
         Plan = new PlanHandler(Store, Time, options);
-        Track = new TrackHandler(Store, Time);
+        Track = new TrackHandler(Store, Time, options);
         Delete = new DeleteHandler(Store, Time);
         Query = new QueryHandler(Store, Time, options);
         DryRun = new DryRunHandler(Store, Time, options);

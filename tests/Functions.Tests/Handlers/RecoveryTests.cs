@@ -152,4 +152,63 @@ public sealed class RecoveryTests
         Assert.Single(effects.PublishedOf<ReplicaOrphaned>());
         Assert.Equal(lostIndex, Assert.Single(effects.SentOf<StopReplicas>()).Command.Indexes.Single());
     }
+
+    [Fact]
+    public async Task Sweep_EveryHostSilentAtOnce_DeclaresNoneDownAndReplacesNothing()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+
+        // No heartbeat from anyone (a broker restart): the silence is the broker's, not every host's.
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Empty(effects.Sent);
+        Assert.Empty(effects.Published);
+        Assert.All(await h.Store.GetReplicasAsync(id, CancellationToken.None), r => Assert.Equal(ReplicaState.Running, r.State));
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Sweep_ReplicaMarkedLostButNeverReplaced_PlacesItsReplacement()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+
+        // A writer marked the replica lost and then died (or lost a port race) before placing its replacement.
+        await h.Store.UpdateReplicaAsync(id, 0, ReplicaState.Lost, null, null, "its container vanished", h.Time.GetUtcNow(), CancellationToken.None);
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+        var again = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var replacement = Assert.Single(effects.SentOf<StartReplicas>()).Command;
+        Assert.Equal(2, Assert.Single(replacement.Replicas).Index);
+        Assert.Empty(again.Sent);
+        Assert.Equal(3, (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Sweep_EveryReplicaLostAndNoneReplaced_PlacesAllOfThemAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+
+        foreach (var index in new[] { 0, 1 })
+        {
+            await h.Store.UpdateReplicaAsync(id, index, ReplicaState.Lost, null, null, "its container vanished", h.Time.GetUtcNow(), CancellationToken.None);
+        }
+
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal([2, 3], effects.SentOf<StartReplicas>().SelectMany(s => s.Command.Replicas.Select(r => r.Index)).Order());
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
 }

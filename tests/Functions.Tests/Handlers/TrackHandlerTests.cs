@@ -118,4 +118,69 @@ public sealed class TrackHandlerTests
         Assert.Equal(DeploymentState.Superseded, (await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State);
         Assert.Equal(v2, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
     }
+
+    [Fact]
+    public async Task ReplicaStarted_RedeliveredAfterACrashBeforeTheOlderRevisionWasStopped_StillStopsIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 1, "env:\n  VERSION: \"2\"\n"));
+        var start = second.SentOf<StartReplicas>().Single().Command;
+        var started = h.Started(start, start.Replicas[0].Index);
+
+        // The first delivery wrote the replica and the revision running, then its process died before the stops.
+        await h.Store.UpdateReplicaAsync(v2, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, h.Time.GetUtcNow(), CancellationToken.None);
+        await h.Store.TransitionRevisionAsync(v2, [DeploymentState.Pending], DeploymentState.Running, null, h.Time.GetUtcNow(), CancellationToken.None);
+        var redelivered = await h.Track.HandleAsync(started, CancellationToken.None);
+
+        var stop = Assert.Single(redelivered.SentOf<StopReplicas>());
+        Assert.Equal((v1, 1L), (stop.Command.CorrelationId, stop.Command.Revision));
+        Assert.Equal(DeploymentState.Superseded, (await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task ReplicaFailed_ForAReplicaThatRuns_ChangesNothing()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(planned);
+        var index = planned.SentOf<StartReplicas>().Single().Command.Replicas[0].Index;
+
+        // The same start delivered again later, and refused (stale or expired): the running replica stays running.
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-a", "web", 1, index, "the command expired"),
+            CancellationToken.None);
+
+        Assert.Empty(effects.Published);
+        Assert.Empty(effects.Sent);
+        Assert.Equal(ReplicaState.Running, Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None)).State);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task ReplicaFailed_AfterTheCommandsTimeToLive_PlacesAReplacementInsteadOfFailingTheDeployment()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var onB = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-b").Command;
+
+        h.Time.Advance(h.Options.CommandTimeToLive + TimeSpan.FromSeconds(1));
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-b", "web", 1, onB.Replicas[0].Index, $"the command expired at {onB.ExpiresAt:O} before it arrived"),
+            CancellationToken.None);
+
+        Assert.Empty(effects.PublishedOf<DeploymentFailed>());
+        var replacement = Assert.Single(effects.SentOf<StartReplicas>()).Command;
+        Assert.Equal(2, Assert.Single(replacement.Replicas).Index);
+        var replicas = await h.Store.GetReplicasAsync(id, CancellationToken.None);
+        Assert.Equal(ReplicaState.Lost, replicas.Single(r => r.Index == onB.Replicas[0].Index).State);
+        Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
 }

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+using Workers.Contracts.Messages;
+using Workers.Functions.Store;
+using Workers.Transport;
+
+namespace Workers.FaultInjection.Tests;
+
+/// <summary>
+/// The whole system as separate real pieces: RabbitMQ and PostgreSQL in containers, two functions hosts and three
+/// agents as their own processes (the built Workers.Functions.Host.dll and Workers.HostAgent.dll), all on the real
+/// Docker engine, and an in-process client bus. Every piece can be killed and started again; disposal removes it all.
+/// </summary>
+internal sealed class FaultCluster : IAsyncDisposable
+{
+    /// <summary>Short deadlines, so that a lost host is replaced in seconds.</summary>
+    public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan CommandTimeToLive = TimeSpan.FromSeconds(15);
+
+    private static readonly string[] BindAddresses = ["127.0.0.4", "127.0.0.5", "127.0.0.6"];
+
+    private readonly List<ManagedProcess> _functions = [];
+    private readonly Dictionary<string, ManagedProcess> _agents = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<StartReplicas> _captured = new();
+    private readonly Action<string> _log;
+    private RabbitMqContainer? _rabbit;
+    private PostgreSqlContainer? _postgres;
+    private PostgresDialect? _dialect;
+    private IHost? _client;
+    private string? _brokerAmqp;
+
+    private FaultCluster(string suffix, string logDirectory, Action<string> log)
+    {
+        HostIds = [$"fa-{suffix}", $"fb-{suffix}", $"fc-{suffix}"];
+        LogDirectory = logDirectory;
+        _log = log;
+    }
+
+    public IReadOnlyList<string> HostIds { get; }
+
+    public string LogDirectory { get; }
+
+    public DockerClient Docker { get; } = new DockerClientBuilder().Build();
+
+    public IDeploymentStore Store { get; private set; } = null!;
+
+    public IBus Bus => _client!.Services.GetRequiredService<IBus>();
+
+    public int FunctionsCount => _functions.Count;
+
+    /// <summary>Start commands seen on the hosts' exchanges (a copy, bound beside each agent's queue), to deliver again.</summary>
+    public IReadOnlyCollection<StartReplicas> CapturedStarts => _captured;
+
+    public static async Task<FaultCluster> StartAsync(string suffix, Action<string> log)
+    {
+        var root = RepositoryRoot();
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
+        var logDirectory = LogDirectoryFor(suffix);
+        var cluster = new FaultCluster(suffix, logDirectory, log);
+        try
+        {
+            await cluster.InitializeAsync(root, configuration);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Where a run's process logs go: under the test results directory of scripts/test.sh.</summary>
+    public static string LogDirectoryFor(string suffix)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "artifacts", "test-results", "fault-injection", suffix);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    private async Task InitializeAsync(string root, string configuration)
+    {
+        try
+        {
+            await Docker.System.PingAsync();
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or DockerApiException or TimeoutException)
+        {
+            throw new InvalidOperationException($"The fault-injection suite needs a running Docker engine, and it is not reachable: {e.Message}. {TestImages.HowToGetThem}.", e);
+        }
+
+        var functionsDll = Path.Combine(root, "src", "Functions.Host", "bin", configuration, "net10.0", "Workers.Functions.Host.dll");
+        var agentDll = Path.Combine(root, "src", "HostAgent", "bin", configuration, "net10.0", "Workers.HostAgent.dll");
+        foreach (var dll in new[] { functionsDll, agentDll })
+        {
+            if (!File.Exists(dll))
+            {
+                throw new InvalidOperationException($"{dll} is missing: build Workers.sln in {configuration} first.");
+            }
+        }
+
+        // A fixed host port, so that the restarted broker comes back where every client expects it.
+        var amqpPort = FreePort();
+        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).WithPortBinding(amqpPort, 5672).Build();
+        _postgres = new PostgreSqlBuilder(TestImages.Postgres).Build();
+        try
+        {
+            await Task.WhenAll(_rabbit.StartAsync(), _postgres.StartAsync());
+        }
+        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException)
+        {
+            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) or PostgreSQL ({TestImages.Postgres}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
+        }
+
+        var amqp = new Uri(_rabbit.GetConnectionString());
+        var brokerSetting = $"rabbitmq://{amqp.UserInfo}@127.0.0.1:{amqpPort}/";
+        var broker = Broker.Parse(brokerSetting);
+        _brokerAmqp = $"amqp://{amqp.UserInfo}@127.0.0.1:{amqpPort}/";
+        var storeSetting = _postgres.GetConnectionString();
+        _dialect = new PostgresDialect(storeSetting);
+        Store = new SqlDeploymentStore(_dialect);
+        _log($"broker {broker}, store postgres on port {_postgres.GetMappedPublicPort(5432)}, logs in {LogDirectory}");
+
+        var logging = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        };
+        for (var i = 0; i < 2; i++)
+        {
+            var settings = new Dictionary<string, string>(logging)
+            {
+                ["WORKERS_BROKER"] = brokerSetting,
+                ["WORKERS_STORE"] = storeSetting,
+                ["Workers__HostTimeout"] = HostTimeout.ToString(),
+                ["Workers__CommandTimeToLive"] = CommandTimeToLive.ToString(),
+                ["Workers__StartDeadline"] = "00:00:20",
+                ["Workers__StopDeadline"] = "00:00:15",
+                ["Workers__OrphanGrace"] = "00:00:03",
+                ["Workers__SweepInterval"] = "00:00:01",
+            };
+            var process = new ManagedProcess($"functions-{i}", functionsDll, settings, Path.Combine(LogDirectory, $"functions-{i}.log"));
+            _functions.Add(process);
+            process.Start();
+        }
+
+        for (var i = 0; i < HostIds.Count; i++)
+        {
+            var settings = new Dictionary<string, string>(logging)
+            {
+                ["WORKERS_BROKER"] = brokerSetting,
+                ["WORKERS_HOST_ID"] = HostIds[i],
+                ["WORKERS_BIND_ADDRESS"] = BindAddresses[i],
+                ["WORKERS_HOST_LABELS"] = $"slot={i}",
+                ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",
+                ["WORKERS_STOP_GRACE"] = "1s",
+            };
+            var process = new ManagedProcess(HostIds[i], agentDll, settings, Path.Combine(LogDirectory, $"agent-{HostIds[i]}.log"));
+            _agents[HostIds[i]] = process;
+            process.Start();
+        }
+
+        _client = await StartClientAsync(broker);
+
+        // Every agent must be heard (so the functions are up, migrated and consuming) before the first plan.
+        await WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Until the store has a fresh heartbeat of every agent: the functions consume and every agent publishes.</summary>
+    public Task WaitForHeartbeatsAsync(TimeSpan deadline) =>
+        Poll.UntilAsync(
+            () => Store.GetHostsAsync(CancellationToken.None),
+            hosts => HostIds.All(id => hosts.Any(h => h.Heartbeat.HostId == id && DateTimeOffset.UtcNow - h.ReceivedAt < HostTimeout / 2)),
+            deadline,
+            "fresh heartbeats of all three agents in the store");
+
+    /// <summary>SIGKILL of an agent; its containers keep running, as after a real crash.</summary>
+    public Task KillAgentAsync(string hostId) => _agents[hostId].KillAsync();
+
+    public void StartAgent(string hostId) => _agents[hostId].Start();
+
+    public Task KillFunctionsAsync(int index) => _functions[index].KillAsync();
+
+    public void StartFunctions(int index) => _functions[index].Start();
+
+    /// <summary>Restarts the broker container in place (same port, same durable queues) and waits until it speaks AMQP again.</summary>
+    public async Task RestartBrokerAsync()
+    {
+        await Docker.Containers.RestartContainerAsync(_rabbit!.Id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 });
+
+        // Docker's port proxy accepts connections before RabbitMQ listens: only a finished AMQP handshake counts.
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(_brokerAmqp!) };
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await using var connection = await factory.CreateConnectionAsync(attempt.Token);
+                return connection.IsOpen;
+            },
+            open => open,
+            TimeSpan.FromSeconds(120),
+            "the restarted broker accepting AMQP connections",
+            TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>Sends a command to a host's exchange again, as a redelivery would.</summary>
+    public async Task SendToHostAsync(string hostId, object command, CancellationToken cancellationToken)
+    {
+        var endpoint = await Bus.GetSendEndpoint(Queues.HostAddress(Bus.Address, hostId));
+        await endpoint.Send(command, command.GetType(), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _agents.Values.Concat(_functions))
+        {
+            await Quietly(() => process.DisposeAsync().AsTask());
+        }
+
+        if (_client is not null)
+        {
+            await Quietly(async () =>
+            {
+                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await _client.StopAsync(stop.Token);
+            });
+            _client.Dispose();
+        }
+
+        // Every container the three agents made, and anything with their host ids in its name.
+        await Quietly(async () =>
+        {
+            var all = await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true });
+            foreach (var container in all.Where(c => HostIds.Any(id =>
+                         (c.Labels?.TryGetValue("workers.host", out var host) == true && host == id) || c.Names.Any(n => n.EndsWith($".{id}", StringComparison.Ordinal)))))
+            {
+                await Quietly(() => Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }));
+            }
+        });
+
+        if (_rabbit is not null)
+        {
+            await Quietly(() => _rabbit.DisposeAsync().AsTask());
+        }
+
+        if (_postgres is not null)
+        {
+            await Quietly(() => _postgres.DisposeAsync().AsTask());
+        }
+
+        _dialect?.Dispose();
+        Docker.Dispose();
+    }
+
+    private async Task<IHost> StartClientAsync(Broker broker)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // The client's reconnect warnings during broker restarts are expected; the test reports what matters.
+        builder.Logging.ClearProviders();
+        builder.Services.AddWorkersBus(broker, _ => { }, (_, cfg) =>
+        {
+            foreach (var hostId in HostIds)
+            {
+                cfg.ReceiveEndpoint($"fault-capture.{hostId}", endpoint =>
+                {
+                    endpoint.ConfigureConsumeTopology = false;
+                    if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    {
+                        rabbit.Bind(Queues.Host(hostId));
+                    }
+
+                    endpoint.Handler<StartReplicas>(context =>
+                    {
+                        _captured.Enqueue(context.Message);
+                        return Task.CompletedTask;
+                    });
+                });
+            }
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private async Task Quietly(Func<Task> cleanup)
+    {
+        try
+        {
+            await cleanup();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Disposal goes on with the rest: one stuck piece must not leave the others behind.
+            _log($"cleanup: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Any, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"Workers.sln not found above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using Workers.Contracts.Messages;
+
+namespace Workers.FaultInjection.Tests;
+
+/// <summary>
+/// Drives the cluster through deployments, redeploys and deletes while injecting faults, all chosen from one seed:
+/// an agent SIGKILLed right after a deployment is published (back before or after the host timeout), the broker
+/// container restarted mid-deployment, a functions host killed and started again, a deployment request published
+/// twice, and a start command delivered to its host twice.
+/// </summary>
+internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log)
+{
+    public const int Deployments = 56;
+    public const int Deletes = 8;
+
+    private enum Fault
+    {
+        AgentShortOutage,
+        AgentLongOutage,
+        BrokerRestart,
+        FunctionsRestart,
+        DuplicateRequest,
+        DuplicateStart,
+    }
+
+    private static readonly (Fault Fault, int Count)[] Faults =
+    [
+        (Fault.AgentShortOutage, 4),
+        (Fault.AgentLongOutage, 4),
+        (Fault.BrokerRestart, 3),
+        (Fault.FunctionsRestart, 3),
+        (Fault.DuplicateRequest, 4),
+        (Fault.DuplicateStart, 4),
+    ];
+
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<Guid, string> _requests = [];
+    private readonly Dictionary<string, List<Guid>> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, int> _replicas = [];
+    private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly string _prefix = $"f{seed % 10000:0000}";
+    private Task _agentBack = Task.CompletedTask;
+    private Task _functionsBack = Task.CompletedTask;
+
+    public int FaultsInjected { get; private set; }
+
+    public ScenarioRecord Record => new(_requests, _deleted);
+
+    public async Task RunAsync()
+    {
+        // Operations: the deployments (new names first, then new names and redeploys mixed) and the deletes.
+        var operations = Enumerable.Repeat('d', Deployments).Concat(Enumerable.Repeat('x', Deletes)).ToArray();
+        _random.Shuffle(operations.AsSpan(4));
+        var faults = Faults.SelectMany(f => Enumerable.Repeat(f.Fault, f.Count)).ToArray();
+        _random.Shuffle(faults);
+
+        // Each fault follows a distinct deployment, so that it lands while that deployment is in flight.
+        var deploySlots = Enumerable.Range(0, operations.Length).Where(i => operations[i] == 'd' && i >= 3).ToArray();
+        _random.Shuffle(deploySlots);
+        var faultAt = deploySlots.Take(faults.Length).Select((slot, i) => (slot, fault: faults[i])).ToDictionary(x => x.slot, x => x.fault);
+
+        var clock = Stopwatch.StartNew();
+        var names = 0;
+        for (var i = 0; i < operations.Length; i++)
+        {
+            var live = _byName.Keys.Where(n => !_deleted.Contains(n)).Order(StringComparer.Ordinal).ToList();
+            Guid? published = null;
+            if (operations[i] == 'x' && live.Count > 3)
+            {
+                await DeleteAsync(live[_random.Next(live.Count)]);
+            }
+            else
+            {
+                var redeploy = live.Count > 3 && _random.Next(4) == 0;
+                var name = redeploy ? live[_random.Next(live.Count)] : $"{_prefix}-{names++:00}";
+                published = await DeployAsync(name, 1 + _random.Next(3));
+            }
+
+            if (faultAt.TryGetValue(i, out var fault) && published is { } id)
+            {
+                await InjectAsync(fault, id);
+            }
+
+            // The pace of the scenario: a deliberate gap between operations, not a wait for anything.
+            await Task.Delay(TimeSpan.FromMilliseconds(150 + _random.Next(450)));
+        }
+
+        await Task.WhenAll(_agentBack, _functionsBack);
+        log($"scenario done in {clock.Elapsed.TotalSeconds:0}s: {_requests.Count} deployment requests, {_deleted.Count} deletes, {FaultsInjected} faults");
+    }
+
+    private async Task<Guid> DeployAsync(string name, int replicas)
+    {
+        var id = Guid.NewGuid();
+        _requests[id] = name;
+        (_byName.TryGetValue(name, out var ids) ? ids : _byName[name] = []).Add(id);
+        await PublishAsync(Request(id, name, replicas));
+        return id;
+    }
+
+    private async Task DeleteAsync(string name)
+    {
+        // Deleting a name before its requests were planned would race the plan; the scenario deletes what exists.
+        await Poll.UntilAsync(
+            async () => await Task.WhenAll(_byName[name].Select(id => cluster.Store.GetRevisionAsync(id, CancellationToken.None))),
+            revisions => revisions.All(r => r is not null),
+            TimeSpan.FromSeconds(90),
+            $"every request of {name} planned");
+        _deleted.Add(name);
+        await PublishAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, "fault-injection"));
+    }
+
+    private async Task InjectAsync(Fault fault, Guid deployment)
+    {
+        FaultsInjected++;
+        switch (fault)
+        {
+            case Fault.AgentShortOutage or Fault.AgentLongOutage:
+            {
+                // One agent down at a time: the previous one must be back first.
+                await _agentBack;
+                var host = cluster.HostIds[_random.Next(cluster.HostIds.Count)];
+                var down = fault == Fault.AgentShortOutage
+                    ? TimeSpan.FromSeconds(1.5 + _random.NextDouble())
+                    : FaultCluster.HostTimeout + TimeSpan.FromSeconds(3 + (3 * _random.NextDouble()));
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(400)));
+                await cluster.KillAgentAsync(host);
+                log($"fault {FaultsInjected}: SIGKILL agent {host} after publishing {deployment}, back in {down.TotalSeconds:0.0}s");
+                _agentBack = RestartLaterAsync(down, () => cluster.StartAgent(host));
+                break;
+            }
+
+            case Fault.BrokerRestart:
+            {
+                log($"fault {FaultsInjected}: broker restart while {deployment} is in flight");
+                var clock = Stopwatch.StartNew();
+                await cluster.RestartBrokerAsync();
+                log($"  broker back after {clock.Elapsed.TotalSeconds:0.0}s");
+
+                // The pause before the next operation: until every agent is heard again (MassTransit reconnects with
+                // back-off), so that later requests test the pipeline rather than the outage.
+                await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
+                log($"  every agent heard again after {clock.Elapsed.TotalSeconds:0.0}s");
+                break;
+            }
+
+            case Fault.FunctionsRestart:
+            {
+                await _functionsBack;
+                var index = _random.Next(cluster.FunctionsCount);
+                var down = TimeSpan.FromSeconds(1 + (3 * _random.NextDouble()));
+                await cluster.KillFunctionsAsync(index);
+                log($"fault {FaultsInjected}: SIGKILL functions-{index} after publishing {deployment}, back in {down.TotalSeconds:0.0}s");
+                _functionsBack = RestartLaterAsync(down, () => cluster.StartFunctions(index));
+                break;
+            }
+
+            case Fault.DuplicateRequest:
+            {
+                // The very same request again (same CorrelationId), now or once the first may have been planned.
+                var later = _random.Next(2) == 0;
+                if (later)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1 + _random.NextDouble()));
+                }
+
+                var name = _requests[deployment];
+                log($"fault {FaultsInjected}: request {deployment} ({name}) published again{(later ? " a little later" : string.Empty)}");
+                await PublishAsync(Request(deployment, name, _replicas[deployment]));
+                break;
+            }
+
+            case Fault.DuplicateStart:
+            {
+                // A start command its host already got, delivered once more.
+                var captured = await Poll.UntilAsync(() => Task.FromResult(cluster.CapturedStarts.ToList()), c => c.Count > 0, TimeSpan.FromSeconds(30), "a captured start command");
+                var command = captured[_random.Next(captured.Count)];
+                log($"fault {FaultsInjected}: start of {command.Spec.Name} r{command.Revision} replicas [{string.Join(",", command.Replicas.Select(r => r.Index))}] sent to {command.HostId} again");
+                await RetryAsync(token => cluster.SendToHostAsync(command.HostId, command, token), "resend of a start command");
+                break;
+            }
+        }
+    }
+
+    private DeploymentRequested Request(Guid id, string name, int replicas)
+    {
+        _replicas[id] = replicas;
+        var spec = $"""
+            name: {name}
+            image: {TestImages.Workload}
+            replicas: {replicas}
+            ports:
+              - container: 8080
+            resources:
+              memory: 16Mi
+
+            """;
+        return new DeploymentRequested(id, id, DateTimeOffset.UtcNow, spec, $"{name}.yaml", "fault-injection");
+    }
+
+    private Task PublishAsync(object message) =>
+        RetryAsync(token => cluster.Bus.Publish(message, message.GetType(), token), $"publish of {message.GetType().Name}");
+
+    /// <summary>
+    /// A client's retry: while the broker restarts a publish can fail; sending again is safe because every message
+    /// carries the id that makes it idempotent.
+    /// </summary>
+    private async Task RetryAsync(Func<CancellationToken, Task> send, string what)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await send(attempt.Token);
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && DateTimeOffset.UtcNow < deadline)
+            {
+                log($"  {what} failed ({e.GetType().Name}: {e.Message}); trying again");
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
+
+    private static async Task RestartLaterAsync(TimeSpan after, Action start)
+    {
+        await Task.Delay(after);
+        start();
+    }
+}

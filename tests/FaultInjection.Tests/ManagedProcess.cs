@@ -1,0 +1,121 @@
+using System.Diagnostics;
+
+namespace Workers.FaultInjection.Tests;
+
+/// <summary>
+/// One real process of the cluster (a functions host or an agent) that can be killed with SIGKILL and started again
+/// with the same settings; every incarnation's standard output and error go to one log file, for diagnosis.
+/// </summary>
+internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath) : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Lock _logGate = new();
+    private readonly StreamWriter _log = new(logPath, append: true) { AutoFlush = true };
+    private Process? _process;
+    private int _incarnation;
+    private bool _closed;
+
+    public string Name => name;
+
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _process is { HasExited: false };
+            }
+        }
+    }
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Write("out", e.Data);
+        process.ErrorDataReceived += (_, e) => Write("err", e.Data);
+        lock (_gate)
+        {
+            _incarnation++;
+            Write("---", $"start #{_incarnation} of {name} at {DateTimeOffset.UtcNow:O}");
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _process = process;
+        }
+    }
+
+    /// <summary>SIGKILL of the whole process tree: a crash, as seen from outside (no shutdown code runs).</summary>
+    public async Task KillAsync()
+    {
+        Process? process;
+        lock (_gate)
+        {
+            process = _process;
+            _process = null;
+        }
+
+        if (process is null)
+        {
+            return;
+        }
+
+        Write("---", $"SIGKILL of {name} at {DateTimeOffset.UtcNow:O}");
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        process.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        finally
+        {
+            lock (_logGate)
+            {
+                _closed = true;
+                _log.Dispose();
+            }
+        }
+    }
+
+    private void Write(string stream, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_logGate)
+        {
+            // Output can still arrive from a killed process's pipes after the log is closed.
+            if (!_closed)
+            {
+                _log.WriteLine($"{stream} {line}");
+            }
+        }
+    }
+}

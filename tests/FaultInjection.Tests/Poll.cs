@@ -1,0 +1,33 @@
+namespace Workers.FaultInjection.Tests;
+
+/// <summary>Waits for a condition by polling with a deadline: the tests' only way to wait.</summary>
+internal static class Poll
+{
+    /// <summary>Polls until <paramref name="done"/> holds; a probe that throws (a store not migrated yet) counts as not yet.</summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan deadline, string what, TimeSpan? interval = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        var last = default(T);
+        Exception? error = null;
+        while (!timeout.IsCancellationRequested)
+        {
+            try
+            {
+                last = await probe();
+                error = null;
+                if (done(last))
+                {
+                    return last;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                error = e;
+            }
+
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        }
+
+        throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {(error is null ? System.Text.Json.JsonSerializer.Serialize(last) : error.Message)}");
+    }
+}
