@@ -24,8 +24,8 @@ public sealed class PipelineFixture : IAsyncLifetime
     private readonly List<IHost> _hosts = [];
     private readonly Dictionary<string, IHost> _agents = [];
 
-    /// <summary>Short deadlines, so that losing a host takes seconds rather than the production 30 s.</summary>
-    public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(4);
+    /// <summary>Short deadlines, so that losing a host takes seconds rather than the production 30 s (ten heartbeats: a busy CI machine can delay a few).</summary>
+    public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(10);
     private RabbitMqContainer? _rabbit;
 
     public string HostA => $"a-{_suffix}";
@@ -147,7 +147,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Workers:HostTimeout"] = HostTimeout.ToString(),
-            ["Workers:OrphanGrace"] = "00:00:03",
+            ["Workers:OrphanGrace"] = "00:00:05",
             ["Workers:SweepInterval"] = "00:00:01",
         });
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
