@@ -1,13 +1,18 @@
 using MassTransit;
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
+using Workers.Intake;
 using Workers.Transport;
 
-// Hosts every function against the broker in WORKERS_BROKER, with the store in WORKERS_STORE.
-var builder = Host.CreateApplicationBuilder(args);
+// Hosts every function against the broker in WORKERS_BROKER, with the store in WORKERS_STORE, and the HTTP intake on
+// WORKERS_HTTP_URLS when that is set.
+var builder = WebApplication.CreateBuilder(args);
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.DefaultSqlitePath()));
 builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
 builder.Services.AddWorkersSweep();
-await builder.Build().RunAsync();
+builder.AddWorkersHttpIntake();
+var app = builder.Build();
+app.MapWorkersIntake();
+await app.RunAsync();

@@ -67,4 +67,13 @@ public interface IDeploymentStore
 
     /// <summary>Forgets a deployment name once every replica of it is stopped; false when it was already gone.</summary>
     Task<bool> ForgetDeploymentAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims a webhook delivery id of <paramref name="source"/> (<c>github</c>, <c>events</c>): true for the first
+    /// claim, false when the delivery was claimed before (a redelivery), atomically across processes.
+    /// </summary>
+    Task<bool> TryClaimDeliveryAsync(string source, string deliveryId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Gives a claimed delivery back, when acting on it failed, so that the sender's retry is acted on.</summary>
+    Task ReleaseDeliveryAsync(string source, string deliveryId, CancellationToken cancellationToken);
 }

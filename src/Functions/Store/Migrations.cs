@@ -59,5 +59,16 @@ internal static class Migrations
             """,
             "CREATE INDEX port_reservations_replica ON port_reservations (deployment_id, idx)",
         ],
+        [
+            // Webhook deliveries already acted on (GitHub's X-GitHub-Delivery, Standard Webhooks' webhook-id), so a
+            // redelivery never deploys twice.
+            """
+            CREATE TABLE webhook_deliveries (
+                source TEXT NOT NULL,
+                delivery_id TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                PRIMARY KEY (source, delivery_id))
+            """,
+        ],
     ];
 }

@@ -306,6 +306,21 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         }
     }
 
+    public async Task<bool> TryClaimDeliveryAsync(string source, string deliveryId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            INSERT INTO webhook_deliveries (source, delivery_id, received_at) VALUES (@s, @d, @t)
+            ON CONFLICT (source, delivery_id) DO NOTHING
+            """, cancellationToken, ("@s", source), ("@d", deliveryId), ("@t", at.ToUnixTimeMilliseconds())) > 0;
+    }
+
+    public async Task ReleaseDeliveryAsync(string source, string deliveryId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "DELETE FROM webhook_deliveries WHERE source = @s AND delivery_id = @d", cancellationToken, ("@s", source), ("@d", deliveryId));
+    }
+
     private const string RevisionColumns = "r.deployment_id, r.name, r.revision, r.state, r.spec, r.reason, r.problems, r.requested_by, r.updated_at";
 
     private static RevisionRecord ReadRevision(DbDataReader reader) => new(

@@ -72,6 +72,37 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryClaimDeliveryAsync_SameDeliveryTwice_OnlyTheFirstClaims()
+    {
+        var delivery = Guid.NewGuid().ToString();
+
+        Assert.True(await Store.TryClaimDeliveryAsync("github", delivery, At, CancellationToken.None));
+        Assert.False(await Store.TryClaimDeliveryAsync("github", delivery, At, CancellationToken.None));
+        Assert.True(await Store.TryClaimDeliveryAsync("events", delivery, At, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryClaimDeliveryAsync_ConcurrentClaims_ExactlyOneWins()
+    {
+        var delivery = Guid.NewGuid().ToString();
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.TryClaimDeliveryAsync("github", delivery, At, CancellationToken.None))));
+
+        Assert.Single(claims, claimed => claimed);
+    }
+
+    [Fact]
+    public async Task ReleaseDeliveryAsync_AfterAClaim_LetsTheNextClaimWin()
+    {
+        var delivery = Guid.NewGuid().ToString();
+        await Store.TryClaimDeliveryAsync("github", delivery, At, CancellationToken.None);
+
+        await Store.ReleaseDeliveryAsync("github", delivery, CancellationToken.None);
+
+        Assert.True(await Store.TryClaimDeliveryAsync("github", delivery, At, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task SavePlanAsync_SameNameTwice_StoresRevisionOneThenTwoAndTheNewestIsCurrent()
     {
         var name = Specs.UniqueName("rev");

@@ -1,0 +1,92 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Handlers;
+using Workers.Intake.Security;
+
+namespace Workers.Intake;
+
+/// <summary>
+/// The HTTP API's logic, free of HTTP: checks the token, validates a spec exactly as <c>workers validate</c> does,
+/// publishes the request and answers at once; status and hosts come from <see cref="QueryHandler"/>, like the CLI's.
+/// </summary>
+public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispatcher, QueryHandler queries, TimeProvider time, ILogger<DeploymentIntake> logger)
+{
+    private const string RequestedBy = "api";
+
+    /// <summary>Null when the <c>Authorization</c> header carries a configured token; else the 401 or 403 to answer.</summary>
+    public IntakeResult? Authorize(string? authorization)
+    {
+        var check = tokens.Check(authorization);
+        if (check == TokenCheck.Valid)
+        {
+            return null;
+        }
+
+        IntakeLog.TokenRefused(logger, check);
+        return check == TokenCheck.Missing
+            ? IntakeResult.Problem(StatusCodes.Status401Unauthorized, "send 'Authorization: Bearer <token>' with one of the configured API tokens")
+            : IntakeResult.Problem(StatusCodes.Status403Forbidden, "the bearer token is not one of the configured API tokens");
+    }
+
+    /// <summary>Validates and publishes a spec: 422 with every problem, or 202 with the deployment id.</summary>
+    public async Task<IntakeResult> SubmitAsync(ReadOnlyMemory<byte> body, SpecFormat format, CancellationToken cancellationToken)
+    {
+        // The file name carries the format, so the Validate function reads the text the same way.
+        var file = format == SpecFormat.Json ? "request.json" : "request.yaml";
+        var parsed = SpecParser.Parse(body.Span, file, format);
+        if (!parsed.IsValid)
+        {
+            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the spec has {parsed.Problems.Count} problem(s)", new Dictionary<string, object?> { ["problems"] = parsed.Problems });
+        }
+
+        var id = Guid.NewGuid();
+        var name = parsed.Spec.Name.Value;
+        var request = new DeploymentRequested(Guid.NewGuid(), id, time.GetUtcNow(), Encoding.UTF8.GetString(body.Span), file, RequestedBy);
+        await dispatcher.DispatchAsync(new Effects().Publish(request), cancellationToken);
+        IntakeLog.DeploymentRequested(logger, id, name, parsed.Spec.Image.ToString(), RequestedBy);
+        return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeployment(id, name, parsed.Spec.Image.ToString()), StatusLocation(name));
+    }
+
+    /// <summary>The current revision of a deployment, as <c>workers status NAME</c> shows it; 404 for an unknown name.</summary>
+    public async Task<IntakeResult> StatusAsync(string name, CancellationToken cancellationToken)
+    {
+        var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name, null), cancellationToken);
+        return reply.Deployments is [var status, ..]
+            ? new IntakeResult(StatusCodes.Status200OK, status)
+            : IntakeResult.Problem(StatusCodes.Status404NotFound, $"there is no deployment named '{name}'");
+    }
+
+    /// <summary>Every deployment's current revision, as <c>workers status</c> shows them.</summary>
+    public async Task<IntakeResult> ListAsync(CancellationToken cancellationToken)
+    {
+        var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), null, null), cancellationToken);
+        return new IntakeResult(StatusCodes.Status200OK, reply.Deployments);
+    }
+
+    /// <summary>The hosts from their last heartbeats, as <c>workers hosts</c> shows them.</summary>
+    public async Task<IntakeResult> HostsAsync(CancellationToken cancellationToken)
+    {
+        var reply = await queries.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow()), cancellationToken);
+        return new IntakeResult(StatusCodes.Status200OK, reply.Hosts);
+    }
+
+    /// <summary>Publishes a delete of a known deployment: 202, or 404 for an unknown name.</summary>
+    public async Task<IntakeResult> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name, null), cancellationToken);
+        if (reply.Deployments.Count == 0)
+        {
+            return IntakeResult.Problem(StatusCodes.Status404NotFound, $"there is no deployment named '{name}'");
+        }
+
+        var id = Guid.NewGuid();
+        await dispatcher.DispatchAsync(new Effects().Publish(new DeleteDeployment(Guid.NewGuid(), id, time.GetUtcNow(), name, RequestedBy)), cancellationToken);
+        IntakeLog.DeletionRequested(logger, id, name, RequestedBy);
+        return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeletion(id, name), StatusLocation(name));
+    }
+
+    internal static string StatusLocation(string name) => $"/api/deployments/{Uri.EscapeDataString(name)}";
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Handlers;
+using Workers.Functions.Store;
+using Workers.Intake.GitHub;
+using Workers.Intake.Security;
+using Workers.Intake.Triggers;
+
+namespace Workers.Intake.Events;
+
+/// <summary>One Standard Webhooks delivery as received.</summary>
+/// <param name="Id"><c>webhook-id</c>.</param>
+/// <param name="Timestamp"><c>webhook-timestamp</c> (Unix seconds).</param>
+/// <param name="Signature"><c>webhook-signature</c>.</param>
+/// <param name="Body">The raw body, exactly as signed.</param>
+public sealed record StandardWebhookDelivery(string? Id, string? Timestamp, string? Signature, ReadOnlyMemory<byte> Body);
+
+/// <summary>
+/// The body of a deploy event: <c>{"type": "deployment.requested", "timestamp": "…", "data": {"name": "web",
+/// "image": "ghcr.io/acme/web:1.4.2"}}</c>. Without <c>data.spec</c>, the deployment's current spec is redeployed
+/// with the new image; with it (YAML or JSON text), that spec is deployed, its image replaced by <c>data.image</c>.
+/// </summary>
+/// <param name="Type">Must be <see cref="EventsHookHandler.DeployType"/>.</param>
+/// <param name="Data">What to deploy.</param>
+public sealed record DeployEvent(string? Type, DeployEventData? Data);
+
+/// <summary>What a deploy event asks for.</summary>
+/// <param name="Name">The deployment's name.</param>
+/// <param name="Image">The image to run.</param>
+/// <param name="Spec">A whole spec, for a deployment that does not exist yet; optional.</param>
+public sealed record DeployEventData(string? Name, string? Image, string? Spec);
+
+/// <summary>
+/// <c>POST /api/hooks/events</c>: verifies a Standard Webhooks signature and publishes the deployment the event asks
+/// for, once per <c>webhook-id</c> (recorded in the store).
+/// </summary>
+public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeploymentStore store, IEffectsDispatcher dispatcher, TimeProvider time, ILogger<EventsHookHandler> logger)
+{
+    /// <summary>The only event type this endpoint acts on.</summary>
+    public const string DeployType = "deployment.requested";
+
+    private const string Webhook = "events";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly IReadOnlyList<byte[]> _keys = StandardWebhook.TryParseSecrets(options.Value.WebhookSecret, out var keys, out _) ? keys : [];
+
+    public async Task<IntakeResult> HandleAsync(StandardWebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var now = time.GetUtcNow();
+        var check = StandardWebhook.Verify(_keys, delivery.Id, delivery.Timestamp, delivery.Signature, delivery.Body.Span, now);
+        if (check != SignatureCheck.Valid)
+        {
+            IntakeLog.WebhookRefused(logger, Webhook, GitHubHookHandler.Shorten(delivery.Id), check);
+            return IntakeResult.Problem(StatusCodes.Status401Unauthorized, "the webhook-signature is missing, does not match, or webhook-timestamp is more than 5 minutes from now");
+        }
+
+        DeployEvent? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<DeployEvent>(delivery.Body.Span, Json);
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        if (body?.Type != DeployType || body.Data is not { Name: { Length: > 0 } name, Image: { Length: > 0 } image } data)
+        {
+            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the body must be {{\"type\": \"{DeployType}\", \"data\": {{\"name\": NAME, \"image\": IMAGE}}}}");
+        }
+
+        var template = await TemplateAsync(name, data.Spec, cancellationToken);
+        if (template.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        var rendered = template.Template!.Render(image, out var specText);
+        if (!rendered.IsValid)
+        {
+            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"deploying '{name}' with image '{image}' gives an invalid spec", new Dictionary<string, object?> { ["problems"] = rendered.Problems });
+        }
+
+        var id = DeterministicId.From(Webhook, delivery.Id!);
+        var requestedBy = $"webhook:{GitHubHookHandler.Shorten(delivery.Id)}";
+        var effects = new Effects().Publish(new DeploymentRequested(Guid.NewGuid(), id, now, specText, $"{Webhook}:{name}.json", requestedBy));
+        if (!await Deliveries.PublishOnceAsync(store, dispatcher, Webhook, delivery.Id!, effects, now, cancellationToken))
+        {
+            IntakeLog.DuplicateDelivery(logger, Webhook, delivery.Id!);
+            return new IntakeResult(StatusCodes.Status200OK, new HookAnswer(delivery.Id, "this delivery was acted on before; nothing was deployed again", []));
+        }
+
+        IntakeLog.DeploymentRequested(logger, id, name, image, requestedBy);
+        var accepted = new AcceptedDeployment(id, rendered.Spec.Name.Value, rendered.Spec.Image.ToString());
+        return new IntakeResult(StatusCodes.Status202Accepted, new HookAnswer(delivery.Id, "1 deployment requested", [accepted]), DeploymentIntake.StatusLocation(accepted.Name));
+    }
+
+    private async Task<(SpecTemplate? Template, IntakeResult? Problem)> TemplateAsync(string name, string? spec, CancellationToken cancellationToken)
+    {
+        if (spec is not null)
+        {
+            var given = SpecTemplate.Load(spec, "data.spec", out var problems);
+            if (given is null)
+            {
+                return (null, IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, "data.spec is not a valid spec", new Dictionary<string, object?> { ["problems"] = problems }));
+            }
+
+            return given.Name == name
+                ? (given, null)
+                : (null, IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"data.name '{name}' differs from the spec's name '{given.Name}'"));
+        }
+
+        var current = await store.GetCurrentRevisionsAsync(name, cancellationToken);
+        if (current is not [{ Spec: { } running }, ..])
+        {
+            return (null, IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"there is no deployment named '{name}' to give a new image; send data.spec to create it"));
+        }
+
+        return (SpecTemplate.Load(SpecWriter.ToJson(running), $"{name}.json", out _), null);
+    }
+}

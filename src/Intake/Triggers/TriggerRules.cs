@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Options;
+using Workers.Intake.GitHub;
+
+namespace Workers.Intake.Triggers;
+
+/// <summary>A rule that matched an event, with its template and the image it fills in.</summary>
+/// <param name="Index">The rule's position in configuration (part of the deployment id, so a redelivery is the same deployment).</param>
+/// <param name="Rule">The rule as configured.</param>
+/// <param name="Template">The spec template.</param>
+/// <param name="Image">The image for this event, or null to keep the template's.</param>
+public sealed record TriggerMatch(int Index, TriggerRule Rule, SpecTemplate Template, string? Image);
+
+/// <summary>The configured trigger rules with their templates loaded; matches GitHub events against them.</summary>
+public sealed class TriggerRules
+{
+    private static readonly string[] Events = ["push", "release", "registry_package"];
+
+    private static readonly GitHubEvent Sample = new("push", "acme/web", "refs/tags/v1.0.0", "v1.0.0", "main", "0123456789abcdef0123456789abcdef01234567", "web");
+
+    private readonly IReadOnlyList<(TriggerRule Rule, SpecTemplate Template)> _rules;
+
+    public TriggerRules(IOptions<IntakeOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        _rules = Load(options.Value, errors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(IntakeOptions.Section, typeof(IntakeOptions), errors);
+        }
+    }
+
+    /// <summary>The rules that match <paramref name="event"/>, in configuration order.</summary>
+    public IReadOnlyList<TriggerMatch> Match(GitHubEvent @event)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var values = @event.Values();
+        var matches = new List<TriggerMatch>();
+        for (var i = 0; i < _rules.Count; i++)
+        {
+            var (rule, template) = _rules[i];
+            if (string.Equals(rule.Event, @event.Kind, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(rule.Repository, @event.Repository, StringComparison.OrdinalIgnoreCase)
+                && Glob.IsMatch(rule.Ref, @event.Ref)
+                && (rule.Package is null || (@event.Package is { } package && Glob.IsMatch(rule.Package, package))))
+            {
+                matches.Add(new TriggerMatch(i, rule, template, rule.Image is null ? null : SpecTemplate.Fill(rule.Image, values)));
+            }
+        }
+
+        return matches;
+    }
+
+    /// <summary>Every problem of the configured rules: unknown events, missing or broken templates, images that cannot be filled in.</summary>
+    public static IReadOnlyList<string> Validate(IntakeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        Load(options, errors);
+        return errors;
+    }
+
+    private static List<(TriggerRule, SpecTemplate)> Load(IntakeOptions options, List<string> errors)
+    {
+        var rules = new List<(TriggerRule, SpecTemplate)>();
+        for (var i = 0; i < options.Triggers.Count; i++)
+        {
+            var rule = options.Triggers[i];
+            var at = $"{IntakeOptions.Section}:Triggers:{i}";
+            if (!Events.Contains(rule.Event, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{at}:Event '{rule.Event}' is not one of {string.Join(", ", Events)}");
+            }
+
+            if (string.IsNullOrWhiteSpace(rule.Repository) || rule.Repository.Count(c => c == '/') != 1)
+            {
+                errors.Add($"{at}:Repository '{rule.Repository}' is not owner/name");
+            }
+
+            if (string.IsNullOrWhiteSpace(rule.Ref))
+            {
+                errors.Add($"{at}:Ref is empty; '*' matches every ref");
+            }
+
+            if (string.IsNullOrWhiteSpace(rule.Spec) == string.IsNullOrWhiteSpace(rule.SpecFile))
+            {
+                errors.Add($"{at}: set exactly one of Spec (inline) and SpecFile");
+                continue;
+            }
+
+            string text;
+            var source = rule.SpecFile ?? $"{at}:Spec";
+            try
+            {
+                text = rule.Spec ?? File.ReadAllText(rule.SpecFile!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{at}:SpecFile '{rule.SpecFile}' cannot be read: {e.Message}");
+                continue;
+            }
+
+            if (SpecTemplate.Load(text, source, out var problems) is not { } template)
+            {
+                errors.AddRange(problems.Select(p => $"{at}: template problem {p}"));
+                continue;
+            }
+
+            var sample = rule.Image is null ? null : SpecTemplate.Fill(rule.Image, Sample.Values());
+            var rendered = template.Render(sample, out _);
+            if (!rendered.IsValid)
+            {
+                errors.AddRange(rendered.Problems.Select(p => $"{at}:Image '{rule.Image}' gives '{sample}' for tag v1.0.0: {p.Message}"));
+                continue;
+            }
+
+            rules.Add((rule, template));
+        }
+
+        return rules;
+    }
+}
