@@ -37,7 +37,8 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
                 case ReplicaState.Stopped or ReplicaState.Lost or ReplicaState.Failed or ReplicaState.Stopping when now - replica.UpdatedAt > settings.OrphanGrace:
                     Orphan(effects, heartbeat.HostId, running, replica.DeploymentId, $"the store has the replica {replica.State.ToString().ToLowerInvariant()}", now);
                     break;
-                case ReplicaState.Running when !running.Running:
+                // Only a heartbeat taken after the replica was seen running can say it exited (not one read mid-start).
+                case ReplicaState.Running when !running.Running && heartbeat.Timestamp >= replica.UpdatedAt:
                     gone.Add((replica, $"its container exited on {heartbeat.HostId}"));
                     break;
             }
