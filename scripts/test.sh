@@ -38,5 +38,10 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crash or a build problem that no summary counted still fails the run.
   failed=1
 fi
+# Name what failed just above the summary, so the tail of a CI log says which test broke and why.
+if [ "$failed" -ne 0 ]; then
+  grep -E -A 12 "^\s+Failed [A-Za-z_.]+" "$log" | grep -v -E "^\s+Passed " | head -60 || true
+  grep -E "Test Run Aborted|The active test run was aborted|Test host process crashed|error MSB|: error " "$log" | head -20 || true
+fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
