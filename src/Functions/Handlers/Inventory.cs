@@ -56,7 +56,8 @@ internal static class Inventory
                 now - host.ReceivedAt <= hostTimeout,
                 host.Heartbeat.CpuFreeMillicores - unseen.Sum(r => r.CpuMillicores),
                 host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
-                taken));
+                taken,
+                host.Heartbeat.Replicas.Count + unseen.Count));
         }
 
         return candidates;

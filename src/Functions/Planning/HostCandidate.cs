@@ -9,10 +9,13 @@ namespace Workers.Functions.Planning;
 /// <param name="CpuFreeMillicores">CPU not yet reserved.</param>
 /// <param name="MemoryFreeBytes">Memory not yet reserved.</param>
 /// <param name="PortsTaken">Host ports something listens on, or that are reserved for a replica.</param>
+/// <param name="Replicas">Replicas it runs or will run (of any deployment): among hosts equally good for a spec, the
+/// least loaded goes first, so a fleet fills evenly rather than in host-name order.</param>
 public sealed record HostCandidate(
     HostId Id,
     IReadOnlyDictionary<string, string> Labels,
     bool Live,
     long CpuFreeMillicores,
     long MemoryFreeBytes,
-    IReadOnlySet<(int Port, Protocol Protocol)> PortsTaken);
+    IReadOnlySet<(int Port, Protocol Protocol)> PortsTaken,
+    int Replicas = 0);

@@ -8,7 +8,7 @@ namespace Workers.Functions.Planning;
 /// <summary>
 /// Places replicas on hosts: only live hosts that carry the required labels and are allowed; never two replicas on
 /// one host port of one host; never beyond a host's free CPU and memory; spread evenly (the host with the fewest of
-/// this deployment's replicas goes first). Pure: it reads nothing and writes nothing, so a dry run is the same code.
+/// this deployment's replicas goes first, then the one running the fewest replicas of any deployment). Pure: it reads nothing and writes nothing, so a dry run is the same code.
 /// </summary>
 public static class Planner
 {
@@ -39,7 +39,7 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(indexes);
         ArgumentNullException.ThrowIfNull(hosts);
         var unsuitable = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var queue = new PriorityQueue<HostState, (int Count, string Id)>();
+        var queue = new PriorityQueue<HostState, (int Count, int Load, string Id)>();
         foreach (var host in hosts)
         {
             if (Exclusion(spec, host) is { } reason)
@@ -48,7 +48,7 @@ public static class Planner
                 continue;
             }
 
-            queue.Enqueue(new HostState(host), (0, host.Id.Value));
+            queue.Enqueue(new HostState(host), (0, host.Replicas, host.Id.Value));
         }
 
         var ports = new SpecPorts(spec);
@@ -69,7 +69,7 @@ public static class Planner
                 }
 
                 placement = state.Take(spec, ports, index, cpu, memory);
-                queue.Enqueue(state, (priority.Count + 1, priority.Id));
+                queue.Enqueue(state, (priority.Count + 1, priority.Load + 1, priority.Id));
             }
 
             if (placement is null)

@@ -216,7 +216,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         {
             if (!limits.TryGetValue(row.Spec, out var resources))
             {
-                resources = limits[row.Spec] = JsonSerializer.Deserialize<DeploymentSpec>(row.Spec, Json)!.Resources;
+                resources = limits[row.Spec] = SpecCache.Get(row.Spec, Json).Resources;
             }
 
             return new ReplicaLimits(row.Host, row.Name, row.Revision, row.Index, resources.Cpu?.Millicores ?? 0, resources.Memory?.Bytes ?? 0);
@@ -328,7 +328,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         reader.IsDBNull(1) ? null : reader.GetString(1),
         reader.GetInt64(2),
         Enum.Parse<DeploymentState>(reader.GetString(3)),
-        reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<DeploymentSpec>(reader.GetString(4), Json),
+        reader.IsDBNull(4) ? null : SpecCache.Get(reader.GetString(4), Json),
         reader.IsDBNull(5) ? null : reader.GetString(5),
         JsonSerializer.Deserialize<List<SpecProblem>>(reader.GetString(6), Json)!,
         reader.GetString(7),

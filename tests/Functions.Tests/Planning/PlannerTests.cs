@@ -33,6 +33,17 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Plan_HostsEquallySuitable_TheLeastLoadedGoFirstWhateverTheirNames()
+    {
+        var hosts = new[] { Host("host-a") with { Replicas = 7 }, Host("host-b") with { Replicas = 0 }, Host("host-c") with { Replicas = 3 } };
+
+        var result = Planner.Plan(Specs.Make("web", 2), hosts);
+
+        Assert.True(result.Succeeded, result.Reason);
+        Assert.Equal(new Dictionary<string, int> { ["host-b"] = 1, ["host-c"] = 1 }, CountByHost(result));
+    }
+
+    [Fact]
     public void Plan_HostLacksRequiredLabel_IsExcluded()
     {
         var spec = Specs.Make("web", 3, "placement:\n  labels: { zone: eu-1 }\n");
