@@ -16,6 +16,9 @@ source "$workers_test_env_dir/lib/docker.sh"
 source "$workers_test_env_dir/images.sh"
 unset workers_test_env_dir
 
+# curl: the intake tests post webhooks with it, as a user would.
+command -v curl >/dev/null 2>&1 || workers_apt_install curl || echo "[test-env] WARNING: curl could not be installed" >&2
+
 if workers_ensure_docker && workers_build_test_images; then
     export WORKERS_TEST_RABBITMQ_IMAGE WORKERS_TEST_POSTGRES_IMAGE WORKERS_TEST_WORKLOAD_IMAGE
 else

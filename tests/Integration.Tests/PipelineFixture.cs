@@ -1,5 +1,9 @@
 using Docker.DotNet;
 using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +13,7 @@ using Workers.Cli;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.HostAgent.Agent;
+using Workers.Intake;
 using Workers.Transport;
 
 namespace Workers.Integration.Tests;
@@ -17,7 +22,7 @@ namespace Workers.Integration.Tests;
 /// A real RabbitMQ (Testcontainers), the functions host, and two agents (host-a on 127.0.0.2, host-b on 127.0.0.3)
 /// on the real Docker engine: each piece its own host with its own bus, coupled only by the broker.
 /// </summary>
-public sealed class PipelineFixture : IAsyncLifetime
+public class PipelineFixture : IAsyncLifetime
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly string _store = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.db");
@@ -28,6 +33,12 @@ public sealed class PipelineFixture : IAsyncLifetime
     public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(10);
     private RabbitMqContainer? _rabbit;
 
+    /// <summary>Where the two agents publish their containers' ports.</summary>
+    protected virtual (string A, string B) BindAddresses => ("127.0.0.2", "127.0.0.3");
+
+    /// <summary>Whether the HTTP intake runs too (<see cref="IntakeFixture"/>).</summary>
+    protected virtual bool WithIntake => false;
+
     public string HostA => $"a-{_suffix}";
 
     public string HostB => $"b-{_suffix}";
@@ -35,6 +46,24 @@ public sealed class PipelineFixture : IAsyncLifetime
     public Broker Broker { get; private set; } = Broker.InMemory;
 
     public IHost Client { get; private set; } = null!;
+
+    /// <summary>Where the functions host's HTTP intake listens (Kestrel on 127.0.0.1, a free port).</summary>
+    public Uri IntakeAddress { get; private set; } = null!;
+
+    /// <summary>The API token the intake accepts.</summary>
+    public string IntakeToken { get; } = "it-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>The GitHub webhook secret the intake verifies with.</summary>
+    public string GitHubSecret { get; } = "gh-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>The repository whose tag pushes the intake's trigger rule deploys.</summary>
+    public const string HookedRepository = "acme/hooked";
+
+    /// <summary>The image repository the trigger rule deploys, <c>{HookedImage}:{tag}</c>; tests tag the workload image so.</summary>
+    public const string HookedImage = "workers-test/hooked";
+
+    /// <summary>The deployment the trigger rule deploys.</summary>
+    public string HookedName => $"hooked-{_suffix}";
 
     public DockerClient Docker { get; } = new DockerClientBuilder().Build();
 
@@ -68,8 +97,13 @@ public sealed class PipelineFixture : IAsyncLifetime
             services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
             services.AddWorkersSweep();
         }));
-        _agents[HostA] = await StartAgentAsync(HostA, "127.0.0.2", "zone=eu-1");
-        _agents[HostB] = await StartAgentAsync(HostB, "127.0.0.3", "zone=eu-2");
+        if (WithIntake)
+        {
+            _hosts.Add(await StartIntakeAsync());
+        }
+
+        _agents[HostA] = await StartAgentAsync(HostA, BindAddresses.A, "zone=eu-1");
+        _agents[HostB] = await StartAgentAsync(HostB, BindAddresses.B, "zone=eu-2");
         Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
         _hosts.Add(Client);
 
@@ -89,7 +123,7 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     /// <summary>Starts an agent again with the same identity.</summary>
     public async Task RestartAgentAsync(string hostId) =>
-        _agents[hostId] = await StartAgentAsync(hostId, hostId == HostA ? "127.0.0.2" : "127.0.0.3", hostId == HostA ? "zone=eu-1" : "zone=eu-2");
+        _agents[hostId] = await StartAgentAsync(hostId, hostId == HostA ? BindAddresses.A : BindAddresses.B, hostId == HostA ? "zone=eu-1" : "zone=eu-2");
 
     internal WorkersClient NewClient() => new(Client.Services.GetRequiredService<IBus>(), TimeSpan.FromSeconds(30));
 
@@ -117,6 +151,38 @@ public sealed class PipelineFixture : IAsyncLifetime
 
         Docker.Dispose();
         File.Delete(_store);
+    }
+
+    /// <summary>
+    /// The HTTP intake as its own stateless instance (what src/Functions.Host adds when WORKERS_HTTP_URLS is set): a
+    /// WebApplication whose Kestrel listens on 127.0.0.1 at a free port, publishing through its own bus and reading the
+    /// functions' store, with a trigger rule for tag pushes of <see cref="HookedRepository"/>.
+    /// </summary>
+    private async Task<IHost> StartIntakeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Workers:HostTimeout"] = HostTimeout.ToString(),
+            ["WORKERS_HTTP_URLS"] = "http://127.0.0.1:0",
+            ["WORKERS_API_TOKENS"] = IntakeToken,
+            ["WORKERS_GITHUB_SECRET"] = GitHubSecret,
+            ["Workers:Intake:Triggers:0:Repository"] = HookedRepository,
+            ["Workers:Intake:Triggers:0:Event"] = "push",
+            ["Workers:Intake:Triggers:0:Ref"] = "refs/tags/v*",
+            ["Workers:Intake:Triggers:0:Image"] = HookedImage + ":{tag}",
+            ["Workers:Intake:Triggers:0:Spec"] = $"name: {HookedName}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n",
+        });
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddWorkersHandlers(_ => new SqliteDialect(_store));
+        builder.Services.AddWorkersBus(Broker, _ => { }, (_, _) => { });
+        builder.Services.AddWorkersBusDispatcher();
+        builder.AddWorkersHttpIntake();
+        var app = builder.Build();
+        app.MapWorkersIntake();
+        await app.StartAsync();
+        IntakeAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+        return app;
     }
 
     private Task<IHost> StartAgentAsync(string hostId, string bindAddress, string labels)
@@ -162,4 +228,21 @@ public sealed class PipelineFixture : IAsyncLifetime
 public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
 {
     public const string Name = "pipeline";
+}
+
+/// <summary>
+/// A pipeline of its own (own broker, store and hosts on 127.0.0.7 and 127.0.0.8) with the HTTP intake in front, for
+/// the tests that come in from outside: what they deploy never shows up in the other suites' hosts.
+/// </summary>
+public sealed class IntakeFixture : PipelineFixture
+{
+    protected override (string A, string B) BindAddresses => ("127.0.0.7", "127.0.0.8");
+
+    protected override bool WithIntake => true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class IntakeCollection : ICollectionFixture<IntakeFixture>
+{
+    public const string Name = "intake";
 }
