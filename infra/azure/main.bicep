@@ -43,7 +43,28 @@ param planSku string = 'P0v3'
 @secure()
 param workersStore string
 
+@description('The HTTP API\'s bearer tokens, comma-separated (WORKERS_API_TOKENS); empty: every API call answers 401.')
+@secure()
+param workersApiTokens string = ''
+
+@description('The GitHub webhook secret (WORKERS_GITHUB_SECRET); empty: /api/hooks/github answers 401.')
+@secure()
+param workersGitHubSecret string = ''
+
+@description('The Standard Webhooks secret, whsec_<base64>, several separated by spaces while rotating (WORKERS_WEBHOOK_SECRET); empty: /api/hooks/events answers 401.')
+@secure()
+param workersWebhookSecret string = ''
+
+@description('GitHub trigger rules, each { repository, event, ref?, image, spec }, as the app settings Workers__Intake__Triggers__N__*.')
+param workersTriggers array = []
+
 var suffix = uniqueString(resourceGroup().id)
+
+// Each trigger rule's fields as app settings, the way .NET configuration reads an array from the environment.
+var triggerSettings = flatten(map(range(0, length(workersTriggers)), i => map(items(workersTriggers[i]), field => {
+  name: 'Workers__Intake__Triggers__${i}__${toUpper(substring(field.key, 0, 1))}${substring(field.key, 1)}'
+  value: string(field.value)
+})))
 
 // Must match ServiceBusTopology.FunctionSubscriptions (a unit test compares them).
 var functionSubscriptions = [
@@ -205,7 +226,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       alwaysOn: true
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
+      appSettings: concat([
         { name: 'AzureWebJobsStorage', value: storageConnection }
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
         { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
@@ -214,7 +235,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'WORKERS_SERVICEBUS_TOPIC', value: topic.name }
         { name: 'WORKERS_SERVICEBUS_MAX_DELIVERIES', value: string(workersMaxDeliveries) }
         { name: 'WORKERS_STORE', value: workersStore }
-      ]
+        // Read by IntakeOptions (src/Intake): the HTTP-triggered intake and webhook functions.
+        { name: 'WORKERS_API_TOKENS', value: workersApiTokens }
+        { name: 'WORKERS_GITHUB_SECRET', value: workersGitHubSecret }
+        { name: 'WORKERS_WEBHOOK_SECRET', value: workersWebhookSecret }
+      ], triggerSettings)
     }
   }
 }

@@ -12,3 +12,15 @@ param maxDeliveryCount = 10
 param planSku = 'P0v3'
 // Never commit a real one: pass it on the command line or read it from Key Vault with getSecret().
 param workersStore = readEnvironmentVariable('WORKERS_STORE', 'postgres://workers:change-me@db.example.com:5432/workers')
+param workersApiTokens = readEnvironmentVariable('WORKERS_API_TOKENS', '')
+param workersGitHubSecret = readEnvironmentVariable('WORKERS_GITHUB_SECRET', '')
+param workersWebhookSecret = readEnvironmentVariable('WORKERS_WEBHOOK_SECRET', '')
+param workersTriggers = [
+  {
+    repository: 'acme/web'
+    event: 'push'
+    ref: 'refs/tags/v*'
+    image: 'ghcr.io/acme/web:{tag}'
+    spec: 'name: web\nimage: ghcr.io/acme/web:latest\nreplicas: 3\nports:\n  - container: 8080\n'
+  }
+]
