@@ -8,7 +8,7 @@ internal static class ValidateBench
 {
     public static IEnumerable<string> Run(int runs)
     {
-        var typical = File.ReadAllBytes(Path.Combine(Root(), "examples", "web.yaml"));
+        var typical = File.ReadAllBytes(Path.Combine(Root.Path, "examples", "web.yaml"));
         var largest = Largest();
         yield return "## Validation";
         yield return "| spec | bytes | specs/s (median, min–max) |";
@@ -40,16 +40,5 @@ internal static class ValidateBench
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static string Root()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Workers.sln not found");
     }
 }
