@@ -4,20 +4,31 @@ using Workers.Transport;
 
 namespace Workers.Functions.Bus;
 
-/// <summary>Carries out a handler's <see cref="Effects"/> on the bus.</summary>
+/// <summary>Carries out a handler's <see cref="Effects"/> on the bus, from inside a consumer or from outside one.</summary>
 internal static class EffectsExtensions
 {
-    public static async Task ApplyAsync(this ConsumeContext context, Effects effects)
+    public static Task ApplyAsync(this ConsumeContext context, Effects effects) =>
+        ApplyAsync(context, context, context.ReceiveContext.InputAddress, effects, context.CancellationToken);
+
+    /// <summary>
+    /// Sends the commands, each host's in order and the hosts side by side (each send waits for the broker's confirm,
+    /// so one after another a ten-host plan would wait ten times), then publishes the events in order.
+    /// </summary>
+    public static async Task ApplyAsync(ISendEndpointProvider sender, IPublishEndpoint publisher, Uri address, Effects effects, CancellationToken cancellationToken)
     {
-        foreach (var (hostId, command) in effects.Sent)
+        ArgumentNullException.ThrowIfNull(effects);
+        await Task.WhenAll(effects.Sent.GroupBy(s => s.HostId).Select(async host =>
         {
-            var endpoint = await context.GetSendEndpoint(Queues.HostAddress(context.ReceiveContext.InputAddress, hostId));
-            await endpoint.Send(command, command.GetType(), context.CancellationToken);
-        }
+            var endpoint = await sender.GetSendEndpoint(Queues.HostAddress(address, host.Key));
+            foreach (var (_, command) in host)
+            {
+                await endpoint.Send(command, command.GetType(), cancellationToken);
+            }
+        }));
 
         foreach (var message in effects.Published)
         {
-            await context.Publish(message, message.GetType(), context.CancellationToken);
+            await publisher.Publish(message, message.GetType(), cancellationToken);
         }
     }
 }

@@ -25,16 +25,8 @@ public sealed class DeleteHandler(IDeploymentStore store, TimeProvider time)
         foreach (var revision in active)
         {
             await store.TransitionRevisionAsync(revision.DeploymentId, Deletable, DeploymentState.Deleting, null, now, cancellationToken);
-            var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-            foreach (var host in replicas.Where(r => r.State != ReplicaState.Stopped).GroupBy(r => r.HostId))
-            {
-                foreach (var replica in host)
-                {
-                    await store.UpdateReplicaAsync(replica.DeploymentId, replica.Index, ReplicaState.Stopping, null, null, null, now, cancellationToken);
-                }
-
-                effects.Send(host.Key, new StopReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, delete.Name, revision.Revision, [.. host.Select(r => r.Index)]));
-            }
+            // Failed and lost replicas too: a failed start or a host that comes back may still hold a container.
+            await TrackHandler.StopAsync(store, revision, r => r.State != ReplicaState.Stopped, effects, now, cancellationToken);
         }
 
         if (active.Count == 0 && await store.ForgetDeploymentAsync(delete.Name, cancellationToken))

@@ -113,11 +113,15 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         return effects;
     }
 
-    /// <summary>Sends a stop for every replica of the revision that is not stopped or failed, grouped by host.</summary>
-    internal static async Task StopAsync(IDeploymentStore store, RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Sends a stop for every replica of the revision that is not stopped, failed or lost, grouped by host.</summary>
+    internal static Task StopAsync(IDeploymentStore store, RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken) =>
+        StopAsync(store, revision, r => r.State is not (ReplicaState.Stopped or ReplicaState.Failed or ReplicaState.Lost), effects, now, cancellationToken);
+
+    /// <summary>Marks the revision's replicas that <paramref name="stop"/> picks stopping and sends each host one stop for them.</summary>
+    internal static async Task StopAsync(IDeploymentStore store, RevisionRecord revision, Func<ReplicaRecord, bool> stop, Effects effects, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-        foreach (var host in replicas.Where(r => r.State is not (ReplicaState.Stopped or ReplicaState.Failed or ReplicaState.Lost)).GroupBy(r => r.HostId))
+        foreach (var host in replicas.Where(stop).GroupBy(r => r.HostId))
         {
             foreach (var replica in host)
             {
