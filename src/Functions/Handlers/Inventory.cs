@@ -27,12 +27,20 @@ internal static class Inventory
         DateTimeOffset now,
         TimeSpan hostTimeout,
         Func<PortReservation, bool> replaceable,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        CandidatesFrom(await store.GetHostsAsync(cancellationToken), await store.GetReservationsAsync(cancellationToken), await store.GetActiveReplicaLimitsAsync(cancellationToken), now, hostTimeout, replaceable);
+
+    /// <summary>The same, from reads the caller already made.</summary>
+    public static IReadOnlyList<HostCandidate> CandidatesFrom(
+        IReadOnlyList<HostRecord> hosts,
+        IReadOnlyList<PortReservation> reservations,
+        IReadOnlyList<ReplicaLimits> limits,
+        DateTimeOffset now,
+        TimeSpan hostTimeout,
+        Func<PortReservation, bool> replaceable)
     {
-        var hosts = await store.GetHostsAsync(cancellationToken);
-        var reservations = await store.GetReservationsAsync(cancellationToken);
         var held = reservations.ToLookup(r => r.HostId);
-        var planned = (await store.GetActiveReplicaLimitsAsync(cancellationToken)).ToLookup(r => r.HostId);
+        var planned = limits.ToLookup(r => r.HostId);
         var candidates = new List<HostCandidate>(hosts.Count);
         foreach (var host in hosts)
         {

@@ -27,7 +27,9 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
 
         var older = await store.GetOlderActiveRevisionsAsync(spec.Name.Value, long.MaxValue, cancellationToken);
         var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
-        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, Inventory.Replaceable(spec, olderIds), cancellationToken);
+        var reservations = await store.GetReservationsAsync(cancellationToken);
+        var candidates = Inventory.CandidatesFrom(
+            await store.GetHostsAsync(cancellationToken), reservations, await store.GetActiveReplicaLimitsAsync(cancellationToken), now, options.Value.HostTimeout, Inventory.Replaceable(spec, olderIds));
         var plan = Planner.Plan(spec, candidates);
         if (!plan.Succeeded)
         {
@@ -36,7 +38,6 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
         }
 
         // Older replicas whose host ports the new ones take are stopped first, on the same host queue.
-        var reservations = await store.GetReservationsAsync(cancellationToken);
         var displaced = plan.Placements
             .SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol)))
             .Join(reservations.Where(r => olderIds.Contains(r.DeploymentId)), k => k, r => (r.HostId, r.HostPort, r.Protocol), (_, r) => r)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
@@ -12,6 +13,12 @@ namespace Workers.Functions.Store;
 public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private const int LimitsCapacity = 100_000;
+
+    // Parsed once and kept: both are immutable once stored (a heartbeat per taken_at, a revision's spec for good).
+    private readonly ConcurrentDictionary<string, (long TakenAt, HostHeartbeat Heartbeat)> _heartbeats = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Cpu, long Memory)> _limits = new(StringComparer.Ordinal);
 
     private static readonly Dictionary<ReplicaState, ReplicaState[]> AllowedFrom = new()
     {
@@ -63,9 +70,35 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
 
     public async Task<IReadOnlyList<HostRecord>> GetHostsAsync(CancellationToken cancellationToken)
     {
+        // A plan reads every host; parsing every heartbeat each time cost more than the plan. Only heartbeats taken
+        // since the last read are fetched and parsed; the rest come from the parsed copies (a heartbeat never changes
+        // once stored: a newer one replaces it with a later taken_at).
         await using var connection = await OpenAsync(cancellationToken);
-        return await QueryAsync(connection, null, "SELECT heartbeat, received_at FROM hosts ORDER BY host_id", cancellationToken, reader =>
-            new HostRecord(JsonSerializer.Deserialize<HostHeartbeat>(reader.GetString(0), Json)!, FromUnix(reader.GetInt64(1))));
+        var rows = await QueryAsync(connection, null, "SELECT host_id, taken_at, received_at FROM hosts ORDER BY host_id", cancellationToken, reader =>
+            (Id: reader.GetString(0), TakenAt: reader.GetInt64(1), ReceivedAt: reader.GetInt64(2)));
+        var stale = rows.Where(r => !_heartbeats.TryGetValue(r.Id, out var known) || known.TakenAt != r.TakenAt).Select(r => r.Id).ToList();
+        foreach (var chunk in stale.Chunk(500))
+        {
+            var parameters = chunk.Select((id, i) => ($"@h{i}", (object?)id)).ToArray();
+            var fetched = await QueryAsync(connection, null, $"SELECT host_id, taken_at, heartbeat FROM hosts WHERE host_id IN ({string.Join(", ", parameters.Select(p => p.Item1))})", cancellationToken, reader =>
+                (Id: reader.GetString(0), TakenAt: reader.GetInt64(1), Heartbeat: JsonSerializer.Deserialize<HostHeartbeat>(reader.GetString(2), Json)!), parameters);
+            foreach (var host in fetched)
+            {
+                _heartbeats[host.Id] = (host.TakenAt, host.Heartbeat);
+            }
+        }
+
+        var hosts = new List<HostRecord>(rows.Count);
+        foreach (var row in rows)
+        {
+            // A heartbeat stored between the two reads is newer than the row: take it, it is the host's latest.
+            if (_heartbeats.TryGetValue(row.Id, out var known))
+            {
+                hosts.Add(new HostRecord(known.Heartbeat, FromUnix(row.ReceivedAt)));
+            }
+        }
+
+        return hosts;
     }
 
     public async Task RecordRejectionAsync(Guid deploymentId, string? name, string reason, IReadOnlyList<SpecProblem> problems, string requestedBy, DateTimeOffset at, CancellationToken cancellationToken)
@@ -206,20 +239,34 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
 
     public async Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken)
     {
+        // The limits come from each revision's spec, which never changes: read and parse a spec once per revision,
+        // not once per replica per plan.
         await using var connection = await OpenAsync(cancellationToken);
         var rows = await QueryAsync(connection, null, """
-            SELECT p.host_id, p.name, p.revision, p.idx, r.spec FROM replicas p JOIN revisions r ON r.deployment_id = p.deployment_id
-            WHERE p.state IN ('Pending', 'Running', 'Stopping')
-            """, cancellationToken, reader => (Host: reader.GetString(0), Name: reader.GetString(1), Revision: reader.GetInt64(2), Index: reader.GetInt32(3), Spec: reader.GetString(4)));
-        var limits = new Dictionary<string, ResourceLimits>(StringComparer.Ordinal);
+            SELECT host_id, name, revision, idx, deployment_id FROM replicas WHERE state IN ('Pending', 'Running', 'Stopping')
+            """, cancellationToken, reader => (Host: reader.GetString(0), Name: reader.GetString(1), Revision: reader.GetInt64(2), Index: reader.GetInt32(3), Id: reader.GetString(4)));
+        var missing = rows.Select(r => r.Id).Where(id => !_limits.ContainsKey(id)).Distinct(StringComparer.Ordinal).ToList();
+        if (_limits.Count + missing.Count > LimitsCapacity)
+        {
+            _limits.Clear();
+            missing = [.. rows.Select(r => r.Id).Distinct(StringComparer.Ordinal)];
+        }
+
+        foreach (var chunk in missing.Chunk(500))
+        {
+            var parameters = chunk.Select((id, i) => ($"@d{i}", (object?)id)).ToArray();
+            var specs = await QueryAsync(connection, null, $"SELECT deployment_id, spec FROM revisions WHERE deployment_id IN ({string.Join(", ", parameters.Select(p => p.Item1))})", cancellationToken, reader =>
+                (Id: reader.GetString(0), Resources: SpecCache.Get(reader.GetString(1), Json).Resources), parameters);
+            foreach (var (id, resources) in specs)
+            {
+                _limits[id] = (resources.Cpu?.Millicores ?? 0, resources.Memory?.Bytes ?? 0);
+            }
+        }
+
         return [.. rows.Select(row =>
         {
-            if (!limits.TryGetValue(row.Spec, out var resources))
-            {
-                resources = limits[row.Spec] = SpecCache.Get(row.Spec, Json).Resources;
-            }
-
-            return new ReplicaLimits(row.Host, row.Name, row.Revision, row.Index, resources.Cpu?.Millicores ?? 0, resources.Memory?.Bytes ?? 0);
+            var (cpu, memory) = _limits.GetValueOrDefault(row.Id);
+            return new ReplicaLimits(row.Host, row.Name, row.Revision, row.Index, cpu, memory);
         })];
     }
 

@@ -325,6 +325,33 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetHostsAsync_NewerHeartbeatStoredByAnotherProcess_IsTheOneRead()
+    {
+        await Store.UpsertHostAsync(Heartbeat(At, cpuFree: 1000), At, CancellationToken.None);
+        Assert.Equal(1000L, (await HostAsync()).Heartbeat.CpuFreeMillicores);
+        var other = await OpenAsync(SharedDatabase, migrate: false);
+
+        await other.UpsertHostAsync(Heartbeat(At.AddSeconds(5), cpuFree: 1500), At.AddSeconds(6), CancellationToken.None);
+
+        var host = await HostAsync();
+        Assert.Equal((1500L, At.AddSeconds(6)), (host.Heartbeat.CpuFreeMillicores, host.ReceivedAt));
+    }
+
+    [Fact]
+    public async Task GetActiveReplicaLimitsAsync_PlannedReplicas_CarryTheirSpecsLimitsUntilStopped()
+    {
+        var name = Specs.UniqueName("limits");
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(name, 1, "resources:\n  cpu: 250m\n  memory: 64Mi\n"), Placement(0, 21500));
+
+        var limits = Assert.Single(await Store.GetActiveReplicaLimitsAsync(CancellationToken.None), l => l.Name == name);
+        await Store.UpdateReplicaAsync(id, 0, ReplicaState.Stopped, null, null, null, At, CancellationToken.None);
+
+        Assert.Equal((_host, 250L, 64L << 20), (limits.HostId, limits.CpuMillicores, limits.MemoryBytes));
+        Assert.DoesNotContain(await Store.GetActiveReplicaLimitsAsync(CancellationToken.None), l => l.Name == name);
+    }
+
+    [Fact]
     public async Task ForgetDeploymentAsync_KnownName_RemovesItFromCurrentOnceAndKeepsTheHistory()
     {
         var name = Specs.UniqueName("forget");
