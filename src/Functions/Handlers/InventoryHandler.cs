@@ -18,11 +18,15 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
         var settings = options.Value;
         var effects = new Effects();
         await store.UpsertHostAsync(heartbeat, now, cancellationToken);
-        var wanted = (await store.GetReplicasOnHostAsync(heartbeat.HostId, cancellationToken)).ToDictionary(r => (r.Name, r.Revision, r.Index));
+        // Replicas that ended long ago are read only if the host still runs their container (rare: an orphan).
+        var wanted = (await store.GetReplicasOnHostAsync(heartbeat.HostId, now - (2 * settings.OrphanGrace), cancellationToken)).ToDictionary(r => (r.Name, r.Revision, r.Index));
         var gone = new List<(ReplicaRecord Replica, string Reason)>();
         foreach (var running in heartbeat.Replicas)
         {
-            if (!wanted.Remove((running.Name, running.Revision, running.Index), out var replica))
+            var replica = wanted.Remove((running.Name, running.Revision, running.Index), out var recent)
+                ? recent
+                : await store.FindReplicaOnHostAsync(heartbeat.HostId, running.Name, running.Revision, running.Index, cancellationToken);
+            if (replica is null)
             {
                 if (now - running.CreatedAt > settings.OrphanGrace)
                 {

@@ -44,8 +44,14 @@ public interface IDeploymentStore
     /// <summary>Every replica that is pending, running or stopping, across all deployments (for the deadline sweep).</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetActiveReplicasAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every replica placed on a host, in any state (for reconciling a heartbeat).</summary>
-    Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The replicas on a host that are pending, running or stopping, and any other that changed at or after
+    /// <paramref name="changedSince"/> (for reconciling a heartbeat without reading the host's whole history).
+    /// </summary>
+    Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, DateTimeOffset changedSince, CancellationToken cancellationToken);
+
+    /// <summary>One replica on a host by its deployment name, revision and index, in any state; null when there is none.</summary>
+    Task<ReplicaRecord?> FindReplicaOnHostAsync(string hostId, string name, long revision, int index, CancellationToken cancellationToken);
 
     /// <summary>
     /// Adds replacement replicas to a revision, with their port reservations, in one transaction; throws

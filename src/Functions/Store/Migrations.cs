@@ -70,5 +70,10 @@ internal static class Migrations
                 PRIMARY KEY (source, delivery_id))
             """,
         ],
+        [
+            // Each heartbeat reads its host's replicas, and each plan the active ones: neither should scan the history.
+            "CREATE INDEX replicas_host ON replicas (host_id, state)",
+            "CREATE INDEX replicas_state ON replicas (state)",
+        ],
     ];
 }

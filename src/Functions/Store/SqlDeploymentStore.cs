@@ -201,10 +201,20 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE state IN ('Pending', 'Running', 'Stopping') ORDER BY deployment_id, idx", cancellationToken, ReadReplica);
     }
 
-    public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasOnHostAsync(string hostId, DateTimeOffset changedSince, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE host_id = @h", cancellationToken, ReadReplica, ("@h", hostId));
+        return await QueryAsync(connection, null, $"""
+            SELECT {ReplicaColumns} FROM replicas WHERE host_id = @h AND (state IN ('Pending', 'Running', 'Stopping') OR updated_at >= @t)
+            """, cancellationToken, ReadReplica, ("@h", hostId), ("@t", changedSince.ToUnixTimeMilliseconds()));
+    }
+
+    public async Task<ReplicaRecord?> FindReplicaOnHostAsync(string hostId, string name, long revision, int index, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE name = @n AND revision = @v AND idx = @i AND host_id = @h", cancellationToken, ReadReplica,
+            ("@n", name), ("@v", revision), ("@i", index), ("@h", hostId));
+        return rows.Count > 0 ? rows[0] : null;
     }
 
     public async Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, DateTimeOffset at, CancellationToken cancellationToken)

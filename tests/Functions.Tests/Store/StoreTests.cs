@@ -352,6 +352,24 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetReplicasOnHostAsync_ReplicaEndedBeforeTheWindow_IsLeftOutButStillFoundByItsKey()
+    {
+        var name = Specs.UniqueName("window");
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(name, 2), Placement(0, 21600), Placement(1, 21601));
+        await Store.UpdateReplicaAsync(id, 0, ReplicaState.Stopped, null, null, null, At, CancellationToken.None);
+
+        var window = await Store.GetReplicasOnHostAsync(_host, At.AddSeconds(1), CancellationToken.None);
+        var wider = await Store.GetReplicasOnHostAsync(_host, At, CancellationToken.None);
+        var found = await Store.FindReplicaOnHostAsync(_host, name, 1, 0, CancellationToken.None);
+
+        Assert.Equal([1], window.Where(r => r.Name == name).Select(r => r.Index));
+        Assert.Equal([0, 1], wider.Where(r => r.Name == name).Select(r => r.Index).Order());
+        Assert.Equal((id, ReplicaState.Stopped), (found!.DeploymentId, found.State));
+        Assert.Null(await Store.FindReplicaOnHostAsync("another-host", name, 1, 0, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ForgetDeploymentAsync_KnownName_RemovesItFromCurrentOnceAndKeepsTheHistory()
     {
         var name = Specs.UniqueName("forget");
