@@ -295,8 +295,11 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             return false;
         }
 
+        // Only an end (failed, stopped, lost) also frees ports, and needs the two writes in one transaction; the
+        // common move (pending to running) is a single statement.
+        var frees = state is ReplicaState.Failed or ReplicaState.Stopped or ReplicaState.Lost;
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = frees ? await connection.BeginTransactionAsync(cancellationToken) : null;
         var parameters = new List<(string, object?)>
         {
             ("@d", Id(deploymentId)), ("@i", index), ("@s", state.ToString()), ("@c", containerId),
@@ -309,12 +312,16 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 reason = COALESCE(@r, reason), updated_at = @t
             WHERE deployment_id = @d AND idx = @i AND state IN ({allowed})
             """, cancellationToken, [.. parameters]);
-        if (changed > 0 && state is ReplicaState.Failed or ReplicaState.Stopped or ReplicaState.Lost)
+        if (transaction is not null)
         {
-            await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(deploymentId)), ("@i", index));
+            if (changed > 0)
+            {
+                await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(deploymentId)), ("@i", index));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return changed > 0;
     }
 
