@@ -33,7 +33,8 @@ workers_ensure_docker() {
     if ! docker info >/dev/null 2>&1; then
         local logfile="${WORKERS_DOCKERD_LOG:-/var/log/workers-dockerd.log}"
         local deadline=$(( $(date +%s) + ${WORKERS_DOCKER_START_TIMEOUT:-60} ))
-        if ! pgrep -x dockerd >/dev/null 2>&1; then
+        # The default daemon (its pid file), not any dockerd: another one may serve a socket of its own.
+        if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
             if ! command -v dockerd >/dev/null 2>&1; then
                 workers_docker_log "ERROR: dockerd not found (is docker.io installed?)"
                 return 1

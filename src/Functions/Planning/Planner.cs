@@ -8,7 +8,10 @@ namespace Workers.Functions.Planning;
 /// <summary>
 /// Places replicas on hosts: only live hosts that carry the required labels and are allowed; never two replicas on
 /// one host port of one host; never beyond a host's free CPU and memory; spread evenly (the host with the fewest of
-/// this deployment's replicas goes first, then the one running the fewest replicas of any deployment). Pure: it reads nothing and writes nothing, so a dry run is the same code.
+/// this deployment's replicas goes first, then the one running the fewest replicas of any deployment, then an order
+/// of the hosts drawn from the deployment's name, so that plans made side by side do not all reach for the same
+/// host). Dynamic host ports are searched from a point drawn the same way, as Nomad picks them at random, so that two
+/// plans made from the same view rarely pick the same port and retry on the store's conflict. Pure: it reads nothing and writes nothing, so a dry run is the same code.
 /// </summary>
 public static class Planner
 {
@@ -19,6 +22,8 @@ public static class Planner
     public const int DynamicPortMax = 32000;
 
     private const int MaxReasonsListed = 20;
+
+    private const int DynamicRange = DynamicPortMax - DynamicPortMin + 1;
 
     /// <summary>Places every replica of <paramref name="spec"/> or explains why it cannot.</summary>
     /// <param name="spec">The spec.</param>
@@ -39,7 +44,7 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(indexes);
         ArgumentNullException.ThrowIfNull(hosts);
         var unsuitable = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var queue = new PriorityQueue<HostState, (int Count, int Load, string Id)>();
+        var queue = new PriorityQueue<HostState, (int Count, int Load, ulong Draw, string Id)>();
         foreach (var host in hosts)
         {
             if (Exclusion(spec, host) is { } reason)
@@ -48,7 +53,8 @@ public static class Planner
                 continue;
             }
 
-            queue.Enqueue(new HostState(host), (0, host.Replicas, host.Id.Value));
+            var draw = Draw(spec.Name.Value, host.Id.Value);
+            queue.Enqueue(new HostState(host, DynamicPortMin + (int)(draw % DynamicRange)), (0, host.Replicas, draw, host.Id.Value));
         }
 
         var ports = new SpecPorts(spec);
@@ -69,7 +75,7 @@ public static class Planner
                 }
 
                 placement = state.Take(spec, ports, index, cpu, memory);
-                queue.Enqueue(state, (priority.Count + 1, priority.Load + 1, priority.Id));
+                queue.Enqueue(state, (priority.Count + 1, priority.Load + 1, priority.Draw, priority.Id));
             }
 
             if (placement is null)
@@ -81,6 +87,24 @@ public static class Planner
         }
 
         return new PlacementResult(placements, null);
+    }
+
+    /// <summary>A number drawn from a deployment and a host: the same in every process and run (FNV-1a, 64 bits).</summary>
+    private static ulong Draw(string deployment, string host)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in deployment)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        hash = (hash ^ '/') * 1099511628211UL;
+        foreach (var c in host)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
     }
 
     private static string? Exclusion(DeploymentSpec spec, HostCandidate host)
@@ -140,12 +164,12 @@ public static class Planner
         public (Protocol Protocol, int Count)[] DynamicWanted { get; } = [.. spec.Ports.Where(p => p.Host is null).GroupBy(p => p.Protocol).Select(g => (g.Key, g.Count()))];
     }
 
-    private sealed class HostState(HostCandidate host)
+    private sealed class HostState(HostCandidate host, int firstDynamic)
     {
         // The host's own set is read, never copied: a plan adds only the few ports it assigns (C1M has 5,000 hosts).
         private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known = host.PortsTaken;
         private HashSet<(int Port, Protocol Protocol)>? _assigned;
-        private int _nextDynamic = DynamicPortMin;
+        private int _nextDynamic = firstDynamic;
         private long _cpuFree = host.CpuFreeMillicores;
         private long _memoryFree = host.MemoryFreeBytes;
 
@@ -198,8 +222,9 @@ public static class Planner
             foreach (var (protocol, want) in ports.DynamicWanted)
             {
                 var found = 0;
-                for (var port = _nextDynamic; port <= DynamicPortMax && found < want; port++)
+                for (var step = 0; step < DynamicRange && found < want; step++)
                 {
+                    var port = Wrap(_nextDynamic + step);
                     found += Taken((port, protocol)) || ports.FixedSet.Contains((port, protocol)) ? 0 : 1;
                 }
 
@@ -212,14 +237,17 @@ public static class Planner
             return true;
         }
 
+        // Refusal has checked that enough ports are free, so the search ends within one turn of the range.
         private int NextDynamic(Protocol protocol)
         {
             while (Taken((_nextDynamic, protocol)))
             {
-                _nextDynamic++;
+                _nextDynamic = Wrap(_nextDynamic + 1);
             }
 
             return _nextDynamic;
         }
+
+        private static int Wrap(int port) => port > DynamicPortMax ? port - DynamicRange : port;
     }
 }

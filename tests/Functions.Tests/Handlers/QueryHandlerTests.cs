@@ -1,5 +1,4 @@
 using Workers.Contracts.Messages;
-using Workers.Contracts.Spec;
 using Workers.Functions.Tests.Support;
 
 namespace Workers.Functions.Tests.Handlers;
@@ -26,12 +25,12 @@ public sealed class QueryHandlerTests
             r =>
             {
                 Assert.Equal((0, "host-a", ReplicaState.Running, "container-1-0"), (r.Index, r.HostId, r.State, r.ContainerId));
-                Assert.Equal([new PortBinding(8080, 20000, Protocol.Tcp)], r.Ports);
+                Assert.Equal(start.Replicas.Single(a => a.Index == 0).Ports, r.Ports);
             },
             r =>
             {
                 Assert.Equal((1, "host-a", ReplicaState.Pending, (string?)null), (r.Index, r.HostId, r.State, r.ContainerId));
-                Assert.Equal([new PortBinding(8080, 20001, Protocol.Tcp)], r.Ports);
+                Assert.Equal(start.Replicas.Single(a => a.Index == 1).Ports, r.Ports);
             });
     }
 

@@ -35,22 +35,23 @@ public sealed class TrackHandlerTests
         await h.HeartbeatAsync("host-a");
         await h.HeartbeatAsync("host-b");
         var (id, planned) = await h.DeployAsync(Specs.Make("web", 3));
-        var onA = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-a").Command;
-        var onB = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-b").Command;
-        await h.Track.HandleAsync(h.Started(onA, onA.Replicas[0].Index), CancellationToken.None);
-        var failedIndex = onB.Replicas.Single().Index;
+        // Three replicas on two hosts: one host has two of them (started or not), the other the one that fails.
+        var onTwo = planned.SentOf<StartReplicas>().Single(s => s.Command.Replicas.Count == 2).Command;
+        var onOne = planned.SentOf<StartReplicas>().Single(s => s.Command.Replicas.Count == 1).Command;
+        await h.Track.HandleAsync(h.Started(onTwo, onTwo.Replicas[0].Index), CancellationToken.None);
+        var failedIndex = onOne.Replicas.Single().Index;
 
         var effects = await h.Track.HandleAsync(
-            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-b", "web", 1, failedIndex, "image not found"),
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), onOne.HostId, "web", 1, failedIndex, "image not found"),
             CancellationToken.None);
 
         var failed = Assert.IsType<DeploymentFailed>(Assert.Single(effects.Published));
         Assert.Equal((id, "web", 1L), (failed.CorrelationId, failed.Name, failed.Revision));
-        Assert.Equal($"replica {failedIndex} on host-b failed: image not found", failed.Reason);
+        Assert.Equal($"replica {failedIndex} on {onOne.HostId} failed: image not found", failed.Reason);
         var stop = Assert.Single(effects.SentOf<StopReplicas>());
         Assert.Single(effects.Sent);
-        Assert.Equal(("host-a", id, 1L), (stop.HostId, stop.Command.CorrelationId, stop.Command.Revision));
-        Assert.Equal(onA.Replicas.Select(r => r.Index).Order(), stop.Command.Indexes.Order());
+        Assert.Equal((onTwo.HostId, id, 1L), (stop.HostId, stop.Command.CorrelationId, stop.Command.Revision));
+        Assert.Equal(onTwo.Replicas.Select(r => r.Index).Order(), stop.Command.Indexes.Order());
         var revision = await h.Store.GetRevisionAsync(id, CancellationToken.None);
         Assert.Equal((DeploymentState.Failed, failed.Reason), (revision!.State, revision.Reason));
         var replicas = await h.Store.GetReplicasAsync(id, CancellationToken.None);

@@ -177,21 +177,51 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public void Plan_DynamicPorts_AssignedFrom20000SkippingTakenPorts()
+    public void Plan_DynamicPorts_AreFreeDistinctAndInTheRange()
     {
         var spec = Specs.Make("web", 3, "ports:\n  - container: 8080\n  - container: 5353\n    protocol: udp\n");
-        var host = Host("host-a", taken: [(20000, Protocol.Tcp), (20002, Protocol.Tcp), (20000, Protocol.Udp)]);
+        var first = Planner.Plan(spec, [Host("host-a")]);
+        var taken = first.Placements.SelectMany(p => p.Ports).Select(b => (b.HostPort, b.Protocol)).ToArray();
+        var host = Host("host-a", taken: taken);
 
         var result = Planner.Plan(spec, [host]);
 
         Assert.True(result.Succeeded, result.Reason);
-        var tcp = result.Placements.Select(p => p.Ports.Single(b => b.Protocol == Protocol.Tcp).HostPort).Order();
-        var udp = result.Placements.Select(p => p.Ports.Single(b => b.Protocol == Protocol.Udp).HostPort).Order();
-        Assert.Equal([20001, 20003, 20004], tcp);
-        Assert.DoesNotContain(20000, udp);
-        Assert.Equal(3, udp.Distinct().Count());
-        Assert.All(udp, port => Assert.InRange(port, Planner.DynamicPortMin, Planner.DynamicPortMax));
-        Assert.All(result.Placements.SelectMany(p => p.Ports), b => Assert.Equal(b.Protocol == Protocol.Tcp ? 8080 : 5353, b.ContainerPort));
+        var bindings = result.Placements.SelectMany(p => p.Ports).ToList();
+        Assert.Equal(6, bindings.Select(b => (b.HostPort, b.Protocol)).Distinct().Count());
+        Assert.All(bindings, b => Assert.DoesNotContain((b.HostPort, b.Protocol), taken));
+        Assert.All(bindings, b => Assert.InRange(b.HostPort, Planner.DynamicPortMin, Planner.DynamicPortMax));
+        Assert.All(bindings, b => Assert.Equal(b.Protocol == Protocol.Tcp ? 8080 : 5353, b.ContainerPort));
+    }
+
+    [Fact]
+    public void Plan_TwoDeploymentsFromTheSameView_PickDifferentDynamicPortsAndHosts()
+    {
+        // Plans made side by side see the same hosts; drawing where each starts keeps them off each other's ports.
+        var hosts = Enumerable.Range(0, 20).Select(i => Host($"host-{i:00}")).ToArray();
+
+        var one = Planner.Plan(Specs.Make("alpha", 3, "ports:\n  - container: 8080\n"), hosts);
+        var two = Planner.Plan(Specs.Make("beta", 3, "ports:\n  - container: 8080\n"), hosts);
+
+        Assert.True(one.Succeeded && two.Succeeded);
+        var alpha = one.Placements.Select(p => (p.HostId, p.Ports[0].HostPort)).ToHashSet();
+        Assert.DoesNotContain(two.Placements, p => alpha.Contains((p.HostId, p.Ports[0].HostPort)));
+        Assert.NotEqual(one.Placements.Select(p => p.HostId).Order(), two.Placements.Select(p => p.HostId).Order());
+    }
+
+    [Fact]
+    public void Plan_DynamicRangeAlmostFull_FindsTheLastFreePortWhereverTheSearchStarts()
+    {
+        var free = Planner.DynamicPortMin + 7;
+        var taken = Enumerable.Range(Planner.DynamicPortMin, Planner.DynamicPortMax - Planner.DynamicPortMin + 1)
+            .Where(p => p != free).Select(p => (p, Protocol.Tcp)).ToArray();
+
+        var result = Planner.Plan(Specs.Make("web", 1, "ports:\n  - container: 8080\n"), [Host("host-a", taken: taken)]);
+        var full = Planner.Plan(Specs.Make("web", 2, "ports:\n  - container: 8080\n"), [Host("host-a", taken: taken)]);
+
+        Assert.Equal(free, Assert.Single(result.Placements).Ports[0].HostPort);
+        Assert.False(full.Succeeded);
+        Assert.Contains("no free host port left in the dynamic range", full.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
