@@ -60,6 +60,8 @@ public static class TransportExtensions
         });
         return services.AddMassTransit(bus =>
         {
+            // MassTransit 8.5 reports usage to its vendor by default; a deployment system phones nobody.
+            bus.DisableUsageTelemetry();
             register(bus);
             bus.UsingWorkersTransport(broker, configure);
         });
