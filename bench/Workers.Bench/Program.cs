@@ -1,4 +1,5 @@
 using Workers.Bench;
+using Workers.Bench.Throughput;
 
 // In-process figures: planner scale (the shape of HashiCorp's C1M) and spec validation throughput.
 // Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|all] [--runs N]
@@ -13,6 +14,11 @@ if (what is "planner" or "all")
 if (what is "validate" or "all")
 {
     report.AddRange(ValidateBench.Run(runs));
+}
+
+if (what is "throughput")
+{
+    report.AddRange(await ThroughputBench.RunAsync(args, runs));
 }
 
 foreach (var line in report)
