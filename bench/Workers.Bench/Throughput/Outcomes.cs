@@ -37,7 +37,15 @@ internal sealed class Outcomes
             endpoint.Handler<DeploymentSucceeded>(context => Seen(context.Message.CorrelationId, null));
             endpoint.Handler<DeploymentFailed>(context => Seen(context.Message.CorrelationId, $"failed: {context.Message.Reason}"));
             endpoint.Handler<DeploymentRejected>(context => Seen(context.Message.CorrelationId, $"rejected: {context.Message.Reason}"));
+
+            // A message whose retries ran out went to an error queue: its deployment will never end by itself.
+            endpoint.Handler<Fault<DeploymentRequested>>(context => Seen(context.Message.Message.CorrelationId, Faulted("validate", context.Message)));
+            endpoint.Handler<Fault<DeploymentAccepted>>(context => Seen(context.Message.Message.CorrelationId, Faulted("plan", context.Message)));
+            endpoint.Handler<Fault<ReplicaStarted>>(context => Seen(context.Message.Message.CorrelationId, Faulted("track", context.Message)));
         });
+
+    private static string Faulted(string function, Fault fault) =>
+        $"{function} gave up after its retries (error queue): {fault.Exceptions.FirstOrDefault()?.ExceptionType.Split('.')[^1]}: {fault.Exceptions.FirstOrDefault()?.Message.Split('\n')[0]}";
 
     public void Expect(IEnumerable<Guid> deployments)
     {

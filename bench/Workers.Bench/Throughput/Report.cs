@@ -72,7 +72,7 @@ internal static class Report
             if (result.Failures.Count > 0)
             {
                 problems.Add($"{result.Failures.Count} deployment(s) failed or were rejected: "
-                    + string.Join("; ", result.Failures.Values.GroupBy(f => f).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}× {g.Key}")));
+                    + string.Join("; ", result.Failures.Values.GroupBy(f => System.Text.RegularExpressions.Regex.Replace(f, "'tp-[0-9-]+'", "'<name>'")).OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Count()}× {g.Key}")));
             }
 
             if (result.LeftInQueues.Count > 0)
