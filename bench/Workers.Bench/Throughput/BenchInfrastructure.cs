@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -45,8 +46,10 @@ internal sealed class BenchInfrastructure : IAsyncDisposable
 
     public static async Task<BenchInfrastructure> StartAsync(CancellationToken cancellationToken)
     {
-        var rabbit = new RabbitMqBuilder(RabbitMqImage).Build();
+        var rabbit = new RabbitMqBuilder(RabbitMqImage).WithLogger(NullLogger.Instance).Build();
+        // Testcontainers would log to standard output, which is the report.
         var postgres = new PostgreSqlBuilder(PostgresImage)
+            .WithLogger(NullLogger.Instance)
             .WithCommand(
                 "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on",
                 "-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all",
@@ -153,10 +156,20 @@ internal sealed class BenchInfrastructure : IAsyncDisposable
         return depths;
     }
 
+    /// <summary>Removes both containers; a slow or failing removal is said on standard error and never loses the figures.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _rabbit.DisposeAsync();
-        await _postgres.DisposeAsync();
+        foreach (var container in new DotNet.Testcontainers.Containers.IContainer[] { _rabbit, _postgres })
+        {
+            try
+            {
+                await container.DisposeAsync();
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or TimeoutException or Docker.DotNet.DockerApiException)
+            {
+                await Console.Error.WriteLineAsync($"[throughput] could not remove container {container.Id} ({container.Image.FullName}): {e.Message}; remove it with `docker rm -f {container.Id}`");
+            }
+        }
     }
 
     private static string Setting(string name, string fallback) =>

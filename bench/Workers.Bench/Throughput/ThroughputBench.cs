@@ -22,6 +22,9 @@ internal static class ThroughputBench
     public static async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, int runs)
     {
         var options = ThroughputOptions.Parse(args, runs);
+
+        // MassTransit 8.5 reports usage to its vendor's server after a bus starts; this machine reaches no such server.
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -41,7 +44,7 @@ internal static class ThroughputBench
         for (var round = 1; round <= options.Runs; round++)
         {
             var result = await workers.RunAsync(round, token);
-            Log($"round {round}: Workers {result.Seconds:N2} s, {result.Replicas(options.Replicas) / result.Seconds:N0} replicas/s, {result.Failures.Count} failed");
+            Log($"round {round}: Workers {result.Seconds:N2} s, {result.Replicas(options.Replicas) / result.Seconds:N0} replicas/s, {result.Failures.Count} failed, {result.StartCommands} start commands to {result.HostsUsed.Count} hosts");
             var shape = Shape(options, result);
             var bodies = RawBodies.Make(options.SpecText("tp-1-00000"), Math.Max(1, options.Replicas / shape.CommandsPerDeployment), options.TotalReplicas / Math.Max(1, shape.HostsUsed.Count) / 2);
             var raw = new List<RawResult>();
@@ -53,6 +56,12 @@ internal static class ThroughputBench
             }
 
             rounds.Add(new Round(result, raw));
+
+            // Each round's table so far, on standard error: a later failure cannot lose what was measured.
+            foreach (var line in Report.Lines(options, levels, rounds, null, null, workers.HostsStartSeconds))
+            {
+                await Console.Error.WriteLineAsync("[throughput report] " + line);
+            }
         }
 
         WorkersResult? traced = null;
