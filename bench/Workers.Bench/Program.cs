@@ -1,4 +1,5 @@
 using Workers.Bench;
+using Workers.Bench.Throughput;
 
 // In-process figures: planner scale (the shape of HashiCorp's C1M) and spec validation throughput.
 // Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|intake|all] [--runs N]
@@ -18,6 +19,11 @@ if (what is "validate" or "all")
 if (what is "intake" or "all")
 {
     report.AddRange(await Workers.Bench.Intake.IntakeBench.RunAsync(runs));
+}
+
+if (what is "throughput")
+{
+    report.AddRange(await ThroughputBench.RunAsync(args, runs));
 }
 
 foreach (var line in report)
