@@ -6,7 +6,9 @@ namespace Workers.Functions.Store;
 /// <summary>PostgreSQL: for several function instances at once.</summary>
 public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisposable
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+    // No reset on close: the store keeps no session state, and the DISCARD ALL Npgsql would otherwise send before each
+    // reuse of a pooled connection was a round trip per store call (about 60 a deployment under load).
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
 
     public override string Name => "postgres";
 
