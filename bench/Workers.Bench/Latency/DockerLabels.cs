@@ -18,20 +18,23 @@ internal static class DockerLabels
             },
             cancellationToken);
 
+    /// <remarks>
+    /// One at a time, outside the timed part: Engine 20.10 can deadlock its network controller when many containers
+    /// leave the bridge at once (moby/moby#46661), and the cleanup should not add to that risk.
+    /// </remarks>
     public static async Task RemoveAllAsync(DockerClient docker, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        var containers = await ContainersAsync(docker, labels, cancellationToken);
-        await Task.WhenAll(containers.Select(async c =>
+        foreach (var container in await ContainersAsync(docker, labels, cancellationToken))
         {
             try
             {
-                await docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+                await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
             }
             catch (DockerContainerNotFoundException)
             {
                 // Already gone.
             }
-        }));
+        }
     }
 
     /// <summary>Polls until no container carries <paramref name="labels"/>; throws after <paramref name="deadline"/>.</summary>

@@ -73,13 +73,14 @@ internal static class LatencyBench
                         }
                         finally
                         {
-                            await side.CleanAsync(name, cancel.Token);
+                            await CleanAsync(side, name, failures, cancel.Token);
                         }
                     }
                 }
             }
 
-            clean = failures.Count == 0;
+            // With --trace the Workers processes' logs are kept, to line up with the trace.
+            clean = failures.Count == 0 && spans is null;
         }
         finally
         {
@@ -140,6 +141,20 @@ internal static class LatencyBench
         return lines;
 
         Samples Of<TSide>(int n) => sides.OfType<TSide>().FirstOrDefault() is ISide side ? samples[side][n] : new Samples();
+    }
+
+    /// <summary>A failed cleanup is recorded and the run goes on: every round uses names of its own.</summary>
+    private static async Task CleanAsync(ISide side, string name, List<string> failures, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await side.CleanAsync(name, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            failures.Add($"cleaning up {name} of {side.Name}: {e.Message}");
+            Progress(failures[^1]);
+        }
     }
 
     private static void Progress(string line) => Console.Error.WriteLine($"latency: {line}");

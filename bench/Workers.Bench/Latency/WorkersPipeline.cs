@@ -56,7 +56,7 @@ internal sealed class WorkersPipeline(IBus bus, DeploymentObserver observer, Doc
         if (spans is not null)
         {
             var heard = observer.Trace(id).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.What} +{Stopwatch.GetElapsedTime(started, e.At).TotalMilliseconds:0}"));
-            Console.Error.WriteLine($"trace {name}: heard {string.Join(", ", heard)}");
+            Console.Error.WriteLine($"trace {name}: published at {startedAt:HH:mm:ss.fff} UTC, heard {string.Join(", ", heard)}");
             Console.Error.WriteLine($"trace {name}: consumed {string.Join(", ", spans.Between(startedAt, DateTime.UtcNow))}");
         }
 
