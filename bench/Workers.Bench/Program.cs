@@ -1,8 +1,10 @@
 using Workers.Bench;
+using Workers.Bench.Latency;
 using Workers.Bench.Throughput;
 
-// In-process figures: planner scale (the shape of HashiCorp's C1M) and spec validation throughput.
-// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|intake|all] [--runs N]
+// The figures of bench/RESULTS.md: planner scale (C1M shape), validation, intake latency, deploy latency against the
+// Docker floor and Swarm, control-plane throughput on RabbitMQ + PostgreSQL, and the agent footprint.
+// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|intake|latency|throughput|footprint|all] [--runs N] [--trace]
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 var report = new List<string>();
@@ -24,6 +26,11 @@ if (what is "intake" or "all")
 if (what is "throughput")
 {
     report.AddRange(await ThroughputBench.RunAsync(args, runs));
+}
+
+if (what is "latency" or "all")
+{
+    report.AddRange(await LatencyBench.RunAsync(runs, args));
 }
 
 foreach (var line in report)

@@ -28,7 +28,7 @@ internal sealed partial class SweepService(IServiceScopeFactory scopes, IOptions
                 var effects = await scope.ServiceProvider.GetRequiredService<SweepHandler>().HandleAsync(stoppingToken);
                 await scope.ServiceProvider.GetRequiredService<IEffectsDispatcher>().DispatchAsync(effects, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // The sweep is idempotent and runs again at the next tick; a failed round loses nothing.
                 SweepFailed(logger, e);

@@ -8,13 +8,8 @@ namespace Workers.HostAgent.Agent;
 
 public sealed class StartReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StartReplicas>
 {
-    public async Task Consume(ConsumeContext<StartReplicas> context)
-    {
-        foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
-        {
-            await context.Publish(result, result.GetType(), context.CancellationToken);
-        }
-    }
+    public Task Consume(ConsumeContext<StartReplicas> context) =>
+        handler.HandleAsync(context.Message, result => context.Publish(result, result.GetType(), context.CancellationToken), context.CancellationToken);
 }
 
 public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StopReplicas>

@@ -22,7 +22,7 @@ public sealed partial class ContainerEventsService(IContainerRuntime runtime, He
                     return Task.CompletedTask;
                 }, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // The engine restarted or the stream broke; heartbeats still report exits, so watch again shortly.
                 WatchBroken(logger, e, options.HeartbeatInterval);

@@ -63,9 +63,10 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
                 using var scope = scopes.CreateScope();
                 await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(heartbeat, stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // A missed heartbeat is what the deadline on the other side is for; the next tick tries again.
+                // A missed heartbeat is what the deadline on the other side is for; the next tick tries again. A Docker
+                // call that timed out throws a cancellation too: only the host's own shutdown may end this loop.
                 AgentLog.HeartbeatFailed(logger, e, options.HostId.Value, options.HeartbeatInterval);
             }
         }

@@ -11,17 +11,28 @@ namespace Workers.HostAgent.Agent;
 /// </summary>
 public sealed class ReplicaCommandHandler(IContainerRuntime runtime, AgentOptions options, TimeProvider time, ILogger<ReplicaCommandHandler> logger)
 {
-    public async Task<IReadOnlyList<object>> HandleAsync(StartReplicas command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the command's replicas all at once and hands each result to <paramref name="report"/> as soon as that
+    /// replica is up (or has failed), so that the functions track the first replicas while Docker starts the rest.
+    /// </summary>
+    public async Task<IReadOnlyList<object>> HandleAsync(StartReplicas command, Func<object, Task> report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(report);
         var refusal = await RefusalAsync(command, cancellationToken);
         if (refusal is not null)
         {
-            return [.. command.Replicas.Select(r => Failed(command, r.Index, refusal))];
+            IReadOnlyList<object> refused = [.. command.Replicas.Select(r => Failed(command, r.Index, refusal))];
+            await Task.WhenAll(refused.Select(report));
+            return refused;
         }
 
-        var results = await Task.WhenAll(command.Replicas.Select(replica => StartAsync(command, replica, cancellationToken)));
-        return results;
+        return await Task.WhenAll(command.Replicas.Select(async replica =>
+        {
+            var result = await StartAsync(command, replica, cancellationToken);
+            await report(result);
+            return result;
+        }));
     }
 
     public async Task<IReadOnlyList<object>> HandleAsync(StopReplicas command, CancellationToken cancellationToken)

@@ -182,27 +182,29 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         for (var attempt = 1; ; attempt++)
         {
             var lastAttempt = attempt >= MaxBringUpAttempts;
+
+            // A new container is the common case, so create first, as `docker run` does: the engine's own answers
+            // (409 name in use, 404 no such image) lead to the other cases, and a fresh start costs no extra calls.
+            var created = await CreateAsync(client, launch, cancellationToken);
+            if (created is Created { Id: var id })
+            {
+                return await StartCreatedAsync(client, launch, id, cancellationToken);
+            }
+
+            if (created is CreateFailed { Reason: var createFailure })
+            {
+                return new ContainerFailed(createFailure);
+            }
+
             var existing = await InspectOrNullAsync(client, launch.Name, cancellationToken);
             if (existing is null)
             {
-                var created = await CreateAsync(client, launch, cancellationToken);
-                if (created is Created { Id: var id })
-                {
-                    return await StartCreatedAsync(client, launch.Name, id, cancellationToken);
-                }
-
-                if (created is CreateFailed { Reason: var reason })
-                {
-                    return new ContainerFailed(reason);
-                }
-
                 if (lastAttempt)
                 {
                     return new ContainerFailed($"container name {launch.Name} is in use but the container cannot be inspected");
                 }
 
-                // Name taken concurrently by someone else: treat the container as existing.
-                Log.NameConflict(_logger, launch.Name);
+                // Removed between create and inspect: create it afresh.
                 continue;
             }
 
@@ -240,7 +242,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
     }
 
-    private async Task<StartOutcome> StartCreatedAsync(DockerClient client, string name, string id, CancellationToken cancellationToken)
+    private async Task<StartOutcome> StartCreatedAsync(DockerClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken)
     {
         try
         {
@@ -250,51 +252,53 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         {
             // E.g. "Bind for 127.0.0.1:8080 failed: port is already allocated": leave nothing behind.
             var reason = EngineMessage(exception);
-            Log.StartFailed(_logger, name, id, reason);
+            Log.StartFailed(_logger, launch.Name, id, reason);
             await ForceRemoveAsync(client, id, cancellationToken);
-            return new ContainerFailed($"container {name} could not be started: {reason}");
+            return new ContainerFailed($"container {launch.Name} could not be started: {reason}");
         }
 
-        Log.Started(_logger, name, id);
-        return new ContainerStarted(id, await BoundPortsAsync(client, id, cancellationToken), AlreadyRunning: false);
+        Log.Started(_logger, launch.Name, id);
+
+        // A started container holds exactly the fixed host ports it asked for; only ports the engine chose need asking.
+        var ports = launch.Ports.All(port => port.HostPort > 0)
+            ? Normalized(launch.Ports.Select(port => port with { Protocol = NormalizeProtocol(port.Protocol) }))
+            : await BoundPortsAsync(client, id, cancellationToken);
+        return new ContainerStarted(id, ports, AlreadyRunning: false);
     }
 
     private async Task<CreateResult> CreateAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
     {
-        if (await EnsureImageAsync(client, launch.Image, cancellationToken) is { } imageProblem)
+        for (var pulled = false; ; pulled = true)
         {
-            return new CreateFailed(imageProblem);
-        }
-
-        try
-        {
-            var response = await client.Containers.CreateContainerAsync(CreateParameters(launch), cancellationToken);
-            return new Created(response.ID);
-        }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
-        {
-            return new NameConflict();
-        }
-        catch (DockerApiException exception)
-        {
-            // 404 here means the image vanished after the check; 400 a launch the engine rejects.
-            return new CreateFailed($"container {launch.Name} could not be created: {EngineMessage(exception)}");
+            try
+            {
+                var response = await client.Containers.CreateContainerAsync(CreateParameters(launch), cancellationToken);
+                return new Created(response.ID);
+            }
+            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
+            {
+                return new NameConflict();
+            }
+            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !pulled)
+            {
+                // No such image: pull it and create again.
+                if (await PullAsync(client, launch.Image, cancellationToken) is { } imageProblem)
+                {
+                    return new CreateFailed(imageProblem);
+                }
+            }
+            catch (DockerApiException exception)
+            {
+                // 404 here means the image vanished after the pull; 400 a launch the engine rejects.
+                return new CreateFailed($"container {launch.Name} could not be created: {EngineMessage(exception)}");
+            }
         }
     }
 
-    /// <returns>null when the image is present (or was pulled), otherwise why it is not available.</returns>
-    private async Task<string?> EnsureImageAsync(DockerClient client, string image, CancellationToken cancellationToken)
+    /// <returns>null when the image was pulled, otherwise why it is not available.</returns>
+    private async Task<string?> PullAsync(DockerClient client, string image, CancellationToken cancellationToken)
     {
-        try
-        {
-            await client.Images.InspectImageAsync(image, cancellationToken);
-            return null;
-        }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
-        {
-            Log.PullingImage(_logger, image);
-        }
-
+        Log.PullingImage(_logger, image);
         var progress = new PullProgress();
         try
         {
@@ -470,13 +474,15 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
 
         // An IPv4 and an IPv6 binding of the same port are one publication.
-        return result
-            .Distinct()
-            .OrderBy(port => port.ContainerPort)
-            .ThenBy(port => port.Protocol, StringComparer.Ordinal)
-            .ThenBy(port => port.HostPort)
-            .ToList();
+        return Normalized(result);
     }
+
+    private static List<PortPublish> Normalized(IEnumerable<PortPublish> ports) => ports
+        .Distinct()
+        .OrderBy(port => port.ContainerPort)
+        .ThenBy(port => port.Protocol, StringComparer.Ordinal)
+        .ThenBy(port => port.HostPort)
+        .ToList();
 
     internal static string EngineMessage(DockerApiException exception)
     {
@@ -582,9 +588,6 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Image {Image} is not present, pulling it")]
         public static partial void PullingImage(ILogger logger, string image);
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerName} name taken concurrently, using the existing one")]
-        public static partial void NameConflict(ILogger logger, string containerName);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Started container {ContainerName} ({ContainerId})")]
         public static partial void Started(ILogger logger, string containerName, string containerId);

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+
+namespace Workers.Bench.Latency;
+
+/// <summary>A Workers process (the functions host, an agent) run from its build output, its output kept in a log file.</summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _gate = new();
+    private bool _closed;
+
+    private ChildProcess(Process process, StreamWriter log) => (_process, _log) = (process, log);
+
+    /// <summary>Starts <c>src/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0/&lt;assembly&gt;.dll</c> of this checkout.</summary>
+    public static ChildProcess Start(string project, string assembly, IReadOnlyDictionary<string, string> environment, string logPath)
+    {
+        var dll = BuiltDll(project, assembly);
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        var process = new Process { StartInfo = info };
+        var child = new ChildProcess(process, log);
+        process.OutputDataReceived += (_, e) => child.Write(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Write(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            _process.Dispose();
+            lock (_gate)
+            {
+                _closed = true;
+                _log.Dispose();
+            }
+        }
+    }
+
+    private static string BuiltDll(string project, string assembly)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Workers.sln")))
+        {
+            root = root.Parent;
+        }
+
+        // The harness runs from bench/Workers.Bench/bin/<configuration>/net10.0: use the same configuration.
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
+        var dll = root is null ? assembly : Path.Combine(root.FullName, "src", project, "bin", configuration, "net10.0", $"{assembly}.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build bench/Workers.Bench (it builds the Workers processes too)");
+    }
+
+    private void Write(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // Output can still arrive from a killed process's pipes after the log is closed.
+            if (!_closed)
+            {
+                _log.WriteLine(line);
+            }
+        }
+    }
+}

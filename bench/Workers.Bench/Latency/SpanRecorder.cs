@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Workers.Bench.Latency;
+
+/// <summary>
+/// With <c>--trace</c>: records MassTransit's activities (each send, publish and consume) in this process, so that the
+/// embedded pipeline's time can be split into its steps: validate, plan, the agent's start command, track.
+/// </summary>
+internal sealed class SpanRecorder : IDisposable
+{
+    private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ActivityListener _listener;
+
+    public SpanRecorder()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "MassTransit",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = _stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    /// <summary>The consume spans that began between <paramref name="from"/> and <paramref name="to"/>, as "name +start (duration)" in ms.</summary>
+    public IEnumerable<string> Between(DateTime from, DateTime to)
+    {
+        var spans = new List<Activity>();
+        while (_stopped.TryDequeue(out var activity))
+        {
+            spans.Add(activity);
+        }
+
+        return spans
+            .Where(a => a.StartTimeUtc >= from && a.StartTimeUtc <= to && a.Kind == ActivityKind.Consumer)
+            .OrderBy(a => a.StartTimeUtc)
+            .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.DisplayName} +{(a.StartTimeUtc - from).TotalMilliseconds:0} ({a.Duration.TotalMilliseconds:0} ms)"));
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

@@ -1,0 +1,20 @@
+namespace Workers.Bench.Latency;
+
+/// <summary>What every side starts: the same image, with port 8080 published on a host port of the engine's choosing.</summary>
+internal static class Workload
+{
+    public const int ContainerPort = 8080;
+
+    /// <summary>Marks every container and service the floor and Swarm sides make, so that cleanup finds them all.</summary>
+    public const string RunLabel = "workers-bench.latency-run";
+
+    /// <summary>The deployment (service, container group) a container belongs to.</summary>
+    public const string NameLabel = "workers-bench.name";
+
+    /// <summary>busybox httpd on port 8080, built locally by scripts/images.sh (no registry is reachable).</summary>
+    public static string Image => Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
+
+    /// <summary>The spec the Workers sides deploy: no resource limits, as the floor and Swarm set none.</summary>
+    public static string Spec(string name, int replicas) =>
+        $"name: {name}\nimage: {Image}\nreplicas: {replicas}\nports:\n  - container: {ContainerPort}\n";
+}
