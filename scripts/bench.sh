@@ -2,25 +2,50 @@
 # Builds in Release and runs the benchmarks on this machine, writing bench/RESULTS.md (machine, date, commit, each
 # figure as the median with its min–max over repeated runs). Never part of scripts/test.sh.
 #   scripts/bench.sh [--runs N]
+# The agent's footprint needs Docker and the test images (scripts/test-env.sh provides both); the micro-benchmarks
+# (bench/Workers.Micro, BenchmarkDotNet) run with its short job unless WORKERS_BENCH_MICRO_JOB says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 runs=5
 [ "${1:-}" = "--runs" ] && runs="$2"
+micro_job="${WORKERS_BENCH_MICRO_JOB:-short}"
+micro_out=artifacts/bench/micro
 
 dotnet build bench/Workers.Bench -c Release -nologo -v quiet >/dev/null
+dotnet build bench/Workers.Micro -c Release -nologo -v quiet >/dev/null
+docker_ready=no
+# shellcheck source=test-env.sh
+if source scripts/test-env.sh >&2; then docker_ready=yes; fi
 out=bench/RESULTS.md
 {
   echo "# Workers benchmark results"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version)"
-  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row over at most 3)"
+  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row and the agent footprint over at most 3)"
   echo
   dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll all --runs "$runs"
   echo
+  if [ "$docker_ready" = yes ]; then
+    dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll footprint --runs "$runs"
+  else
+    echo "## Agent footprint"
+    echo "Not measured: Docker or the test images could not be prepared (see scripts/test-env.sh)."
+  fi
+  echo
+  echo "## Micro-benchmarks (BenchmarkDotNet, job $micro_job)"
+  rm -rf "$micro_out"
+  dotnet run -c Release --no-build --project bench/Workers.Micro -- --filter '*' --job "$micro_job" --artifacts "$micro_out" >&2
+  for report in "$micro_out"/results/*-report-github.md; do
+    echo
+    echo "### $(basename "$report" -report-github.md)"
+    # BenchmarkDotNet's environment block is the same for every class; keep only the table.
+    sed -n '/^|/p' "$report"
+  done
+  echo
   echo "## Not measured yet"
-  echo "Deploy latency against the Docker floor and Swarm, control-plane throughput on RabbitMQ with PostgreSQL, and the"
-  echo "agent's footprint (issue: Measure it) have no harness yet."
+  echo "Deploy latency against the Docker floor and Swarm, and control-plane throughput on RabbitMQ with PostgreSQL, have"
+  echo "no harness yet."
 } > "$out"
 cat "$out"

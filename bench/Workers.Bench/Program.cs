@@ -1,4 +1,5 @@
 using Workers.Bench;
+using Workers.Bench.Footprint;
 using Workers.Bench.Latency;
 using Workers.Bench.Throughput;
 
@@ -31,6 +32,11 @@ if (what is "throughput")
 if (what is "latency" or "all")
 {
     report.AddRange(await LatencyBench.RunAsync(runs, args));
+}
+
+if (what is "footprint")
+{
+    report.AddRange(await FootprintBench.RunAsync(runs));
 }
 
 foreach (var line in report)

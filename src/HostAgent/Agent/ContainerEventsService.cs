@@ -24,7 +24,8 @@ public sealed partial class ContainerEventsService(IContainerRuntime runtime, He
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The engine restarted or the stream broke; heartbeats still report exits, so watch again shortly.
+                // The engine restarted, the stream broke or the client timed out (a cancellation too); heartbeats still
+                // report exits, so watch again shortly.
                 WatchBroken(logger, e, options.HeartbeatInterval);
                 await Task.Delay(options.HeartbeatInterval, time, stoppingToken);
             }

@@ -12,8 +12,15 @@ namespace Workers.HostAgent.Agent;
 public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
     : BackgroundService
 {
+    /// <summary>
+    /// How long the engine's capacity (CPUs and memory) is reused. It does not change while the host runs, and asking
+    /// for it (Docker's <c>GET /info</c>) is the costliest call of a heartbeat for both the agent and the engine.
+    /// </summary>
+    public static readonly TimeSpan CapacityLifetime = TimeSpan.FromMinutes(10);
+
     private readonly Guid _session = Guid.NewGuid();
     private readonly SemaphoreSlim _wake = new(0);
+    private (RuntimeCapacity Capacity, DateTimeOffset ReadAt)? _capacity;
 
     /// <summary>Sends the next heartbeat now rather than at the next tick (a container exited, say).</summary>
     public void Wake() => _wake.Release();
@@ -21,7 +28,7 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
     /// <summary>Reads the host as it is now.</summary>
     public async Task<HostHeartbeat> ReadAsync(CancellationToken cancellationToken)
     {
-        var capacity = await runtime.GetCapacityAsync(cancellationToken);
+        var capacity = await CapacityAsync(cancellationToken);
         var containers = await runtime.ListAsync(new Dictionary<string, string> { [ContainerLabels.Host] = options.HostId.Value }, cancellationToken);
         var running = containers.Where(c => c.Running).ToList();
         var replicas = containers.Select(c => new RunningReplica(
@@ -85,6 +92,18 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
             await woken;
             return true;
         }
+    }
+
+    private async Task<RuntimeCapacity> CapacityAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_capacity is not { } known || now - known.ReadAt >= CapacityLifetime)
+        {
+            known = (await runtime.GetCapacityAsync(cancellationToken), now);
+            _capacity = known;
+        }
+
+        return known.Capacity;
     }
 
     private static long Number(IReadOnlyDictionary<string, string> labels, string key) =>

@@ -1,0 +1,107 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.HostAgent.Agent;
+using Workers.HostAgent.Runtime;
+
+namespace Workers.HostAgent.Tests.Agent;
+
+public sealed class HeartbeatServiceTests
+{
+    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
+
+    private static readonly ListeningPorts NoPorts = new("/nonexistent/workers-test/proc");
+
+    [Fact]
+    public async Task Read_Twice_AsksTheEngineForCapacityOnce()
+    {
+        var runtime = new CountingRuntime();
+        var heartbeats = Heartbeats(runtime, new ManualTime());
+
+        var first = await heartbeats.ReadAsync(CancellationToken.None);
+        var second = await heartbeats.ReadAsync(CancellationToken.None);
+
+        Assert.Equal(1, runtime.CapacityReads);
+        Assert.Equal(2000, first.CpuCapacityMillicores);
+        Assert.Equal(first.MemoryCapacityBytes, second.MemoryCapacityBytes);
+    }
+
+    [Fact]
+    public async Task Read_AfterCapacityLifetime_AsksTheEngineAgain()
+    {
+        var runtime = new CountingRuntime();
+        var time = new ManualTime();
+        var heartbeats = Heartbeats(runtime, time);
+
+        await heartbeats.ReadAsync(CancellationToken.None);
+        time.Now += HeartbeatService.CapacityLifetime;
+        await heartbeats.ReadAsync(CancellationToken.None);
+
+        Assert.Equal(2, runtime.CapacityReads);
+    }
+
+    [Fact]
+    public async Task Heartbeats_EngineCallTimesOut_KeepBeating()
+    {
+        // Docker.DotNet reports its own request timeout as a TaskCanceledException nobody asked for.
+        var runtime = new CountingRuntime { CapacityFailures = 1 };
+        await using var provider = new ServiceCollection()
+            .AddMassTransitTestHarness()
+            .AddSingleton(Options)
+            .AddSingleton<TimeProvider>(TimeProvider.System)
+            .AddSingleton<IContainerRuntime>(runtime)
+            .AddSingleton(NoPorts)
+            .AddSingleton<HeartbeatService>()
+            .BuildServiceProvider(validateScopes: true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var heartbeats = provider.GetRequiredService<HeartbeatService>();
+
+        await heartbeats.StartAsync(harness.CancellationToken);
+        try
+        {
+            Assert.True(await harness.Published.Any<HostHeartbeat>(harness.CancellationToken));
+            Assert.Equal(2, runtime.CapacityReads);
+        }
+        finally
+        {
+            await heartbeats.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static HeartbeatService Heartbeats(IContainerRuntime runtime, TimeProvider time) =>
+        new(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), runtime, NoPorts, Options, time, NullLogger<HeartbeatService>.Instance);
+
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private sealed class CountingRuntime : IContainerRuntime
+    {
+        private int _capacityReads;
+
+        public int CapacityFailures { get; set; }
+
+        public int CapacityReads => Volatile.Read(ref _capacityReads);
+
+        public Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _capacityReads) <= CapacityFailures
+                ? throw new TaskCanceledException("the engine did not answer in time")
+                : Task.FromResult(new RuntimeCapacity(2000, 4L << 30));
+
+        public Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ManagedContainer>>([]);
+
+        public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
