@@ -23,14 +23,19 @@ out=bench/RESULTS.md
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version)"
-  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row and the agent footprint over at most 3)"
+  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row, the agent footprint and the throughput over at most 3)${WORKERS_BENCH_THROUGHPUT_ARGS:+; throughput with $WORKERS_BENCH_THROUGHPUT_ARGS}"
   echo
   dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll all --runs "$runs"
   echo
   if [ "$docker_ready" = yes ]; then
     dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll footprint --runs "$runs"
+    echo
+    # The full load (1,000 hosts, 1,000 deployments x 10 replicas) by default; WORKERS_BENCH_THROUGHPUT_ARGS can
+    # shrink it (for example "--deployments 200") when a run must be short. The table states the load it ran.
+    # shellcheck disable=SC2086
+    dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll throughput --runs "$runs" ${WORKERS_BENCH_THROUGHPUT_ARGS:-}
   else
-    echo "## Agent footprint"
+    echo "## Agent footprint, control-plane throughput"
     echo "Not measured: Docker or the test images could not be prepared (see scripts/test-env.sh)."
   fi
   echo
@@ -44,8 +49,5 @@ out=bench/RESULTS.md
     sed -n '/^|/p' "$report"
   done
   echo
-  echo "## Not measured yet"
-  echo "Deploy latency against the Docker floor and Swarm, and control-plane throughput on RabbitMQ with PostgreSQL, have"
-  echo "no harness yet."
 } > "$out"
 cat "$out"
