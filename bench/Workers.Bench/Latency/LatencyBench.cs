@@ -14,7 +14,12 @@ internal static class LatencyBench
     private static readonly int[] ReplicaCounts = [1, 10];
 
     /// <param name="runs">Rounds counted, after one warm-up round.</param>
-    /// <param name="options"><c>--trace</c> prints, for each Workers deployment, when each event reached the client.</param>
+    /// <param name="options">
+    /// <c>--trace</c>: for each Workers deployment, when each event reached the client, the consumers it went through,
+    /// and the split before / in / after the agent's start command; adds the agent's runtime alone as a diagnostic side
+    /// and keeps the processes' logs. <c>--sides a,b</c>: only the sides whose heading contains one of the words
+    /// (floor, swarm, embedded, rabbitmq, runtime), for diagnosis.
+    /// </param>
     public static async Task<IReadOnlyList<string>> RunAsync(int runs, IReadOnlyCollection<string> options)
     {
         using var cancel = new CancellationTokenSource();

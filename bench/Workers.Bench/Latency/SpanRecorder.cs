@@ -24,8 +24,8 @@ internal sealed class SpanRecorder : IDisposable
         ActivitySource.AddActivityListener(_listener);
     }
 
-    /// <summary>The consume spans that began between <paramref name="from"/> and <paramref name="to"/>, as "name +start (duration)" in ms.</summary>
-    public IEnumerable<string> Between(DateTime from, DateTime to)
+    /// <summary>The consume spans ("process" activities) that began between <paramref name="from"/> and <paramref name="to"/>, in order.</summary>
+    public IReadOnlyList<Activity> Between(DateTime from, DateTime to)
     {
         var spans = new List<Activity>();
         while (_stopped.TryDequeue(out var activity))
@@ -33,11 +33,14 @@ internal sealed class SpanRecorder : IDisposable
             spans.Add(activity);
         }
 
-        return spans
-            .Where(a => a.StartTimeUtc >= from && a.StartTimeUtc <= to && a.Kind == ActivityKind.Consumer)
-            .OrderBy(a => a.StartTimeUtc)
-            .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.DisplayName} +{(a.StartTimeUtc - from).TotalMilliseconds:0} ({a.Duration.TotalMilliseconds:0} ms)"));
+        return [.. spans
+            .Where(a => a.StartTimeUtc >= from && a.StartTimeUtc <= to && a.Kind == ActivityKind.Consumer && a.DisplayName.EndsWith(" process", StringComparison.Ordinal))
+            .OrderBy(a => a.StartTimeUtc)];
     }
+
+    /// <summary>"name +start (duration)" in ms from <paramref name="from"/>.</summary>
+    public static string Describe(Activity span, DateTime from) =>
+        string.Create(CultureInfo.InvariantCulture, $"{span.DisplayName.Replace(" process", string.Empty, StringComparison.Ordinal)} +{(span.StartTimeUtc - from).TotalMilliseconds:0} ({span.Duration.TotalMilliseconds:0} ms)");
 
     public void Dispose() => _listener.Dispose();
 }

@@ -57,7 +57,15 @@ internal sealed class WorkersPipeline(IBus bus, DeploymentObserver observer, Doc
         {
             var heard = observer.Trace(id).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.What} +{Stopwatch.GetElapsedTime(started, e.At).TotalMilliseconds:0}"));
             Console.Error.WriteLine($"trace {name}: published at {startedAt:HH:mm:ss.fff} UTC, heard {string.Join(", ", heard)}");
-            Console.Error.WriteLine($"trace {name}: consumed {string.Join(", ", spans.Between(startedAt, DateTime.UtcNow))}");
+            var consumed = spans.Between(startedAt, DateTime.UtcNow);
+            Console.Error.WriteLine($"trace {name}: consumed {string.Join(", ", consumed.Select(c => SpanRecorder.Describe(c, startedAt)))}");
+            if (consumed.FirstOrDefault(c => c.DisplayName.StartsWith("host.", StringComparison.Ordinal)) is { } agent)
+            {
+                // Where the time goes in-process: before the agent's start command, in it, and after it.
+                var total = Stopwatch.GetElapsedTime(started, at).TotalMilliseconds;
+                var before = (agent.StartTimeUtc - startedAt).TotalMilliseconds;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"split {replicas} {before:0} {agent.Duration.TotalMilliseconds:0} {total - before - agent.Duration.TotalMilliseconds:0} (ms before the agent, in its start command, after it)"));
+            }
         }
 
         return result is DeploymentSucceeded
