@@ -4,6 +4,7 @@
 #   scripts/bench.sh [--runs N]
 # The agent's footprint needs Docker and the test images (scripts/test-env.sh provides both); the micro-benchmarks
 # (bench/Workers.Micro, BenchmarkDotNet) run with its short job unless WORKERS_BENCH_MICRO_JOB says otherwise.
+# bench/findings/*.md (what was tried because of a figure, before and after) are copied in after the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -47,6 +48,12 @@ out=bench/RESULTS.md
     echo "### $(basename "$report" -report-github.md)"
     # BenchmarkDotNet's environment block is the same for every class; keep only the table.
     sed -n '/^|/p' "$report"
+  done
+  # What the figures led to (levers tried, before and after, limits of the design): kept by hand, one file per figure.
+  for notes in bench/findings/*.md; do
+    [ -e "$notes" ] || continue
+    echo
+    cat "$notes"
   done
   echo
 } > "$out"
