@@ -76,10 +76,10 @@ internal static class FootprintBench
         }
 
         var clock = Stopwatch.StartNew();
-        var agent = AgentProcess.Start(agentDll, environment, Path.Combine(logs, $"{hostId}.log"));
+        var agent = ChildProcess.Start(agentDll, environment, Path.Combine(logs, $"{hostId}.log"));
         try
         {
-            var first = await observer.WaitForHeartbeatAsync(hostId, _ => true, TimeSpan.FromSeconds(120), () => agent.IsRunning, cancellationToken);
+            var first = await observer.WaitForHeartbeatAsync(hostId, _ => true, TimeSpan.FromSeconds(120), () => !agent.HasExited, cancellationToken);
             var connected = clock.Elapsed;
             await Task.Delay(WarmUp, cancellationToken);
             Progress($"run {run}: agent {hostId} (pid {agent.Id}) connected after {connected.TotalSeconds:N1} s; idle window of {WindowLength.TotalSeconds:N0} s");
@@ -90,9 +90,9 @@ internal static class FootprintBench
             var command = Command(deployment, hostId, spec, first);
             var starting = Stopwatch.StartNew();
             await observer.SendAsync(hostId, command, cancellationToken);
-            await observer.WaitForStartedAsync(deployment, Containers, TimeSpan.FromMinutes(5), () => agent.IsRunning, cancellationToken);
+            await observer.WaitForStartedAsync(deployment, Containers, TimeSpan.FromMinutes(5), () => !agent.HasExited, cancellationToken);
             var started = starting.Elapsed;
-            await observer.WaitForHeartbeatAsync(hostId, h => h.Replicas.Count(r => r.Running) >= Containers, TimeSpan.FromSeconds(60), () => agent.IsRunning, cancellationToken);
+            await observer.WaitForHeartbeatAsync(hostId, h => h.Replicas.Count(r => r.Running) >= Containers, TimeSpan.FromSeconds(60), () => !agent.HasExited, cancellationToken);
             await Task.Delay(Settle, cancellationToken);
             Progress($"run {run}: {Containers} containers running after {started.TotalSeconds:N1} s; managed window of {WindowLength.TotalSeconds:N0} s");
             var managed = await Window.SampleAsync(agent.Id, WindowLength, cancellationToken);
@@ -100,7 +100,7 @@ internal static class FootprintBench
         }
         finally
         {
-            agent.Dispose();
+            await agent.DisposeAsync();
             await RemoveContainersAsync(docker, hostId);
         }
     }

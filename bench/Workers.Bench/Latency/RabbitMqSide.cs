@@ -39,12 +39,12 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
-        _processes.Add(ChildProcess.Start("Functions.Host", "Workers.Functions.Host", new Dictionary<string, string>(logging)
+        _processes.Add(ChildProcess.StartBuilt("Functions.Host", "Workers.Functions.Host", new Dictionary<string, string>(logging)
         {
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_STORE"] = Path.Combine(workDirectory, "functions.db"),
         }, Path.Combine(workDirectory, "functions.log")));
-        _processes.Add(ChildProcess.Start("HostAgent", "Workers.HostAgent", new Dictionary<string, string>(logging)
+        _processes.Add(ChildProcess.StartBuilt("HostAgent", "Workers.HostAgent", new Dictionary<string, string>(logging)
         {
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_HOST_ID"] = _hostId,

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 
-namespace Workers.Bench.Latency;
+namespace Workers.Bench;
 
-/// <summary>A Workers process (the functions host, an agent) run from its build output, its output kept in a log file.</summary>
+/// <summary>
+/// A Workers process (the functions host, an agent) run as an operator runs it, <c>dotnet &lt;assembly&gt;.dll</c>, its
+/// output kept in a log file; killed on disposal.
+/// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -13,9 +16,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     private ChildProcess(Process process, StreamWriter log) => (_process, _log) = (process, log);
 
     /// <summary>Starts <c>src/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0/&lt;assembly&gt;.dll</c> of this checkout.</summary>
-    public static ChildProcess Start(string project, string assembly, IReadOnlyDictionary<string, string> environment, string logPath)
+    public static ChildProcess StartBuilt(string project, string assembly, IReadOnlyDictionary<string, string> environment, string logPath) =>
+        Start(BuiltDll(project, assembly), environment, logPath);
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/></c>.</summary>
+    public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var dll = BuiltDll(project, assembly);
         var info = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -38,6 +44,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return child;
     }
+
+    public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
@@ -66,15 +74,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private static string BuiltDll(string project, string assembly)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Workers.sln")))
-        {
-            root = root.Parent;
-        }
-
         // The harness runs from bench/Workers.Bench/bin/<configuration>/net10.0: use the same configuration.
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
-        var dll = root is null ? assembly : Path.Combine(root.FullName, "src", project, "bin", configuration, "net10.0", $"{assembly}.dll");
+        var dll = Path.Combine(Root.Path, "src", project, "bin", configuration, "net10.0", $"{assembly}.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build bench/Workers.Bench (it builds the Workers processes too)");
     }
 
