@@ -12,7 +12,8 @@ internal static class EffectsExtensions
 
     /// <summary>
     /// Sends the commands, each host's in order and the hosts side by side (each send waits for the broker's confirm,
-    /// so one after another a ten-host plan would wait ten times), then publishes the events in order.
+    /// so one after another a ten-host plan would wait ten times), then publishes the events in order. Each waits at most
+    /// <see cref="BrokerCalls.ConfirmTimeout"/>; past it the consumer fails and its message is retried or redelivered.
     /// </summary>
     public static async Task ApplyAsync(ISendEndpointProvider sender, IPublishEndpoint publisher, Uri address, Effects effects, CancellationToken cancellationToken)
     {
@@ -22,13 +23,13 @@ internal static class EffectsExtensions
             var endpoint = await sender.GetSendEndpoint(Queues.HostAddress(address, host.Key));
             foreach (var (_, command) in host)
             {
-                await endpoint.Send(command, command.GetType(), cancellationToken);
+                await BrokerCalls.BoundedAsync(token => endpoint.Send(command, command.GetType(), token), BrokerCalls.ConfirmTimeout, cancellationToken);
             }
         }));
 
         foreach (var message in effects.Published)
         {
-            await publisher.Publish(message, message.GetType(), cancellationToken);
+            await BrokerCalls.BoundedAsync(token => publisher.Publish(message, message.GetType(), token), BrokerCalls.ConfirmTimeout, cancellationToken);
         }
     }
 }

@@ -9,7 +9,7 @@ namespace Workers.HostAgent.Agent;
 public sealed class StartReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StartReplicas>
 {
     public Task Consume(ConsumeContext<StartReplicas> context) =>
-        handler.HandleAsync(context.Message, result => context.Publish(result, result.GetType(), context.CancellationToken), context.CancellationToken);
+        handler.HandleAsync(context.Message, result => context.PublishResultAsync(result), context.CancellationToken);
 }
 
 public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StopReplicas>
@@ -18,9 +18,19 @@ public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsu
     {
         foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
         {
-            await context.Publish(result, result.GetType(), context.CancellationToken);
+            await context.PublishResultAsync(result);
         }
     }
+}
+
+internal static class ResultPublishing
+{
+    /// <summary>
+    /// A result, published within <see cref="BrokerCalls.ConfirmTimeout"/>: the agent's queue is consumed one message
+    /// at a time, so a confirm that never came would stop every later command to this host.
+    /// </summary>
+    public static Task PublishResultAsync(this ConsumeContext context, object result) =>
+        BrokerCalls.BoundedAsync(token => context.Publish(result, result.GetType(), token), BrokerCalls.ConfirmTimeout, context.CancellationToken);
 }
 
 /// <summary>Registers the agent: Docker runtime, handler, heartbeats, and the consumers of its own queue only.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using MassTransit;
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Runtime;
+using Workers.Transport;
 
 namespace Workers.HostAgent.Agent;
 
@@ -17,6 +18,14 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
     /// for it (Docker's <c>GET /info</c>) is the costliest call of a heartbeat for both the agent and the engine.
     /// </summary>
     public static readonly TimeSpan CapacityLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The least time a heartbeat's publish is given. Beyond its interval a heartbeat is stale and the next one is due:
+    /// a publish that never completes (a confirm lost in a broker restart) must not end the heartbeats.
+    /// </summary>
+    public static readonly TimeSpan MinimumPublishBound = TimeSpan.FromSeconds(1);
+
+    private TimeSpan PublishBound => options.HeartbeatInterval > MinimumPublishBound ? options.HeartbeatInterval : MinimumPublishBound;
 
     private readonly Guid _session = Guid.NewGuid();
     private readonly SemaphoreSlim _wake = new(0);
@@ -68,7 +77,8 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
             {
                 var heartbeat = await ReadAsync(stoppingToken);
                 using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(heartbeat, stoppingToken);
+                var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+                await BrokerCalls.BoundedAsync(token => publisher.Publish(heartbeat, token), PublishBound, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

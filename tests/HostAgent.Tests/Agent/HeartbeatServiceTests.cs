@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,8 +74,69 @@ public sealed class HeartbeatServiceTests
         }
     }
 
+    [Fact]
+    public async Task Heartbeats_APublishNeverCompletes_TheNextHeartbeatIsStillPublished()
+    {
+        // A publisher confirm lost in a broker restart: the first publish neither completes nor honours cancellation.
+        var publisher = StuckOncePublisher.Create();
+        await using var provider = new ServiceCollection()
+            .AddScoped(_ => publisher.Endpoint)
+            .AddSingleton(Options)
+            .AddSingleton<TimeProvider>(TimeProvider.System)
+            .AddSingleton<IContainerRuntime>(new CountingRuntime())
+            .AddSingleton(NoPorts)
+            .AddLogging()
+            .AddSingleton<HeartbeatService>()
+            .BuildServiceProvider(validateScopes: true);
+        var heartbeats = provider.GetRequiredService<HeartbeatService>();
+
+        await heartbeats.StartAsync(CancellationToken.None);
+        try
+        {
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+            while (publisher.Published.IsEmpty && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+
+            var published = publisher.Published;
+            Assert.False(published.IsEmpty, "no heartbeat was published after the first publish hung");
+            Assert.All(published, message => Assert.Equal("host-a", Assert.IsType<HostHeartbeat>(message).HostId));
+        }
+        finally
+        {
+            // Bounded: a loop still stuck in the first publish would never end.
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await heartbeats.StopAsync(stop.Token);
+        }
+    }
+
     private static HeartbeatService Heartbeats(IContainerRuntime runtime, TimeProvider time) =>
         new(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), runtime, NoPorts, Options, time, NullLogger<HeartbeatService>.Instance);
+
+    /// <summary>Every publish overload of <see cref="IPublishEndpoint"/>: the first never completes, the rest are kept.</summary>
+    public class StuckOncePublisher : DispatchProxy
+    {
+        private int _calls;
+
+        public ConcurrentQueue<object> Published { get; } = new();
+
+        public IPublishEndpoint Endpoint => (IPublishEndpoint)this;
+
+        /// <summary>A proxy is created as the interface; it is an instance of this class too.</summary>
+        public static StuckOncePublisher Create() => (StuckOncePublisher)Create<IPublishEndpoint, StuckOncePublisher>();
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                return new TaskCompletionSource().Task;
+            }
+
+            Published.Enqueue(args![0]!);
+            return Task.CompletedTask;
+        }
+    }
 
     private sealed class ManualTime : TimeProvider
     {
