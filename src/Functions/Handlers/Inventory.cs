@@ -41,6 +41,7 @@ internal static class Inventory
     {
         var held = reservations.ToLookup(r => r.HostId);
         var planned = limits.ToLookup(r => r.HostId);
+        var liveness = HostLiveness.Of(hosts, now, hostTimeout);
         var candidates = new List<HostCandidate>(hosts.Count);
         foreach (var host in hosts)
         {
@@ -61,7 +62,7 @@ internal static class Inventory
             candidates.Add(new HostCandidate(
                 id,
                 host.Heartbeat.Labels,
-                now - host.ReceivedAt <= hostTimeout,
+                liveness.IsAlive(host),
                 host.Heartbeat.CpuFreeMillicores - unseen.Sum(r => r.CpuMillicores),
                 host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
                 taken,

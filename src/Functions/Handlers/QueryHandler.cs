@@ -37,6 +37,7 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
         ArgumentNullException.ThrowIfNull(query);
         var now = time.GetUtcNow();
         var hosts = await store.GetHostsAsync(cancellationToken);
+        var liveness = HostLiveness.Of(hosts, now, options.Value.HostTimeout);
         return new HostsReply(Guid.NewGuid(), query.CorrelationId, now, [.. hosts.Select(h => new HostStatus(
             h.Heartbeat.HostId,
             h.Heartbeat.Labels,
@@ -47,6 +48,6 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             h.Heartbeat.MemoryFreeBytes,
             h.Heartbeat.Replicas.Count,
             h.Heartbeat.Timestamp,
-            now - h.ReceivedAt <= options.Value.HostTimeout))]);
+            liveness.IsAlive(h)))]);
     }
 }

@@ -17,8 +17,9 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         var settings = options.Value;
         var effects = new Effects();
         var known = await store.GetHostsAsync(cancellationToken);
+        var liveness = HostLiveness.Of(known, now, settings.HostTimeout);
         var silent = known
-            .Where(h => now - h.ReceivedAt > settings.HostTimeout)
+            .Where(h => !liveness.IsAlive(h))
             .Select(h => h.Heartbeat.HostId)
             .ToHashSet(StringComparer.Ordinal);
 
@@ -26,7 +27,7 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         // broker restarting, or the functions cut off from it), not every host failing at once: nothing is declared
         // down or late until heartbeats flow again, as Kubernetes' node controller stops evicting when a whole zone
         // goes dark. Otherwise a broker restart would fail every deployment for want of a live host.
-        var heard = known.Count > 0 && now - known.Max(h => h.ReceivedAt) <= settings.HostTimeout;
+        var heard = liveness.Heard;
         var down = heard ? silent : [];
         var active = (await store.GetActiveReplicasAsync(cancellationToken)).GroupBy(r => r.DeploymentId).ToList();
         foreach (var group in active)

@@ -65,8 +65,12 @@ internal sealed class HandlerHarness : IAsyncDisposable
 
     /// <summary>A heartbeat from <paramref name="hostId"/> that reports these containers; the reconciliation's effects.</summary>
     public Task<Effects> HeartbeatRunningAsync(string hostId, params RunningReplica[] replicas) =>
+        HeartbeatTakenAtAsync(hostId, Time.GetUtcNow(), replicas);
+
+    /// <summary>The same, taken at <paramref name="takenAt"/> and processed now (it waited in the queue until now).</summary>
+    public Task<Effects> HeartbeatTakenAtAsync(string hostId, DateTimeOffset takenAt, params RunningReplica[] replicas) =>
         Inventory.HandleAsync(
-            new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), Time.GetUtcNow(), hostId, new Dictionary<string, string>(), "127.0.0.1",
+            new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), takenAt, hostId, new Dictionary<string, string>(), "127.0.0.1",
                 4000, 8L << 30, 4000, 8L << 30, replicas, []),
             CancellationToken.None);
 

@@ -173,6 +173,34 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Sweep_InventoryBehindTheHeartbeats_DeclaresNoHostDownWhoseBeatsKeepUpWithTheOthers()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, DynamicPort));
+        await h.StartAllAsync(planned);
+        var started = h.Time.GetUtcNow();
+
+        // The inventory consumer fell behind: past the host timeout, the newest heartbeat it has processed was taken
+        // 3 s after host-a's last one. host-a's later beats are still queued, not missing.
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatTakenAtAsync("host-b", started + TimeSpan.FromSeconds(3), h.RunningOn(planned, "host-b"));
+        var behind = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Empty(behind.Sent);
+        Assert.All(await h.Store.GetReplicasAsync(id, CancellationToken.None), r => Assert.Equal(ReplicaState.Running, r.State));
+        Assert.All((await h.Query.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow()), CancellationToken.None)).Hosts, host => Assert.True(host.Live, host.HostId));
+
+        // Once the others' processed beats are a host timeout past host-a's, host-a is down and its replica replaced.
+        await h.HeartbeatTakenAtAsync("host-b", h.Time.GetUtcNow(), h.RunningOn(planned, "host-b"));
+        var caughtUp = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal("host-b", Assert.Single(caughtUp.SentOf<StartReplicas>()).HostId);
+        Assert.Equal("host-a", Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None), r => r.State == ReplicaState.Lost).HostId);
+    }
+
+    [Fact]
     public async Task Sweep_ReplicaMarkedLostButNeverReplaced_PlacesItsReplacement()
     {
         await using var h = await HandlerHarness.CreateAsync();
