@@ -41,12 +41,7 @@ public sealed partial class ExamplesTests(IntakeFixture fixture)
             File.Delete(spec);
             var client = fixture.NewClient();
             await client.DeleteAsync(name, CancellationToken.None);
-            await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
-            await Poll.UntilAsync(
-                async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Count + (await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name)).Count,
-                count => count == 0,
-                Deadline,
-                $"removal of {name}'s containers");
+            await fixture.WaitUntilGoneAsync(client, name, Deadline);
             await Settle.HeartbeatsCaughtUpAsync(fixture);
         }
     }

@@ -147,25 +147,11 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
         }
 
         Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
-        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
-        await Poll.UntilAsync(
-            async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Count + (await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name)).Count,
-            count => count == 0,
-            Deadline,
-            $"removal of {name}'s containers");
+        await fixture.WaitUntilGoneAsync(client, name, Deadline);
     }
 
-    private static async Task<DeploymentStatus> WaitForStateAsync(Workers.Cli.WorkersClient client, Guid id, DeploymentState state)
-    {
-        var reply = await Poll.UntilAsync(
-            () => client.StatusAsync(null, id, CancellationToken.None),
-            r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
-            Deadline,
-            $"deployment {id} settling");
-        var status = reply.Deployments[0];
-        Assert.True(status.State == state, $"expected {state}, got {status.State}: {status.Reason}");
-        return status;
-    }
+    private static Task<DeploymentStatus> WaitForStateAsync(Workers.Cli.WorkersClient client, Guid id, DeploymentState state) =>
+        PipelineFixture.WaitForStateAsync(client, id, state, Deadline);
 
     private HttpRequestMessage SpecRequest(string spec)
     {

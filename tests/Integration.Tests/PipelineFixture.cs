@@ -127,6 +127,30 @@ public class PipelineFixture : IAsyncLifetime
 
     internal WorkersClient NewClient() => new(Client.Services.GetRequiredService<IBus>(), TimeSpan.FromSeconds(30));
 
+    /// <summary>Until <paramref name="name"/> has no deployment left and Docker runs no container of it on either host.</summary>
+    internal async Task WaitUntilGoneAsync(WorkersClient client, string name, TimeSpan deadline)
+    {
+        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, deadline, $"deletion of {name}");
+        await Poll.UntilAsync(
+            async () => (await DockerView.ContainersAsync(Docker, HostA, name)).Count + (await DockerView.ContainersAsync(Docker, HostB, name)).Count,
+            count => count == 0,
+            deadline,
+            $"removal of {name}'s containers");
+    }
+
+    /// <summary>Until deployment <paramref name="id"/> has settled; fails unless it settled in <paramref name="state"/>.</summary>
+    internal static async Task<Contracts.Messages.DeploymentStatus> WaitForStateAsync(WorkersClient client, Guid id, Contracts.Messages.DeploymentState state, TimeSpan deadline)
+    {
+        var reply = await Poll.UntilAsync(
+            () => client.StatusAsync(null, id, CancellationToken.None),
+            r => r.Deployments is [{ State: Contracts.Messages.DeploymentState.Running or Contracts.Messages.DeploymentState.Failed or Contracts.Messages.DeploymentState.Rejected }],
+            deadline,
+            $"deployment {id} settling");
+        var status = reply.Deployments[0];
+        Assert.True(status.State == state, $"expected {state}, got {status.State}: {status.Reason}");
+        return status;
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var host in _agents.Values.Concat(Enumerable.Reverse(_hosts)))

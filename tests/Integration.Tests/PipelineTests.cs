@@ -41,13 +41,7 @@ public sealed class PipelineTests(PipelineFixture fixture)
                 containers.Select(c => (int)(c.Ports.Single(p => p.PublicPort is > 0).PublicPort ?? 0)).Order());
         }
 
-        await client.DeleteAsync(name, CancellationToken.None);
-        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
-        await Poll.UntilAsync(
-            async () => (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Count + (await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name)).Count,
-            count => count == 0,
-            Deadline,
-            "removal of every container");
+        await DeleteAndWaitAsync(client, name);
     }
 
     [Fact]
@@ -55,7 +49,7 @@ public sealed class PipelineTests(PipelineFixture fixture)
     {
         var client = fixture.NewClient();
         var name = Name("fixed");
-        var port = Random.Shared.Next(40000, 50000);
+        var port = FixedPorts.Free();
         var id = await client.DeployAsync(Spec(name, replicas: 2, hostPort: port), $"{name}.yaml", CancellationToken.None);
 
         var status = await WaitForStateAsync(client, id, DeploymentState.Running);
@@ -70,7 +64,7 @@ public sealed class PipelineTests(PipelineFixture fixture)
     {
         var client = fixture.NewClient();
         var name = Name("toomany");
-        var id = await client.DeployAsync(Spec(name, replicas: 4, hostPort: Random.Shared.Next(40000, 50000)), $"{name}.yaml", CancellationToken.None);
+        var id = await client.DeployAsync(Spec(name, replicas: 4, hostPort: FixedPorts.Free()), $"{name}.yaml", CancellationToken.None);
 
         var status = await WaitForStateAsync(client, id, DeploymentState.Rejected);
 
@@ -208,22 +202,11 @@ public sealed class PipelineTests(PipelineFixture fixture)
     private async Task DeleteAndWaitAsync(WorkersClient client, string name)
     {
         await client.DeleteAsync(name, CancellationToken.None);
-        await Poll.UntilAsync(() => client.StatusAsync(name, null, CancellationToken.None), r => r.Deployments.Count == 0, Deadline, $"deletion of {name}");
-        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
-        Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+        await fixture.WaitUntilGoneAsync(client, name, Deadline);
     }
 
-    private async Task<DeploymentStatus> WaitForStateAsync(WorkersClient client, Guid id, DeploymentState state)
-    {
-        var reply = await Poll.UntilAsync(
-            () => client.StatusAsync(null, id, CancellationToken.None),
-            r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
-            Deadline,
-            $"deployment {id} settling");
-        var status = reply.Deployments[0];
-        Assert.True(status.State == state, $"expected {state}, got {status.State}: {status.Reason}");
-        return status;
-    }
+    private static Task<DeploymentStatus> WaitForStateAsync(WorkersClient client, Guid id, DeploymentState state) =>
+        PipelineFixture.WaitForStateAsync(client, id, state, Deadline);
 
     private static string Name(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
 
