@@ -12,10 +12,11 @@ public sealed class ValidateConsumer(ValidateHandler handler) : IConsumer<Deploy
         await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
 }
 
-public sealed class PlanConsumer(PlanHandler handler) : IConsumer<DeploymentAccepted>
+/// <summary>Plans what has queued up in one pass (see <see cref="FunctionsRegistration"/> for the batch's size).</summary>
+public sealed class PlanConsumer(PlanHandler handler) : IConsumer<Batch<DeploymentAccepted>>
 {
-    public async Task Consume(ConsumeContext<DeploymentAccepted> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+    public async Task Consume(ConsumeContext<Batch<DeploymentAccepted>> context) =>
+        await context.ApplyAsync(await handler.HandleAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken));
 }
 
 public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>

@@ -48,12 +48,34 @@ public static class FunctionsRegistration
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<ValidateConsumer>().Endpoint(e => e.Name = Queues.Validate);
-        bus.AddConsumer<PlanConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Plan);
+        bus.AddConsumer<PlanConsumer>(PlanInBatches).Endpoint(e =>
+        {
+            e.Name = Queues.Plan;
+            e.PrefetchCount = 4 * PlanBatchSize;
+        });
         bus.AddConsumer<TrackConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Track);
         bus.AddConsumer<InventoryConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Inventory);
         bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
+    }
+
+    /// <summary>The most accepted deployments one plan pass takes.</summary>
+    public const int PlanBatchSize = 16;
+
+    /// <summary>
+    /// What has queued up is planned in passes of up to <see cref="PlanBatchSize"/>: the cluster is read once per pass,
+    /// not once per deployment, and the plans of one pass never race each other. A lone deployment waits at most 5 ms
+    /// for company. Four passes may run at once per process, so that a pass waiting for the store or for the broker's
+    /// confirms does not hold up the next (one at a time was slower when deployments trickle in one by one).
+    /// </summary>
+    private static void PlanInBatches(IRegistrationContext context, IConsumerConfigurator<PlanConsumer> consumer)
+    {
+        RetryConflicts(context, consumer);
+        consumer.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(PlanBatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(5))
+            .SetConcurrencyLimit(4));
     }
 
     /// <summary>

@@ -45,6 +45,61 @@ public sealed class PlanHandlerTests
     }
 
     [Fact]
+    public async Task HandleBatch_TwoDeploymentsWantTheSameFixedPort_TheSecondSeesTheFirstsReservationAndIsRejected()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var first = h.Accepted(Specs.Make("web", 1, FixedPort));
+        var second = h.Accepted(Specs.Make("api", 1, FixedPort));
+
+        // Planned from one read of the cluster: without the first plan in the view, the second would take the same
+        // port and lose the store's unique key, failing the whole batch.
+        var effects = await h.Plan.HandleAsync([first, second], CancellationToken.None);
+
+        Assert.Equal(first.CorrelationId, Assert.Single(effects.SentOf<StartReplicas>()).Command.CorrelationId);
+        var rejected = Assert.Single(effects.PublishedOf<DeploymentRejected>());
+        Assert.Equal(second.CorrelationId, rejected.CorrelationId);
+        Assert.Contains("host-a: host port 18080/tcp in use", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleBatch_RoomForOneOfTwo_TheSecondCountsTheFirstsCpuAndIsRejected()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        const string ThreeCores = "resources:\n  cpu: 3000m\n";
+        var first = h.Accepted(Specs.Make("web", 1, ThreeCores));
+        var second = h.Accepted(Specs.Make("api", 1, ThreeCores));
+
+        // The host has 4000m free by its heartbeat; nothing in the store enforces CPU, only the plan's view does.
+        var effects = await h.Plan.HandleAsync([first, second], CancellationToken.None);
+
+        Assert.Equal(first.CorrelationId, Assert.Single(effects.SentOf<StartReplicas>()).Command.CorrelationId);
+        Assert.Equal(second.CorrelationId, Assert.Single(effects.PublishedOf<DeploymentRejected>()).CorrelationId);
+        Assert.Equal(DeploymentState.Rejected, (await h.Store.GetRevisionAsync(second.CorrelationId, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task HandleBatch_TheSameRequestTwiceAndOnePlannedBefore_PlansOnceAndResendsThePlanned()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var planned = h.Accepted(Specs.Make("web", 2, DynamicPort));
+        var before = await h.Plan.HandleAsync(planned, CancellationToken.None);
+        var fresh = h.Accepted(Specs.Make("api", 2, DynamicPort));
+
+        var effects = await h.Plan.HandleAsync([fresh, planned, fresh], CancellationToken.None);
+
+        var starts = effects.SentOf<StartReplicas>();
+        Assert.Equal(2, starts.Count(s => s.Command.CorrelationId == fresh.CorrelationId));
+        Assert.Equal(
+            before.SentOf<StartReplicas>().SelectMany(s => s.Command.Replicas.Select(r => (s.HostId, r.Index, r.Ports[0].HostPort))).Order(),
+            starts.Where(s => s.Command.CorrelationId == planned.CorrelationId).SelectMany(s => s.Command.Replicas.Select(r => (s.HostId, r.Index, r.Ports[0].HostPort))).Order());
+        Assert.Equal(2, (await h.Store.GetReplicasAsync(fresh.CorrelationId, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task HandleAsync_HostPortTakenOnEveryHost_RejectsWithTheReasonAndSendsNothing()
     {
         await using var h = await HandlerHarness.CreateAsync();
