@@ -344,29 +344,48 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return await ExecuteAsync(connection, null, "DELETE FROM deployments WHERE name = @n", cancellationToken, ("@n", name)) > 0;
     }
 
+    /// <summary>Rows per multi-row INSERT: far below either engine's limit on parameters (SQLite's 32,766).</summary>
+    private const int RowsPerInsert = 100;
+
     private static async Task InsertReplicasAsync(DbConnection connection, DbTransaction transaction, Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, long time, CancellationToken cancellationToken)
     {
-        await using var replica = Command(connection, transaction, """
-            INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
-            VALUES (@d, @i, @n, @v, @h, @s, NULL, @p, NULL, @t)
-            """, ("@d", Id(deploymentId)), ("@i", 0), ("@n", name), ("@v", revision), ("@h", string.Empty), ("@s", nameof(ReplicaState.Pending)), ("@p", string.Empty), ("@t", time));
-        await using var port = Command(connection, transaction, """
-            INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES (@h, @hp, @pr, @d, @n, @i)
-            """, ("@h", string.Empty), ("@hp", 0), ("@pr", string.Empty), ("@d", Id(deploymentId)), ("@n", name), ("@i", 0));
-        foreach (var placement in placements)
+        // One statement per hundred rows, not one per row: a plan of ten replicas was twenty round trips, and the plan
+        // passes do them one deployment after another.
+        foreach (var chunk in placements.Chunk(RowsPerInsert))
         {
-            replica.Parameters["@i"].Value = placement.Index;
-            replica.Parameters["@h"].Value = placement.HostId;
-            replica.Parameters["@p"].Value = JsonSerializer.Serialize(placement.Ports, Json);
-            await replica.ExecuteNonQueryAsync(cancellationToken);
-            foreach (var binding in placement.Ports)
+            var parameters = new List<(string Name, object? Value)> { ("@d", Id(deploymentId)), ("@n", name), ("@v", revision), ("@s", nameof(ReplicaState.Pending)), ("@t", time) };
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
             {
-                port.Parameters["@h"].Value = placement.HostId;
-                port.Parameters["@hp"].Value = binding.HostPort;
-                port.Parameters["@pr"].Value = binding.Protocol.ToString();
-                port.Parameters["@i"].Value = placement.Index;
-                await port.ExecuteNonQueryAsync(cancellationToken);
+                rows.Add($"(@d, @i{i}, @n, @v, @h{i}, @s, NULL, @p{i}, NULL, @t)");
+                parameters.Add(($"@i{i}", chunk[i].Index));
+                parameters.Add(($"@h{i}", chunk[i].HostId));
+                parameters.Add(($"@p{i}", JsonSerializer.Serialize(chunk[i].Ports, Json)));
             }
+
+            await ExecuteAsync(connection, transaction, $"""
+                INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
+                VALUES {string.Join(", ", rows)}
+                """, cancellationToken, [.. parameters]);
+        }
+
+        var bindings = placements.SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol, p.Index))).ToList();
+        foreach (var chunk in bindings.Chunk(RowsPerInsert))
+        {
+            var parameters = new List<(string Name, object? Value)> { ("@d", Id(deploymentId)), ("@n", name) };
+            var rows = new List<string>(chunk.Length);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                rows.Add($"(@h{i}, @hp{i}, @pr{i}, @d, @n, @i{i})");
+                parameters.Add(($"@h{i}", chunk[i].HostId));
+                parameters.Add(($"@hp{i}", chunk[i].HostPort));
+                parameters.Add(($"@pr{i}", chunk[i].Protocol.ToString()));
+                parameters.Add(($"@i{i}", chunk[i].Index));
+            }
+
+            await ExecuteAsync(connection, transaction, $"""
+                INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES {string.Join(", ", rows)}
+                """, cancellationToken, [.. parameters]);
         }
     }
 

@@ -144,6 +144,31 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SavePlanAsync_MoreReplicasThanOneInsertTakes_StoresEveryReplicaAndReservation()
+    {
+        // 250 replicas with two ports each: the inserts go in chunks, and every row of every chunk must land.
+        var id = Guid.NewGuid();
+        var placements = Enumerable.Range(0, 250)
+            .Select(i => new ReplicaPlacement(i, $"{_host}-{i % 7}", [new PortBinding(8080, 21000 + i, Protocol.Tcp), new PortBinding(8081, 23000 + i, Protocol.Udp)]))
+            .ToArray();
+
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("wide"), 250), placements);
+
+        var replicas = await Store.GetReplicasAsync(id, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 250), replicas.Select(r => r.Index));
+        Assert.All(replicas, r =>
+        {
+            Assert.Equal(placements[r.Index].HostId, r.HostId);
+            Assert.Equal(placements[r.Index].Ports, r.Ports);
+        });
+        var reservations = (await Store.GetReservationsAsync(CancellationToken.None)).Where(r => r.DeploymentId == id).ToList();
+        Assert.Equal(500, reservations.Count);
+        Assert.Equal(
+            placements.SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol, p.Index))).Order(),
+            reservations.Select(r => (r.HostId, r.HostPort, r.Protocol, r.Index)).Order());
+    }
+
+    [Fact]
     public async Task SavePlanAsync_SecondDeploymentOnAReservedHostPort_ThrowsConcurrencyConflictAndStoresNothing()
     {
         var winner = Guid.NewGuid();
