@@ -45,7 +45,11 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
         var id = Guid.NewGuid();
         var name = parsed.Spec.Name.Value;
         var request = new DeploymentRequested(Guid.NewGuid(), id, time.GetUtcNow(), Encoding.UTF8.GetString(body.Span), file, RequestedBy);
-        await dispatcher.DispatchAsync(new Effects().Publish(request), cancellationToken);
+        if (await PublishAsync(request, name, cancellationToken) is { } unavailable)
+        {
+            return unavailable;
+        }
+
         IntakeLog.DeploymentRequested(logger, id, name, parsed.Spec.Image.ToString(), RequestedBy);
         return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeployment(id, name, parsed.Spec.Image.ToString()), StatusLocation(name));
     }
@@ -83,9 +87,33 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
         }
 
         var id = Guid.NewGuid();
-        await dispatcher.DispatchAsync(new Effects().Publish(new DeleteDeployment(Guid.NewGuid(), id, time.GetUtcNow(), name, RequestedBy)), cancellationToken);
+        if (await PublishAsync(new DeleteDeployment(Guid.NewGuid(), id, time.GetUtcNow(), name, RequestedBy), name, cancellationToken) is { } unavailable)
+        {
+            return unavailable;
+        }
+
         IntakeLog.DeletionRequested(logger, id, name, RequestedBy);
         return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeletion(id, name), StatusLocation(name));
+    }
+
+    /// <summary>
+    /// Publishes; null when the broker took it, else the 503 to answer (the broker down or restarting, or its confirm
+    /// not in time). The caller is told the request may still arrive, so that a retry looks at the status first.
+    /// </summary>
+    private async Task<IntakeResult?> PublishAsync(object message, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dispatcher.DispatchAsync(new Effects().Publish(message), cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            IntakeLog.PublishFailed(logger, e, message.GetType().Name, name);
+            return IntakeResult.Problem(
+                StatusCodes.Status503ServiceUnavailable,
+                $"the message broker did not take the request ({e.Message}); it may still arrive: check {StatusLocation(name)} before sending it again");
+        }
     }
 
     internal static string StatusLocation(string name) => $"/api/deployments/{Uri.EscapeDataString(name)}";

@@ -26,4 +26,7 @@ internal static partial class IntakeLog
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "{Webhook} delivery {DeliveryId} would deploy an invalid spec: {Problems}")]
     public static partial void InvalidRendering(ILogger logger, string webhook, string? deliveryId, string problems);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "The broker did not take {Message} for {Name}; answered 503")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, string message, string name);
 }

@@ -177,6 +177,35 @@ public sealed class DeploymentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostDeployment_BrokerDoesNotTakeIt_Answers503SayingToCheckTheStatusBeforeRetrying()
+    {
+        _intake.Dispatcher.FailNext(1);
+
+        using var response = await _intake.PostSpecAsync(Valid);
+
+        using var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        var detail = problem.RootElement.GetProperty("detail").GetString();
+        Assert.Contains("broker unreachable", detail, StringComparison.Ordinal);
+        Assert.Contains("/api/deployments/web", detail, StringComparison.Ordinal);
+        Assert.Empty(_intake.Dispatcher.Published);
+
+        using var retry = await _intake.PostSpecAsync(Valid);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteDeployment_BrokerDoesNotTakeIt_Answers503()
+    {
+        await SeedAsync("gone");
+        _intake.Dispatcher.FailNext(1);
+
+        using var response = await _intake.SendAsync(HttpMethod.Delete, "/api/deployments/gone");
+
+        using var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Empty(_intake.Dispatcher.Published);
+    }
+
+    [Fact]
     public async Task DeleteDeployment_Known_Answers202AndPublishesDeleteDeployment()
     {
         await SeedAsync("gone");
