@@ -349,43 +349,44 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
 
     private static async Task InsertReplicasAsync(DbConnection connection, DbTransaction transaction, Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, long time, CancellationToken cancellationToken)
     {
-        // One statement per hundred rows, not one per row: a plan of ten replicas was twenty round trips, and the plan
-        // passes do them one deployment after another.
-        foreach (var chunk in placements.Chunk(RowsPerInsert))
+        // Multi-row statements, not one per row: a plan of ten replicas was twenty round trips, and the plan passes
+        // make them one deployment after another. container_id and reason start NULL, their default.
+        var id = Id(deploymentId);
+        await InsertManyAsync(
+            connection, transaction, "replicas (deployment_id, idx, name, revision, host_id, state, ports, updated_at)", placements,
+            p => [id, p.Index, name, revision, p.HostId, nameof(ReplicaState.Pending), JsonSerializer.Serialize(p.Ports, Json), time],
+            cancellationToken);
+        await InsertManyAsync(
+            connection, transaction, "port_reservations (host_id, host_port, protocol, deployment_id, name, idx)",
+            placements.SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol, p.Index))),
+            b => [b.HostId, b.HostPort, b.Protocol.ToString(), id, name, b.Index],
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>INSERT INTO {into} VALUES (…), (…)</c>, <see cref="RowsPerInsert"/> rows a statement; every value travels as a
+    /// parameter (<c>@r{row}c{column}</c>).
+    /// </summary>
+    private static async Task InsertManyAsync<T>(DbConnection connection, DbTransaction transaction, string into, IEnumerable<T> items, Func<T, object?[]> values, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in items.Chunk(RowsPerInsert))
         {
-            var parameters = new List<(string Name, object? Value)> { ("@d", Id(deploymentId)), ("@n", name), ("@v", revision), ("@s", nameof(ReplicaState.Pending)), ("@t", time) };
+            var parameters = new List<(string Name, object? Value)>();
             var rows = new List<string>(chunk.Length);
-            for (var i = 0; i < chunk.Length; i++)
+            for (var row = 0; row < chunk.Length; row++)
             {
-                rows.Add($"(@d, @i{i}, @n, @v, @h{i}, @s, NULL, @p{i}, NULL, @t)");
-                parameters.Add(($"@i{i}", chunk[i].Index));
-                parameters.Add(($"@h{i}", chunk[i].HostId));
-                parameters.Add(($"@p{i}", JsonSerializer.Serialize(chunk[i].Ports, Json)));
+                var names = new List<string>();
+                foreach (var value in values(chunk[row]))
+                {
+                    var parameter = $"@r{row}c{names.Count}";
+                    names.Add(parameter);
+                    parameters.Add((parameter, value));
+                }
+
+                rows.Add($"({string.Join(", ", names)})");
             }
 
-            await ExecuteAsync(connection, transaction, $"""
-                INSERT INTO replicas (deployment_id, idx, name, revision, host_id, state, container_id, ports, reason, updated_at)
-                VALUES {string.Join(", ", rows)}
-                """, cancellationToken, [.. parameters]);
-        }
-
-        var bindings = placements.SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol, p.Index))).ToList();
-        foreach (var chunk in bindings.Chunk(RowsPerInsert))
-        {
-            var parameters = new List<(string Name, object? Value)> { ("@d", Id(deploymentId)), ("@n", name) };
-            var rows = new List<string>(chunk.Length);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                rows.Add($"(@h{i}, @hp{i}, @pr{i}, @d, @n, @i{i})");
-                parameters.Add(($"@h{i}", chunk[i].HostId));
-                parameters.Add(($"@hp{i}", chunk[i].HostPort));
-                parameters.Add(($"@pr{i}", chunk[i].Protocol.ToString()));
-                parameters.Add(($"@i{i}", chunk[i].Index));
-            }
-
-            await ExecuteAsync(connection, transaction, $"""
-                INSERT INTO port_reservations (host_id, host_port, protocol, deployment_id, name, idx) VALUES {string.Join(", ", rows)}
-                """, cancellationToken, [.. parameters]);
+            await ExecuteAsync(connection, transaction, $"INSERT INTO {into} VALUES {string.Join(", ", rows)}", cancellationToken, [.. parameters]);
         }
     }
 
