@@ -3,7 +3,8 @@
 #
 #   source scripts/lib/docker.sh && workers_ensure_docker
 #
-# - installs Debian's docker.io when `docker` is missing (apt, non-interactive);
+# - installs Debian's docker.io when the engine (`dockerd`) is missing, whatever client is present
+#   (apt, non-interactive);
 # - starts dockerd in the background when the daemon does not answer, and waits
 #   for it (WORKERS_DOCKER_START_TIMEOUT seconds, default 60);
 # - exports DOCKER_API_VERSION (the server's API version: Testcontainers 4.x
@@ -21,11 +22,22 @@ workers_ensure_docker() {
         if command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
     fi
 
-    if ! command -v docker >/dev/null 2>&1; then
-        workers_docker_log "docker not found: installing docker.io with apt-get"
+    # The engine, not the client, decides: CI images and dev containers often ship a `docker` client alone.
+    # Debian's docker.io brings dockerd (and its own client, which a newer one on PATH may shadow: the client
+    # negotiates the API version down to the engine's). An engine that already answers (DOCKER_HOST) needs nothing.
+    if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null 2>&1; then
+        if command -v docker >/dev/null 2>&1; then
+            workers_docker_log "dockerd not found (a docker client alone is at $(command -v docker)): installing docker.io with apt-get"
+        else
+            workers_docker_log "docker not found: installing docker.io with apt-get"
+        fi
         if ! { $sudo apt-get update -qq >/dev/null &&
                DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq docker.io >/dev/null; }; then
             workers_docker_log "ERROR: apt-get install docker.io failed"
+            return 1
+        fi
+        if ! command -v dockerd >/dev/null 2>&1; then
+            workers_docker_log "ERROR: docker.io is installed but dockerd is still not on PATH ($PATH)"
             return 1
         fi
     fi
@@ -34,11 +46,8 @@ workers_ensure_docker() {
         local logfile="${WORKERS_DOCKERD_LOG:-/var/log/workers-dockerd.log}"
         local deadline=$(( $(date +%s) + ${WORKERS_DOCKER_START_TIMEOUT:-60} ))
         # The default daemon (its pid file), not any dockerd: another one may serve a socket of its own.
-        if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
-            if ! command -v dockerd >/dev/null 2>&1; then
-                workers_docker_log "ERROR: dockerd not found (is docker.io installed?)"
-                return 1
-            fi
+        local pidfile="${WORKERS_DOCKER_PIDFILE:-/var/run/docker.pid}"
+        if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
             # containerd is started by dockerd itself when none is running.
             workers_docker_log "starting dockerd in the background (log: $logfile)"
             $sudo sh -c "nohup dockerd >>'$logfile' 2>&1 </dev/null &"
