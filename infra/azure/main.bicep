@@ -86,6 +86,7 @@ var functionSubscriptions = [
       'Workers.Contracts.Messages.ReplicaStarted'
       'Workers.Contracts.Messages.ReplicaFailed'
       'Workers.Contracts.Messages.ReplicaStopped'
+      'Workers.Contracts.Messages.ReplicaHealthChanged'
     ]
   }
   {

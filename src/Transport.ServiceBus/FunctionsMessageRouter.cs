@@ -32,6 +32,9 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
             case ReplicaStopped m:
                 await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
                 break;
+            case ReplicaHealthChanged m:
+                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                break;
             case DeleteDeployment m:
                 await DispatchAsync(services.GetRequiredService<DeleteHandler>().HandleAsync(m, cancellationToken));
                 break;

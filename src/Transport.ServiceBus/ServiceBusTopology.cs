@@ -34,7 +34,7 @@ public static class ServiceBusTopology
     {
         ["validate"] = [typeof(DeploymentRequested)],
         ["plan"] = [typeof(DeploymentAccepted)],
-        ["track"] = [typeof(ReplicaStarted), typeof(ReplicaFailed), typeof(ReplicaStopped)],
+        ["track"] = [typeof(ReplicaStarted), typeof(ReplicaFailed), typeof(ReplicaStopped), typeof(ReplicaHealthChanged)],
         ["inventory"] = [typeof(HostHeartbeat)],
         ["delete"] = [typeof(DeleteDeployment)],
         ["query"] = [typeof(GetDeploymentStatus), typeof(GetHosts), typeof(PlanDeployment)],

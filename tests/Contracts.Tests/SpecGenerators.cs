@@ -105,11 +105,16 @@ internal static class SpecGenerators
         (labels, hosts) => new Placement(labels, hosts));
 
     public static readonly Gen<UpdatePolicy> Update =
-        Gen.Select(Gen.Int[0, DeploymentSpec.MaxReplicas], Gen.Int[0, DeploymentSpec.MaxReplicas], Gen.Bool, Gen.Bool)
-            .Where((unavailable, surge, _, _) => unavailable > 0 || surge > 0)
-            .Select((unavailable, surge, rollback, small) => small
-                ? new UpdatePolicy(unavailable % 3, surge % 3 == 0 && unavailable % 3 == 0 ? 1 : surge % 3, rollback)
-                : new UpdatePolicy(unavailable, surge, rollback));
+        Gen.Select(Gen.Int[0, DeploymentSpec.MaxReplicas], Gen.Int[0, DeploymentSpec.MaxReplicas], Gen.Bool, Gen.Bool, Gen.Int[0, 600_000], Gen.Int[1, 3_600_000])
+            .Where((unavailable, surge, _, _, _, _) => unavailable > 0 || surge > 0)
+            .Select((unavailable, surge, rollback, small, minReadyMs, extraMs) =>
+            {
+                var minReady = Duration.From(TimeSpan.FromMilliseconds(minReadyMs));
+                var deadline = Duration.From(TimeSpan.FromMilliseconds(minReadyMs + extraMs));
+                return small
+                    ? new UpdatePolicy(unavailable % 3, surge % 3 == 0 && unavailable % 3 == 0 ? 1 : surge % 3, rollback, minReady, deadline)
+                    : new UpdatePolicy(unavailable, surge, rollback, minReady, deadline);
+            });
 
     public static readonly Gen<DeploymentSpec> Spec =
         Gen.Select(Name, Image, Gen.Frequency((3, Gen.Int[1, 5]), (1, Gen.Int[1, DeploymentSpec.MaxReplicas])), Strings.Null(), Env)

@@ -59,17 +59,19 @@ internal static class ClusterCommands
                 return ExitCodes.Ok;
             }
 
-            var seen = new Dictionary<int, string>();
+            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
             var reply = await client.WaitAsync(
                 () => client.StatusAsync(null, id, cancellationToken),
-                r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected }],
+                r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected or DeploymentState.RolledBack }],
                 r => ReportProgressAsync(console, r, seen, parsed.GetValue(wait)),
                 cancellationToken);
             await SettleAsync(connection, result.Spec!.Name.Value, cancellationToken);
             var status = reply.Deployments[0];
             await console.Out.WriteLineAsync(status.State switch
             {
-                DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count} replica(s)",
+                DeploymentState.Running when status.DeploymentId != id => $"deployment {status.Name} unchanged: revision {status.Revision} already runs this spec",
+                DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count(r => r.Health == ReplicaHealth.Healthy)} healthy replica(s)",
+                DeploymentState.RolledBack => $"deployment {result.Spec!.Name} revision {status.Revision} {status.Reason}",
                 _ => $"deployment {result.Spec!.Name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
             });
             return status.State == DeploymentState.Running ? ExitCodes.Ok : ExitCodes.Failed;
@@ -134,15 +136,21 @@ internal static class ClusterCommands
                 return parsed.GetValue(name) is null ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
-            await console.Out.WriteLineAsync($"{"NAME",-24} {"REVISION",8}  {"STATE",-10} {"RUNNING",7}  IMAGE");
+            await console.Out.WriteLineAsync($"{"NAME",-24} {"REVISION",8}  {"STATE",-11} {"HEALTHY",7}  IMAGE");
             foreach (var d in reply.Deployments)
             {
-                await console.Out.WriteLineAsync($"{d.Name,-24} {d.Revision,8}  {d.State,-10} {$"{d.Replicas.Count(r => r.State == ReplicaState.Running)}/{d.Replicas.Count}",7}  {d.Image}");
+                await console.Out.WriteLineAsync($"{d.Name,-24} {d.Revision,8}  {d.State,-11} {$"{d.Replicas.Count(r => r.State == ReplicaState.Running && r.Health == ReplicaHealth.Healthy)}/{d.Replicas.Count(r => r.State is ReplicaState.Pending or ReplicaState.Running)}",7}  {d.Image}");
                 if (parsed.GetValue(name) is not null)
                 {
                     foreach (var r in d.Replicas)
                     {
-                        await console.Out.WriteLineAsync($"  #{r.Index,-4} {r.HostId,-16} {r.State,-9} {Short(r.ContainerId),-12}  {Ports(r.Ports)}{(r.Reason is null ? string.Empty : "  " + r.Reason)}");
+                        var health = r.State == ReplicaState.Running && r.Health is { } h ? h.ToString().ToLowerInvariant() : "-";
+                        await console.Out.WriteLineAsync($"  #{r.Index,-4} {r.HostId,-16} {r.State,-9} {health,-9} {Short(r.ContainerId),-12}  {r.Address ?? Ports(r.Ports)}{(r.Reason is null ? string.Empty : "  " + r.Reason)}");
+                    }
+
+                    if (d.Progress is not null)
+                    {
+                        await console.Out.WriteLineAsync($"  progress: {d.Progress}");
                     }
 
                     if (d.Reason is not null)
@@ -319,23 +327,27 @@ internal static class ClusterCommands
         }
     }
 
-    private static async Task ReportProgressAsync(CliConsole console, DeploymentStatusReply reply, Dictionary<int, string> seen, bool verbose)
+    private static async Task ReportProgressAsync(CliConsole console, DeploymentStatusReply reply, Dictionary<string, string> seen, bool verbose)
     {
         if (!verbose || reply.Deployments is not [var status])
         {
             return;
         }
 
-        foreach (var replica in status.Replicas)
+        var lines = status.Replicas.Select(r => ($"r{status.Revision}.{r.Index}", $"  replica {r.Index} of revision {status.Revision} on {r.HostId}: {Describe(r)}"))
+            .Append(("progress", status.Progress is null ? string.Empty : $"  {status.State.ToString().ToLowerInvariant()}: {status.Progress}"));
+        foreach (var (key, line) in lines)
         {
-            var line = $"  replica {replica.Index} on {replica.HostId}: {replica.State.ToString().ToLowerInvariant()} {Short(replica.ContainerId)} {Ports(replica.Ports)}{(replica.Reason is null ? string.Empty : " " + replica.Reason)}".TrimEnd();
-            if (!seen.TryGetValue(replica.Index, out var previous) || previous != line)
+            if (line.Length > 0 && (!seen.TryGetValue(key, out var previous) || previous != line))
             {
-                seen[replica.Index] = line;
+                seen[key] = line;
                 await console.Out.WriteLineAsync(line);
             }
         }
     }
+
+    private static string Describe(ReplicaStatus replica) =>
+        $"{replica.State.ToString().ToLowerInvariant()}{(replica.Health is { } health && replica.State == ReplicaState.Running ? $" ({health.ToString().ToLowerInvariant()})" : string.Empty)} {Short(replica.ContainerId)} {replica.Address ?? Ports(replica.Ports)}{(replica.Reason is null ? string.Empty : " " + replica.Reason)}".TrimEnd();
 
     private static string Ports(IReadOnlyList<PortBinding> ports) =>
         string.Join(" ", ports.Select(p => $"{p.HostPort}->{p.ContainerPort}/{p.Protocol.ToString().ToLowerInvariant()}"));

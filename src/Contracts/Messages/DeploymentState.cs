@@ -20,4 +20,10 @@ public enum DeploymentState
 
     /// <summary>The request was refused: the spec is invalid or cannot be placed. Nothing started.</summary>
     Rejected,
+
+    /// <summary>Its rollout failed; the last revision that ran healthy is being restored in waves.</summary>
+    RollingBack,
+
+    /// <summary>Its rollout failed and the last revision that ran healthy runs again; the reason says why.</summary>
+    RolledBack,
 }

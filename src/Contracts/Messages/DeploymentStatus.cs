@@ -12,4 +12,5 @@ namespace Workers.Contracts.Messages;
 /// <param name="UpdatedAt">When its state last changed.</param>
 /// <param name="Replicas">Its replicas.</param>
 /// <param name="Problems">For a rejected request, the spec's problems.</param>
-public sealed record DeploymentStatus(string Name, Guid DeploymentId, long Revision, DeploymentState State, string Image, string? Reason, DateTimeOffset UpdatedAt, IReadOnlyList<ReplicaStatus> Replicas, IReadOnlyList<SpecProblem> Problems);
+/// <param name="Progress">While a rollout or rollback runs, where it stands and what it waits for, in words (<c>2/4 new healthy, 3 old running; waiting for replica 5 to become healthy</c>); otherwise null.</param>
+public sealed record DeploymentStatus(string Name, Guid DeploymentId, long Revision, DeploymentState State, string Image, string? Reason, DateTimeOffset UpdatedAt, IReadOnlyList<ReplicaStatus> Replicas, IReadOnlyList<SpecProblem> Problems, string? Progress = null);

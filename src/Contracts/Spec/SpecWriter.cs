@@ -85,6 +85,8 @@ public static class SpecWriter
         yaml.Append("  maxUnavailable: ").AppendLine(Number(spec.Update.MaxUnavailable));
         yaml.Append("  maxSurge: ").AppendLine(Number(spec.Update.MaxSurge));
         yaml.Append("  autoRollback: ").AppendLine(spec.Update.AutoRollback ? "true" : "false");
+        Scalar(yaml, "  minReady", spec.Update.MinReady.ToString());
+        Scalar(yaml, "  progressDeadline", spec.Update.ProgressDeadline.ToString());
         return yaml.ToString();
     }
 
@@ -171,6 +173,8 @@ public static class SpecWriter
         writer.WriteNumber("maxUnavailable", spec.Update.MaxUnavailable);
         writer.WriteNumber("maxSurge", spec.Update.MaxSurge);
         writer.WriteBoolean("autoRollback", spec.Update.AutoRollback);
+        writer.WriteString("minReady", spec.Update.MinReady.ToString());
+        writer.WriteString("progressDeadline", spec.Update.ProgressDeadline.ToString());
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

@@ -19,8 +19,11 @@ public sealed class PlanConsumer(PlanHandler handler) : IConsumer<Batch<Deployme
         await context.ApplyAsync(await handler.HandleAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken));
 }
 
-public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>
+public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>, IConsumer<ReplicaHealthChanged>
 {
+    public async Task Consume(ConsumeContext<ReplicaHealthChanged> context) =>
+        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+
     public async Task Consume(ConsumeContext<ReplicaStarted> context) =>
         await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
 

@@ -6,7 +6,7 @@ namespace Workers.Functions.Handlers;
 /// <summary>Delete: marks every revision of a name deleting and stops all its replicas; Track forgets it when the last one stops.</summary>
 public sealed class DeleteHandler(IDeploymentStore store, TimeProvider time)
 {
-    private static readonly DeploymentState[] Deletable = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed, DeploymentState.Superseded];
+    private static readonly DeploymentState[] Deletable = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed, DeploymentState.Superseded, DeploymentState.RollingBack, DeploymentState.RolledBack];
 
     public async Task<Effects> HandleAsync(DeleteDeployment delete, CancellationToken cancellationToken)
     {

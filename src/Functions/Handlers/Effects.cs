@@ -26,4 +26,13 @@ public sealed class Effects
         _sent.Add((hostId, command));
         return this;
     }
+
+    /// <summary>Adds what another handler wants after what this one wants, in order.</summary>
+    public Effects Add(Effects other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _published.AddRange(other._published);
+        _sent.AddRange(other._sent);
+        return this;
+    }
 }

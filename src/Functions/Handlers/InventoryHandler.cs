@@ -9,8 +9,10 @@ namespace Workers.Functions.Handlers;
 /// A container nobody wants (deployment gone, revision superseded, replica replaced) is announced as an orphan and
 /// stopped after a grace period; a replica whose container exited or vanished outside Workers is replaced.
 /// </summary>
-public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options)
+public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler? track = null)
 {
+    private readonly TrackHandler _track = track ?? new TrackHandler(store, time, options);
+
     public async Task<Effects> HandleAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
@@ -34,6 +36,16 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
                 }
 
                 continue;
+            }
+
+            if (running.Running && replica.State is ReplicaState.Pending or ReplicaState.Running
+                && running.Health is ReplicaHealth.Healthy or ReplicaHealth.Unhealthy && running.Health != replica.Health
+                && (replica.HealthAt is null || heartbeat.Timestamp > replica.HealthAt))
+            {
+                // The agent's judgement travels in every heartbeat too, so a lost health report is made good here.
+                effects.Add(await _track.HandleAsync(
+                    new ReplicaHealthChanged(Guid.NewGuid(), replica.DeploymentId, heartbeat.Timestamp, heartbeat.HostId, running.Name, running.Revision, running.Index, running.ContainerId, running.Health, running.HealthReason),
+                    cancellationToken));
             }
 
             switch (replica.State)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
 using Workers.Functions.Planning;
 using Workers.Functions.Store;
 
@@ -43,10 +44,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
 
         if (fresh.Count > 0)
         {
-            var view = new ClusterView(
-                await store.GetHostsAsync(cancellationToken),
-                [.. await store.GetReservationsAsync(cancellationToken)],
-                [.. await store.GetActiveReplicaLimitsAsync(cancellationToken)]);
+            var view = await ClusterView.ReadAsync(store, cancellationToken);
             foreach (var accepted in fresh)
             {
                 await PlanAsync(accepted, view, now, effects, cancellationToken);
@@ -59,67 +57,56 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
     private async Task PlanAsync(DeploymentAccepted accepted, ClusterView view, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)
     {
         var spec = accepted.Spec;
-        var older = await store.GetOlderActiveRevisionsAsync(spec.Name.Value, long.MaxValue, cancellationToken);
-        var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
-        var candidates = Inventory.CandidatesFrom(view.Hosts, view.Reservations, view.Limits, now, options.Value.HostTimeout, Inventory.Replaceable(spec, olderIds));
-        var plan = Planner.Plan(spec, candidates);
-        if (!plan.Succeeded)
+        var name = spec.Name.Value;
+        if ((await store.GetCurrentRevisionsAsync(name, cancellationToken)) is [{ State: DeploymentState.Pending or DeploymentState.Running, Spec: { } same } current]
+            && SpecWriter.ToJson(same) == SpecWriter.ToJson(spec))
         {
-            await store.RecordRejectionAsync(accepted.CorrelationId, spec.Name.Value, plan.Reason!, [], accepted.RequestedBy, now, cancellationToken);
-            effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, spec.Name.Value, plan.Reason!, []));
+            // The spec that already runs (or is rolling out): no new revision. The request stands for that revision,
+            // so whoever waits on it hears how that one ends.
+            await store.AliasRequestAsync(accepted.CorrelationId, current.DeploymentId, cancellationToken);
+            if (current.State == DeploymentState.Running)
+            {
+                effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), accepted.CorrelationId, now, name, current.Revision));
+            }
+
             return;
         }
 
-        // Older replicas whose host ports the new ones take are stopped first, on the same host queue.
-        var displaced = plan.Placements
-            .SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol)))
-            .Join(view.Reservations.Where(r => olderIds.Contains(r.DeploymentId)), k => k, r => (r.HostId, r.HostPort, r.Protocol), (_, r) => r)
-            .DistinctBy(r => (r.DeploymentId, r.Index))
-            .ToList();
-        foreach (var group in displaced.GroupBy(r => (r.HostId, r.DeploymentId)))
+        var older = await store.GetLiveRevisionsAsync(name, cancellationToken);
+        var outgoing = new List<ReplicaRecord>();
+        foreach (var revision in older)
         {
-            var revision = older.First(r => r.DeploymentId == group.Key.DeploymentId);
-            effects.Send(group.Key.HostId, new StopReplicas(Guid.NewGuid(), revision.DeploymentId, now, group.Key.HostId, spec.Name.Value, revision.Revision, [.. group.Select(r => r.Index).Order()]));
+            outgoing.AddRange(await store.GetReplicasAsync(revision.DeploymentId, cancellationToken));
         }
 
-        var number = await store.SavePlanAsync(accepted.CorrelationId, spec, accepted.RequestedBy, plan.Placements, displaced, now, cancellationToken);
-        view.Record(accepted.CorrelationId, spec, number, plan.Placements, displaced);
-        foreach (var host in plan.Placements.GroupBy(p => p.HostId))
+        // With nothing running yet every replica starts at once, all or none; otherwise the first wave of a rolling update.
+        var step = older.Count == 0
+            ? Whole(Planner.Plan(spec, Inventory.CandidatesFrom(view.Hosts, view.Reservations, view.Limits, now, options.Value.HostTimeout, _ => false)))
+            : Rollouts.Step(spec, accepted.CorrelationId, 0, [], outgoing, view, now, options.Value.HostTimeout);
+        if (step.Blocked is { } refusal)
         {
-            effects.Send(host.Key, StartCommand(accepted.CorrelationId, number, spec, host.Key, host, now));
+            await store.RecordRejectionAsync(accepted.CorrelationId, name, refusal, [], accepted.RequestedBy, now, cancellationToken);
+            effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, name, refusal, []));
+            return;
         }
+
+        var number = await store.SavePlanAsync(accepted.CorrelationId, spec, accepted.RequestedBy, step.Placements, step.Displaced, now, cancellationToken);
+        if (older.Count == 0)
+        {
+            view.Record(accepted.CorrelationId, spec, number, step.Placements, []);
+        }
+
+        Rollouts.SendDisplacedStops(older, step.Displaced, name, now, effects);
+        Rollouts.SendStarts(accepted.CorrelationId, number, spec, step.Placements, options.Value, now, effects);
+        await Rollouts.StopAsync(store, older, step.Stops, now, effects, cancellationToken);
     }
+
+    private static RolloutStep Whole(PlacementResult plan) => new(plan.Placements, [], [], false, string.Empty, plan.Reason);
 
     private async Task ResendAsync(RevisionRecord revision, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)
     {
         var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-        foreach (var host in replicas.Where(r => r.State == ReplicaState.Pending).GroupBy(r => r.HostId))
-        {
-            var placements = host.Select(r => new ReplicaPlacement(r.Index, r.HostId, r.Ports));
-            effects.Send(host.Key, StartCommand(revision.DeploymentId, revision.Revision, revision.Spec!, host.Key, placements, now));
-        }
-    }
-
-    private StartReplicas StartCommand(Guid deploymentId, long revision, Contracts.Spec.DeploymentSpec spec, string hostId, IEnumerable<ReplicaPlacement> placements, DateTimeOffset now) =>
-        new(Guid.NewGuid(), deploymentId, now, hostId, revision, now + options.Value.CommandTimeToLive, spec,
-            [.. placements.Select(p => new ReplicaAssignment(p.Index, p.Ports))]);
-
-    /// <summary>The cluster as one batch sees it: read once, then each recorded plan added to it.</summary>
-    private sealed record ClusterView(IReadOnlyList<HostRecord> Hosts, List<PortReservation> Reservations, List<ReplicaLimits> Limits)
-    {
-        public void Record(Guid deploymentId, Contracts.Spec.DeploymentSpec spec, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced)
-        {
-            // A displaced replica gives up its port now; it keeps its CPU and memory until it has stopped.
-            if (displaced.Count > 0)
-            {
-                Reservations.RemoveAll(r => displaced.Any(d => d.DeploymentId == r.DeploymentId && d.Index == r.Index));
-            }
-            var name = spec.Name.Value;
-            foreach (var placement in placements)
-            {
-                Reservations.AddRange(placement.Ports.Select(p => new PortReservation(placement.HostId, p.HostPort, p.Protocol, deploymentId, name, placement.Index)));
-                Limits.Add(new ReplicaLimits(placement.HostId, name, revision, placement.Index, spec.Resources.Cpu?.Millicores ?? 0, spec.Resources.Memory?.Bytes ?? 0));
-            }
-        }
+        var pending = replicas.Where(r => r.State == ReplicaState.Pending).Select(r => new ReplicaPlacement(r.Index, r.HostId, r.Ports));
+        Rollouts.SendStarts(revision.DeploymentId, revision.Revision, revision.Spec!, pending, options.Value, now, effects);
     }
 }

@@ -31,6 +31,13 @@ internal static class Recovery
             return;
         }
 
+        if (await Rollouts.InProgressAsync(store, revision.Name!, cancellationToken))
+        {
+            // Mid-rollout, replacements come in waves like every other new replica.
+            await Rollouts.AdvanceAsync(store, options, revision.Name!, now, effects, cancellationToken);
+            return;
+        }
+
         // As many replacements as the revision is short of, not one per replica marked here: a re-run after a crash
         // or a failed attempt (a port conflict, say) between marking and placing still places them, and a concurrent
         // writer that placed them first leaves nothing to do. Two writers that both see the shortfall pick the same
@@ -60,7 +67,7 @@ internal static class Recovery
             return;
         }
 
-        await store.AddReplicasAsync(revision.DeploymentId, revision.Name!, revision.Revision, plan.Placements, now, cancellationToken);
+        await store.AddReplicasAsync(revision.DeploymentId, revision.Name!, revision.Revision, plan.Placements, [], now, cancellationToken);
         foreach (var host in plan.Placements.GroupBy(p => p.HostId))
         {
             effects.Send(host.Key, new StartReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, revision.Revision, now + options.CommandTimeToLive, spec,

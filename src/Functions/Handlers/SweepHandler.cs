@@ -30,11 +30,18 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         var heard = liveness.Heard;
         var down = heard ? silent : [];
         var active = (await store.GetActiveReplicasAsync(cancellationToken)).GroupBy(r => r.DeploymentId).ToList();
+        var current = heard ? await store.GetCurrentRevisionsAsync(null, cancellationToken) : [];
+        // Names mid-rollout (or rollback): their replicas come and go in waves, never by the refill below.
+        var rolling = active.GroupBy(g => g.First().Name)
+            .Where(n => n.Count() > 1)
+            .Select(n => n.Key)
+            .Concat(current.Where(r => r.State is DeploymentState.RollingBack || (r.State == DeploymentState.Pending && active.Any(g => g.Key != r.DeploymentId && g.First().Name == r.Name))).Select(r => r.Name!))
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var group in active)
         {
             try
             {
-                await SweepRevisionAsync(group, silent, down, heard, now, settings, effects, cancellationToken);
+                await SweepRevisionAsync(group, silent, down, heard, rolling, now, settings, effects, cancellationToken);
             }
             catch (ConcurrencyConflictException)
             {
@@ -43,17 +50,33 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
             }
         }
 
-        // Current revisions with no replica pending, running or stopping at all (every one lost, and the writer that
-        // marked them died or lost a race before placing replacements): place them now.
         if (heard)
         {
+            // Current revisions with no replica pending, running or stopping at all (every one lost, and the writer that
+            // marked them died or lost a race before placing replacements): place them now.
             var covered = active.Select(g => g.Key).ToHashSet();
-            foreach (var revision in (await store.GetCurrentRevisionsAsync(null, cancellationToken))
-                         .Where(r => r.State is DeploymentState.Pending or DeploymentState.Running && r.Spec is not null && !covered.Contains(r.DeploymentId)))
+            foreach (var revision in current.Where(r => r.State is DeploymentState.Pending or DeploymentState.Running && r.Spec is not null && !covered.Contains(r.DeploymentId)))
             {
+                if (!await BackedOffAsync(revision, now, cancellationToken))
+                {
+                    continue;
+                }
+
                 try
                 {
                     await Recovery.ReplaceAsync(store, settings, revision, [], $"none of its {revision.Spec!.Replicas} replica(s) was running or on its way", now, effects, cancellationToken);
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    // As above: next round.
+                }
+            }
+
+            foreach (var revision in current.Where(r => r.Spec is not null))
+            {
+                try
+                {
+                    await SweepRolloutAsync(revision, rolling, now, settings, effects, cancellationToken);
                 }
                 catch (ConcurrencyConflictException)
                 {
@@ -65,11 +88,42 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         return effects;
     }
 
+    /// <summary>
+    /// Rollouts: a step is taken again (in case the message that should have taken it was lost), and a rollout that
+    /// made no progress (no new replica turned healthy) within the spec's progress deadline fails and rolls back.
+    /// </summary>
+    private async Task SweepRolloutAsync(RevisionRecord revision, IReadOnlySet<string> rolling, DateTimeOffset now, FunctionsOptions settings, Effects effects, CancellationToken cancellationToken)
+    {
+        if (revision.State == DeploymentState.Pending)
+        {
+            var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+            var progressAt = replicas.Where(r => r.Serving && r.HealthAt is not null).Select(r => r.HealthAt!.Value).DefaultIfEmpty(revision.UpdatedAt).Max();
+            if (progressAt < revision.UpdatedAt)
+            {
+                progressAt = revision.UpdatedAt;
+            }
+
+            var deadline = revision.Spec!.Update.ProgressDeadline;
+            if (now - progressAt > deadline.Value)
+            {
+                var healthy = replicas.Count(r => r.Serving);
+                await Rollouts.FailAsync(store, settings, revision, $"no progress for {deadline}: {healthy}/{revision.Spec.Replicas} replica(s) healthy", now, effects, cancellationToken);
+                return;
+            }
+        }
+
+        if (rolling.Contains(revision.Name!))
+        {
+            await Rollouts.AdvanceAsync(store, settings, revision.Name!, now, effects, cancellationToken);
+        }
+    }
+
     private async Task SweepRevisionAsync(
         IGrouping<Guid, ReplicaRecord> group,
         IReadOnlySet<string> silent,
         IReadOnlySet<string> down,
         bool heard,
+        IReadOnlySet<string> rolling,
         DateTimeOffset now,
         FunctionsOptions settings,
         Effects effects,
@@ -100,9 +154,11 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         // revision, since an older one may be short on purpose (replicas displaced by a redeploy).
         if (heard && onDownHosts.Count == 0 && late.Count == 0
             && revision is { State: DeploymentState.Pending or DeploymentState.Running, Spec: { } spec, Name: { } name }
+            && !rolling.Contains(name)
             && group.Count() < spec.Replicas
             && (await store.GetCurrentRevisionsAsync(name, cancellationToken)) is [var current]
-            && current.DeploymentId == revision.DeploymentId)
+            && current.DeploymentId == revision.DeploymentId
+            && await BackedOffAsync(revision, now, cancellationToken))
         {
             await Recovery.ReplaceAsync(store, settings, revision, [], $"{spec.Replicas - group.Count()} replica(s) had no replacement", now, effects, cancellationToken);
         }
@@ -110,16 +166,21 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         // A stop on a silent host is taken as done either way: should the container turn up again, it is an orphan.
         foreach (var stuck in group.Where(r => r.State == ReplicaState.Stopping && (silent.Contains(r.HostId) || now - r.UpdatedAt > settings.StopDeadline)))
         {
-            var done = await track.HandleAsync(new ReplicaStopped(Guid.NewGuid(), stuck.DeploymentId, now, stuck.HostId, stuck.Name, stuck.Revision, stuck.Index), cancellationToken);
-            foreach (var message in done.Published)
-            {
-                effects.Publish(message);
-            }
-
-            foreach (var (hostId, command) in done.Sent)
-            {
-                effects.Send(hostId, command);
-            }
+            effects.Add(await track.HandleAsync(new ReplicaStopped(Guid.NewGuid(), stuck.DeploymentId, now, stuck.HostId, stuck.Name, stuck.Revision, stuck.Index), cancellationToken));
         }
+    }
+
+    /// <summary>The back-off before replacing unhealthy replicas: none for the first, then 10 s doubling to 5 minutes.</summary>
+    public static TimeSpan UnhealthyBackOff(int unhealthy) =>
+        unhealthy <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(300, 10 * Math.Pow(2, Math.Min(unhealthy - 2, 10))));
+
+    /// <summary>
+    /// True when the revision may get its replacements now: an image that keeps turning unhealthy (a crash loop) gets
+    /// them ever more slowly, counted from the store (its replicas judged unhealthy), not from memory.
+    /// </summary>
+    private async Task<bool> BackedOffAsync(RevisionRecord revision, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var unhealthy = (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken)).Where(r => r.Health == ReplicaHealth.Unhealthy && r.HealthAt is not null).ToList();
+        return unhealthy.Count == 0 || now - unhealthy.Max(r => r.HealthAt!.Value) >= UnhealthyBackOff(unhealthy.Count);
     }
 }

@@ -5,14 +5,13 @@ using Workers.Functions.Store;
 namespace Workers.Functions.Handlers;
 
 /// <summary>
-/// Track: moves replicas and revisions through their states from the agents' results (never backwards), publishes
-/// deployment succeeded / failed / deleted, and sends the stops that follow: the older revision once the new one
-/// runs, the rest of a revision that failed, and any replica that started after it was no longer wanted.
+/// Track: moves replicas and revisions through their states from the agents' results and health reports (never
+/// backwards), takes rollouts step by step (<see cref="Rollouts"/>), publishes deployment succeeded / failed / rolled
+/// back / deleted, and sends the stops that follow: older replicas as new ones turn healthy, the rest of a revision that
+/// failed, and any replica that started after it was no longer wanted.
 /// </summary>
 public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions>? options = null)
 {
-    private static readonly DeploymentState[] Settled = [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed];
-
     private readonly FunctionsOptions _settings = options?.Value ?? new FunctionsOptions();
 
     public async Task<Effects> HandleAsync(ReplicaStarted started, CancellationToken cancellationToken)
@@ -29,30 +28,46 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
         }
 
-        // Lost replicas have replacements (and are stopped once their late container turns up); the revision runs
-        // when every replica still meant to run does.
-        if (!all.Where(r => r.State is not (ReplicaState.Lost or ReplicaState.Stopped)).All(r => r.State == ReplicaState.Running))
+        // A revision runs once every replica is healthy, not merely started: its agent says so (ReplicaHealthChanged).
+        // Also when it already runs: a redelivery after a crash must still retire the older revisions.
+        await Rollouts.AdvanceAsync(store, _settings, started.Name, now, effects, cancellationToken);
+        return effects;
+    }
+
+    /// <summary>
+    /// A replica's health changed. Healthy ones let a rollout advance (or finish). An unhealthy replica of a revision
+    /// rolling out fails that rollout (and rolls it back when the spec says so); one of a running revision is given up
+    /// and stopped, and the sweep places its replacement after a back-off that grows with each unhealthy replica.
+    /// </summary>
+    public async Task<Effects> HandleAsync(ReplicaHealthChanged health, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        if (await store.GetRevisionAsync(health.CorrelationId, cancellationToken) is not { } revision || revision.DeploymentId != health.CorrelationId)
         {
             return effects;
         }
 
-        if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
+        var changed = await store.UpdateReplicaHealthAsync(health.CorrelationId, health.Index, health.Health, health.ContainerId, health.Reason, health.Timestamp, cancellationToken);
+        if (health.Health == ReplicaHealth.Unhealthy && changed)
         {
-            effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), revision.DeploymentId, now, started.Name, revision.Revision));
-        }
-        else if (revision.State != DeploymentState.Running)
-        {
-            return effects;
+            var reason = $"replica {health.Index} on {health.HostId} is unhealthy: {health.Reason}";
+            var current = (await store.GetCurrentRevisionsAsync(health.Name, cancellationToken)).FirstOrDefault();
+            if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Pending)
+            {
+                await Rollouts.FailAsync(store, _settings, revision, reason, now, effects, cancellationToken);
+                return effects;
+            }
+
+            if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Running
+                && await store.UpdateReplicaAsync(revision.DeploymentId, health.Index, ReplicaState.Lost, null, null, health.Reason, now, cancellationToken))
+            {
+                await StopAsync(store, revision, r => r.Index == health.Index && r.State == ReplicaState.Lost, effects, now, cancellationToken);
+            }
         }
 
-        // Also when the revision already ran: a redelivery after a crash between the transition and these stops
-        // must still retire the older revisions, or they would run beside the new one for good.
-        foreach (var older in await store.GetOlderActiveRevisionsAsync(started.Name, revision.Revision, cancellationToken))
-        {
-            await store.TransitionRevisionAsync(older.DeploymentId, Settled, DeploymentState.Superseded, null, now, cancellationToken);
-            await StopAsync(older, effects, now, cancellationToken);
-        }
-
+        await Rollouts.AdvanceAsync(store, _settings, health.Name, now, effects, cancellationToken);
         return effects;
     }
 
@@ -82,17 +97,21 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
 
         await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
         var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
-        if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, cancellationToken))
+        var current = (await store.GetCurrentRevisionsAsync(failed.Name, cancellationToken)).FirstOrDefault();
+        if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Pending)
         {
-            effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, failed.Name, revision.Revision, reason));
+            await Rollouts.FailAsync(store, _settings, revision, reason, now, effects, cancellationToken);
         }
-        else if (revision.State != DeploymentState.Failed)
+        else if (revision.State == DeploymentState.Failed)
         {
-            return effects;
+            // A redelivery after a crash must still stop what the failed revision started.
+            await StopAsync(revision, effects, now, cancellationToken);
+        }
+        else
+        {
+            await Rollouts.AdvanceAsync(store, _settings, failed.Name, now, effects, cancellationToken);
         }
 
-        // Also when the revision had already failed: a redelivery after a crash must still stop what it started.
-        await StopAsync(revision, effects, now, cancellationToken);
         return effects;
     }
 
@@ -108,6 +127,11 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             && await store.ForgetDeploymentAsync(name, cancellationToken))
         {
             effects.Publish(new DeploymentDeleted(Guid.NewGuid(), revision.DeploymentId, now, name));
+        }
+        else if (revision is { State: not DeploymentState.Deleting })
+        {
+            // A stopped replica makes room for the next wave of a rollout.
+            await Rollouts.AdvanceAsync(store, _settings, stopped.Name, now, effects, cancellationToken);
         }
 
         return effects;

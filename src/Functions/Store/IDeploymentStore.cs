@@ -26,7 +26,7 @@ public interface IDeploymentStore
     /// </summary>
     Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>One request, by its id.</summary>
+    /// <summary>One request, by its id (a request that repeated the running spec finds that revision).</summary>
     Task<RevisionRecord?> GetRevisionAsync(Guid deploymentId, CancellationToken cancellationToken);
 
     /// <summary>The current revision of every deployment, or of one name.</summary>
@@ -34,6 +34,9 @@ public interface IDeploymentStore
 
     /// <summary>Earlier revisions of a name that still have replicas not stopped.</summary>
     Task<IReadOnlyList<RevisionRecord>> GetOlderActiveRevisionsAsync(string name, long revision, CancellationToken cancellationToken);
+
+    /// <summary>Revisions of a name with a replica pending, running or stopping: those a rollout moves between.</summary>
+    Task<IReadOnlyList<RevisionRecord>> GetLiveRevisionsAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>The replicas of one revision.</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
@@ -54,10 +57,11 @@ public interface IDeploymentStore
     Task<ReplicaRecord?> FindReplicaOnHostAsync(string hostId, string name, long revision, int index, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Adds replacement replicas to a revision, with their port reservations, in one transaction; throws
-    /// <see cref="ConcurrencyConflictException"/> when a host port was taken meanwhile.
+    /// Adds replicas to a revision (replacements, or a rollout's next wave), with their port reservations and the
+    /// hand-over of <paramref name="displaced"/> older replicas (set stopping, their ports released), in one
+    /// transaction; throws <see cref="ConcurrencyConflictException"/> when a host port or an index was taken meanwhile.
     /// </summary>
-    Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, DateTimeOffset at, CancellationToken cancellationToken);
+    Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Every port reservation.</summary>
     Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);
@@ -67,6 +71,25 @@ public interface IDeploymentStore
     /// "stopped"); frees its port reservations when it is stopped or failed. False when nothing changed.
     /// </summary>
     Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a running (or pending: its "started" may still be on its way) replica's health as judged at
+    /// <paramref name="at"/>, with the probe's answer as reason when unhealthy, unless a later judgement is already
+    /// stored. A pending replica also becomes running. False when nothing changed.
+    /// </summary>
+    Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Points the name's current revision at <paramref name="deploymentId"/> (a rollback restores an older one).</summary>
+    Task SetCurrentRevisionAsync(string name, Guid deploymentId, long revision, CancellationToken cancellationToken);
+
+    /// <summary>Every revision of a name (not rejected requests), newest first.</summary>
+    Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes request <paramref name="deploymentId"/> stand for revision <paramref name="targetId"/> (its spec is the one
+    /// that revision runs), so that looking the request up finds that revision. A second call changes nothing.
+    /// </summary>
+    Task AliasRequestAsync(Guid deploymentId, Guid targetId, CancellationToken cancellationToken);
 
     /// <summary>Sets a revision's state if it is still in <paramref name="from"/>; false when it was not (another writer moved it).</summary>
     Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken);

@@ -75,5 +75,16 @@ internal static class Migrations
             "CREATE INDEX replicas_host ON replicas (host_id, state)",
             "CREATE INDEX replicas_state ON replicas (state)",
         ],
+        [
+            // Health as the agent last judged it, and when: rollouts advance on it and status shows it.
+            "ALTER TABLE replicas ADD COLUMN health TEXT NULL",
+            "ALTER TABLE replicas ADD COLUMN health_at BIGINT NULL",
+            // A request whose spec is the one already running makes no revision: it points at that revision.
+            """
+            CREATE TABLE request_aliases (
+                deployment_id TEXT PRIMARY KEY,
+                target_id TEXT NOT NULL)
+            """,
+        ],
     ];
 }

@@ -144,14 +144,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 WHERE deployments.revision < excluded.revision
                 """, cancellationToken, ("@n", name), ("@d", Id(deploymentId)), ("@v", revision));
 
-            foreach (var old in displaced)
-            {
-                await ExecuteAsync(connection, transaction, """
-                    UPDATE replicas SET state = 'Stopping', updated_at = @t WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running', 'Failed')
-                    """, cancellationToken, ("@t", time), ("@d", Id(old.DeploymentId)), ("@i", old.Index));
-                await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(old.DeploymentId)), ("@i", old.Index));
-            }
-
+            await DisplaceAsync(connection, transaction, displaced, time, cancellationToken);
             await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, time, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return revision;
@@ -165,8 +158,43 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     public async Task<RevisionRecord?> GetRevisionAsync(Guid deploymentId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var rows = await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE r.deployment_id = @d", cancellationToken, ReadRevision, ("@d", Id(deploymentId)));
+        var rows = await QueryAsync(connection, null, $"""
+            SELECT {RevisionColumns} FROM revisions r
+            WHERE r.deployment_id = COALESCE((SELECT a.target_id FROM request_aliases a WHERE a.deployment_id = @d), @d)
+            """, cancellationToken, ReadRevision, ("@d", Id(deploymentId)));
         return rows.Count > 0 ? rows[0] : null;
+    }
+
+    public async Task AliasRequestAsync(Guid deploymentId, Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT INTO request_aliases (deployment_id, target_id) VALUES (@d, @t) ON CONFLICT (deployment_id) DO NOTHING", cancellationToken,
+            ("@d", Id(deploymentId)), ("@t", Id(targetId)));
+    }
+
+    public async Task SetCurrentRevisionAsync(string name, Guid deploymentId, long revision, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE deployments SET deployment_id = @d, revision = @v WHERE name = @n", cancellationToken,
+            ("@n", name), ("@d", Id(deploymentId)), ("@v", revision));
+    }
+
+    public async Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE r.name = @n AND r.revision > 0 ORDER BY r.revision DESC", cancellationToken, ReadRevision, ("@n", name));
+    }
+
+    public async Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), health = @h, health_at = @t,
+                reason = CASE WHEN @h = 'Unhealthy' THEN @r ELSE reason END, updated_at = CASE WHEN state = 'Pending' THEN @t ELSE updated_at END
+            WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running') AND (health_at IS NULL OR health_at <= @t)
+              AND (health IS NULL OR health <> @h OR state = 'Pending')
+            """, cancellationToken,
+            ("@d", Id(deploymentId)), ("@i", index), ("@h", health.ToString()), ("@c", containerId), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds())) > 0;
     }
 
     public async Task<IReadOnlyList<RevisionRecord>> GetCurrentRevisionsAsync(string? name, CancellationToken cancellationToken)
@@ -187,6 +215,17 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
               AND EXISTS (SELECT 1 FROM replicas p WHERE p.deployment_id = r.deployment_id AND p.state <> 'Stopped')
             ORDER BY r.revision
             """, cancellationToken, ReadRevision, ("@n", name), ("@v", revision));
+    }
+
+    public async Task<IReadOnlyList<RevisionRecord>> GetLiveRevisionsAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await QueryAsync(connection, null, $"""
+            SELECT {RevisionColumns} FROM revisions r
+            WHERE r.name = @n AND r.revision > 0
+              AND EXISTS (SELECT 1 FROM replicas p WHERE p.deployment_id = r.deployment_id AND p.state IN ('Pending', 'Running', 'Stopping'))
+            ORDER BY r.revision
+            """, cancellationToken, ReadRevision, ("@n", name));
     }
 
     public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken)
@@ -217,13 +256,15 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return rows.Count > 0 ? rows[0] : null;
     }
 
-    public async Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(placements);
+        ArgumentNullException.ThrowIfNull(displaced);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
+            await DisplaceAsync(connection, transaction, displaced, at.ToUnixTimeMilliseconds(), cancellationToken);
             await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, at.ToUnixTimeMilliseconds(), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -233,7 +274,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         }
     }
 
-    private const string ReplicaColumns = "deployment_id, name, revision, idx, host_id, state, container_id, ports, reason, updated_at";
+    private const string ReplicaColumns = "deployment_id, name, revision, idx, host_id, state, container_id, ports, reason, updated_at, health, health_at";
 
     private static ReplicaRecord ReadReplica(DbDataReader reader) => new(
         Guid.Parse(reader.GetString(0)),
@@ -245,7 +286,9 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         reader.IsDBNull(6) ? null : reader.GetString(6),
         JsonSerializer.Deserialize<List<PortBinding>>(reader.GetString(7), Json)!,
         reader.IsDBNull(8) ? null : reader.GetString(8),
-        FromUnix(reader.GetInt64(9)));
+        FromUnix(reader.GetInt64(9)),
+        reader.IsDBNull(10) ? null : Enum.Parse<ReplicaHealth>(reader.GetString(10)),
+        reader.IsDBNull(11) ? null : FromUnix(reader.GetInt64(11)));
 
     public async Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken)
     {
@@ -342,6 +385,18 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         return await ExecuteAsync(connection, null, "DELETE FROM deployments WHERE name = @n", cancellationToken, ("@n", name)) > 0;
+    }
+
+    /// <summary>Older replicas whose host ports new ones take: stopping, their reservations released.</summary>
+    private static async Task DisplaceAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<PortReservation> displaced, long time, CancellationToken cancellationToken)
+    {
+        foreach (var old in displaced)
+        {
+            await ExecuteAsync(connection, transaction, """
+                UPDATE replicas SET state = 'Stopping', updated_at = @t WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running', 'Failed')
+                """, cancellationToken, ("@t", time), ("@d", Id(old.DeploymentId)), ("@i", old.Index));
+            await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(old.DeploymentId)), ("@i", old.Index));
+        }
     }
 
     /// <summary>Rows per multi-row INSERT: far below either engine's limit on parameters (SQLite's 32,766).</summary>

@@ -29,7 +29,16 @@ public sealed record ReplicaRecord(
     string? ContainerId,
     IReadOnlyList<PortBinding> Ports,
     string? Reason,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    ReplicaHealth? Health = null,
+    DateTimeOffset? HealthAt = null)
+{
+    /// <summary>Pending or running: wanted, and on its way or there.</summary>
+    public bool Alive => State is ReplicaState.Pending or ReplicaState.Running;
+
+    /// <summary>Running and judged healthy by its agent: it counts as available.</summary>
+    public bool Serving => State == ReplicaState.Running && Health is ReplicaHealth.Healthy;
+}
 
 /// <summary>A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.</summary>
 public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index);

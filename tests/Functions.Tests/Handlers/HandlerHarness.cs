@@ -90,6 +90,7 @@ internal sealed class HandlerHarness : IAsyncDisposable
     }
 
     /// <summary>Every replica in the start commands reported running, in order; the effects of each report.</summary>
+    /// <summary>Each planned replica starts and its agent then judges it healthy, as an agent would report them: one Effects per replica.</summary>
     public async Task<List<Effects>> StartAllAsync(Effects planned)
     {
         var results = new List<Effects>();
@@ -97,12 +98,65 @@ internal sealed class HandlerHarness : IAsyncDisposable
         {
             foreach (var replica in start.Replicas)
             {
-                results.Add(await Track.HandleAsync(Started(start, replica.Index), CancellationToken.None));
+                var effects = await Track.HandleAsync(Started(start, replica.Index), CancellationToken.None);
+                results.Add(effects.Add(await Track.HandleAsync(Health(start, replica.Index, ReplicaHealth.Healthy), CancellationToken.None)));
             }
         }
 
         return results;
     }
+
+    /// <summary>
+    /// Plays agents that do what they are told: every start command's replicas start and turn
+    /// <paramref name="health"/> (healthy unless said otherwise), every stop stops, in the order the commands were
+    /// sent, until no command is left. <paramref name="observe"/> sees the store after each command is carried out.
+    /// </summary>
+    public async Task<List<Effects>> ConvergeAsync(Effects first, Func<StartReplicas, ReplicaHealth>? health = null, Func<Task>? observe = null)
+    {
+        var all = new List<Effects> { first };
+        var queue = new Queue<object>(first.Sent.Select(s => s.Command));
+        for (var step = 0; queue.Count > 0; step++)
+        {
+            Assert.True(step < 1_000, "the rollout never settled");
+            var effects = new Effects();
+            switch (queue.Dequeue())
+            {
+                case StartReplicas start:
+                    foreach (var replica in start.Replicas)
+                    {
+                        effects.Add(await Track.HandleAsync(Started(start, replica.Index), CancellationToken.None));
+                        var judged = health?.Invoke(start) ?? ReplicaHealth.Healthy;
+                        effects.Add(await Track.HandleAsync(Health(start, replica.Index, judged, judged == ReplicaHealth.Unhealthy ? "GET /healthz -> 503" : null), CancellationToken.None));
+                    }
+
+                    break;
+                case StopReplicas stop:
+                    foreach (var index in stop.Indexes)
+                    {
+                        effects.Add(await Track.HandleAsync(Stopped(stop, index), CancellationToken.None));
+                    }
+
+                    break;
+            }
+
+            all.Add(effects);
+            foreach (var (_, command) in effects.Sent)
+            {
+                queue.Enqueue(command);
+            }
+
+            if (observe is not null)
+            {
+                await observe();
+            }
+        }
+
+        return all;
+    }
+
+    public ReplicaHealthChanged Health(StartReplicas start, int index, ReplicaHealth health, string? reason = null) => new(
+        Guid.NewGuid(), start.CorrelationId, Time.GetUtcNow(), start.HostId, start.Spec.Name.Value, start.Revision, index,
+        $"container-{start.Revision}-{index}", health, reason);
 
     public ReplicaStarted Started(StartReplicas start, int index) => new(
         Guid.NewGuid(), start.CorrelationId, Time.GetUtcNow(), start.HostId, start.Spec.Name.Value, start.Revision, index,

@@ -10,6 +10,8 @@ public sealed class PlanHandlerTests
     private const string DynamicPort = "ports:\n  - container: 8080\n";
     private const string FixedPort = "ports:\n  - container: 8080\n    host: 18080\n";
 
+    private const string OneDown = "update:\n  maxUnavailable: 1\n  maxSurge: 1\n";
+
     [Fact]
     public async Task HandleAsync_TwoLiveHosts_SendsOneStartReplicasPerHostListingItsReplicas()
     {
@@ -176,11 +178,12 @@ public sealed class PlanHandlerTests
     {
         await using var h = await HandlerHarness.CreateAsync();
         await h.HeartbeatAsync("host-a");
-        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 1, FixedPort));
+        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + OneDown));
         await h.StartAllAsync(planned);
         await h.HeartbeatAsync("host-a", new HostPort(18080, Protocol.Tcp));
 
-        var (v2, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + "env:\n  VERSION: \"2\"\n"));
+        // maxUnavailable 1: the only replica may go, so the new one takes its port on the only host.
+        var (v2, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + OneDown + "env:\n  VERSION: \"2\"\n"));
 
         Assert.Collection(
             effects.Sent,
@@ -198,6 +201,61 @@ public sealed class PlanHandlerTests
             });
         Assert.Equal(ReplicaState.Stopping, Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None)).State);
         Assert.Equal(v2, Assert.Single(await h.Store.GetReservationsAsync(CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RedeployOnAFixedPortWithNoRoomToSurgeAndNoneMayBeDown_IsRejectedBeforeAnythingStops()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 1, FixedPort));
+        await h.StartAllAsync(planned);
+        await h.HeartbeatAsync("host-a", new HostPort(18080, Protocol.Tcp));
+
+        // The default policy (maxUnavailable 0, maxSurge 1): the new replica needs port 18080, which only the old one's host has.
+        var (v2, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + "env:\n  VERSION: \"2\"\n"));
+
+        Assert.Empty(effects.Sent);
+        var rejected = Assert.IsType<DeploymentRejected>(Assert.Single(effects.Published));
+        Assert.Contains("maxUnavailable 0", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("cannot be kept", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal(DeploymentState.Rejected, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+        Assert.Equal(ReplicaState.Running, Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RedeployOnAFixedPortWithASpareHost_SurgesThereFirst()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + "placement:\n  hosts: [host-a]\n"));
+        await h.StartAllAsync(planned);
+        await h.HeartbeatAsync("host-a", new HostPort(18080, Protocol.Tcp));
+        await h.HeartbeatAsync("host-b");
+
+        var (v2, effects) = await h.DeployAsync(Specs.Make("web", 1, FixedPort + "env:\n  VERSION: \"2\"\n"));
+
+        var start = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.Equal(("host-b", v2), (start.HostId, start.Command.CorrelationId));
+        Assert.Empty(effects.SentOf<StopReplicas>());
+        Assert.Equal(ReplicaState.Running, Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameSpecAsTheRunningOne_MakesNoRevisionAndSaysItRuns()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        await h.StartAllAsync(planned);
+
+        var (again, effects) = await h.DeployAsync(Specs.Make("web", 2));
+
+        Assert.Empty(effects.Sent);
+        var succeeded = Assert.IsType<DeploymentSucceeded>(Assert.Single(effects.Published));
+        Assert.Equal((again, 1L), (succeeded.CorrelationId, succeeded.Revision));
+        Assert.Equal(v1, (await h.Store.GetRevisionAsync(again, CancellationToken.None))!.DeploymentId);
+        Assert.Equal(1L, Assert.Single(await h.Store.GetRevisionsAsync("web", CancellationToken.None)).Revision);
     }
 
     [Fact]

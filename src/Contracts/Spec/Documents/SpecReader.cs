@@ -443,7 +443,7 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
 
     private UpdatePolicy? ReadUpdate(Node node, string path)
     {
-        if (Fields(node, path, "maxUnavailable", "maxSurge", "autoRollback") is not { } fields)
+        if (Fields(node, path, "maxUnavailable", "maxSurge", "autoRollback", "minReady", "progressDeadline") is not { } fields)
         {
             return null;
         }
@@ -451,14 +451,25 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
         var maxUnavailable = fields.TryGetValue("maxUnavailable", out var u) ? ReadCount(u.Value, SpecPath.Field(path, "maxUnavailable")) : UpdatePolicy.Default.MaxUnavailable;
         var maxSurge = fields.TryGetValue("maxSurge", out var s) ? ReadCount(s.Value, SpecPath.Field(path, "maxSurge")) : UpdatePolicy.Default.MaxSurge;
         var autoRollback = fields.TryGetValue("autoRollback", out var a) ? Boolean(a.Value, SpecPath.Field(path, "autoRollback")) : UpdatePolicy.Default.AutoRollback;
+        var minReady = fields.TryGetValue("minReady", out var m)
+            ? Parsed<Duration>(m.Value, SpecPath.Field(path, "minReady"), Text(m.Value, SpecPath.Field(path, "minReady"), "a duration"), Duration.TryParse, "duration.invalid")
+            : UpdatePolicy.DefaultMinReady;
+        var progressDeadline = fields.TryGetValue("progressDeadline", out var p) ? ReadDuration(p.Value, SpecPath.Field(path, "progressDeadline")) : UpdatePolicy.DefaultProgressDeadline;
         if (maxUnavailable == 0 && maxSurge == 0)
         {
             Problems.Add(s.Value ?? u.Value ?? node, path, "update.zero", "maxUnavailable and maxSurge cannot both be 0: an update could then never make progress");
         }
 
-        return maxUnavailable is null || maxSurge is null || autoRollback is null
+        if (minReady is not null && progressDeadline is not null && progressDeadline.CompareTo(minReady) <= 0)
+        {
+            Problems.Add(p.Value ?? m.Value ?? node, SpecPath.Field(path, p.Value is null ? "minReady" : "progressDeadline"), "update.deadline",
+                $"progressDeadline ({progressDeadline}) must be longer than minReady ({minReady}): no replica could ever count as ready in time");
+        }
+
+        return maxUnavailable is null || maxSurge is null || autoRollback is null || minReady is null || progressDeadline is null
+            || progressDeadline.CompareTo(minReady) <= 0
             ? null
-            : new UpdatePolicy((int)maxUnavailable, (int)maxSurge, autoRollback.Value);
+            : new UpdatePolicy((int)maxUnavailable, (int)maxSurge, autoRollback.Value, minReady, progressDeadline);
     }
 
     private long? ReadCount(Node node, string path)

@@ -1,0 +1,300 @@
+using Workers.Contracts.Messages;
+using Workers.Functions.Handlers;
+using Workers.Functions.Tests.Support;
+
+namespace Workers.Functions.Tests.Handlers;
+
+/// <summary>Health reports and rolling updates as Track, the planner and the sweep carry them out, on a real (SQLite) store.</summary>
+public sealed class RolloutTests
+{
+    private const string Version2 = "env:\n  VERSION: \"2\"\n";
+
+    [Fact]
+    public async Task ReplicaHealthChanged_EveryReplicaHealthy_PublishesDeploymentSucceededOnce()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var starts = planned.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+
+        var started = new List<Effects>();
+        foreach (var start in starts)
+        {
+            started.Add(await h.Track.HandleAsync(h.Started(start, start.Replicas[0].Index), CancellationToken.None));
+        }
+
+        // Started is not running: only healthy replicas make a revision run.
+        Assert.All(started, e => Assert.Empty(e.Published));
+        Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+
+        var first = await h.Track.HandleAsync(h.Health(starts[0], starts[0].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
+        var last = await h.Track.HandleAsync(h.Health(starts[1], starts[1].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
+        var duplicate = await h.Track.HandleAsync(h.Health(starts[1], starts[1].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
+
+        Assert.Empty(first.Published);
+        Assert.Empty(first.Sent);
+        var succeeded = Assert.IsType<DeploymentSucceeded>(Assert.Single(last.Published));
+        Assert.Equal((id, "web", 1L), (succeeded.CorrelationId, succeeded.Name, succeeded.Revision));
+        Assert.Empty(last.Sent);
+        Assert.Empty(duplicate.Published);
+        Assert.Empty(duplicate.Sent);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task ReplicaHealthChanged_UnhealthyOnTheFirstDeployment_FailsItWithTheProbesAnswerAndStopsIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+
+        var effects = await h.Track.HandleAsync(h.Health(start, 0, ReplicaHealth.Unhealthy, "GET /does-not-exist -> 404"), CancellationToken.None);
+
+        var failed = Assert.IsType<DeploymentFailed>(Assert.Single(effects.Published));
+        Assert.Equal("replica 0 on host-a is unhealthy: GET /does-not-exist -> 404", failed.Reason);
+        Assert.Equal([0], Assert.Single(effects.SentOf<StopReplicas>()).Command.Indexes);
+        var replica = Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None));
+        Assert.Equal((ReplicaState.Stopping, ReplicaHealth.Unhealthy, "GET /does-not-exist -> 404"), (replica.State, replica.Health, replica.Reason));
+    }
+
+    [Fact]
+    public async Task ReplicaHealthChanged_UnhealthyInARunningRevision_GivesTheReplicaUpAndTheSweepReplacesIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(planned);
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+
+        var effects = await h.Track.HandleAsync(h.Health(start, 0, ReplicaHealth.Unhealthy, "connect 127.0.0.1:20000: connection refused"), CancellationToken.None);
+
+        Assert.Empty(effects.Published);
+        var stop = Assert.Single(effects.SentOf<StopReplicas>());
+        Assert.Equal(("host-a", 0), (stop.HostId, Assert.Single(stop.Command.Indexes)));
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        await h.Track.HandleAsync(h.Stopped(stop.Command, 0), CancellationToken.None);
+
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal([1], Assert.Single(swept.SentOf<StartReplicas>()).Command.Replicas.Select(r => r.Index));
+        var replaced = (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Single(r => r.Index == 0);
+        Assert.Equal((ReplicaState.Stopped, "connect 127.0.0.1:20000: connection refused"), (replaced.State, replaced.Reason));
+    }
+
+    [Fact]
+    public void UnhealthyBackOff_GrowsFromNothingToFiveMinutes()
+    {
+        Assert.Equal(TimeSpan.Zero, SweepHandler.UnhealthyBackOff(1));
+        Assert.Equal(TimeSpan.FromSeconds(10), SweepHandler.UnhealthyBackOff(2));
+        Assert.Equal(TimeSpan.FromSeconds(20), SweepHandler.UnhealthyBackOff(3));
+        Assert.Equal(TimeSpan.FromMinutes(5), SweepHandler.UnhealthyBackOff(50));
+    }
+
+    [Fact]
+    public async Task Sweep_ReplicasKeepTurningUnhealthy_ReplacesThemEverMoreSlowly()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(planned);
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        for (var index = 0; index < 2; index++)
+        {
+            // Replica `index` turns unhealthy and is stopped; the sweep places the next one at once the first time.
+            var command = start with { Replicas = [start.Replicas[0] with { Index = index }] };
+            var stop = Assert.Single((await h.Track.HandleAsync(h.Health(command, index, ReplicaHealth.Unhealthy, "exit 1: boom"), CancellationToken.None)).SentOf<StopReplicas>());
+            await h.Track.HandleAsync(h.Stopped(stop.Command, index), CancellationToken.None);
+            if (index == 0)
+            {
+                var next = Assert.Single((await h.Sweep.HandleAsync(CancellationToken.None)).SentOf<StartReplicas>()).Command;
+                await h.Track.HandleAsync(h.Started(next, 1), CancellationToken.None);
+            }
+        }
+
+        // Two unhealthy in a row: the third waits out the back-off, then comes.
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).SentOf<StartReplicas>());
+        h.Time.Advance(SweepHandler.UnhealthyBackOff(2));
+        await h.HeartbeatAsync("host-a");
+        Assert.Equal([2], Assert.Single((await h.Sweep.HandleAsync(CancellationToken.None)).SentOf<StartReplicas>()).Command.Replicas.Select(r => r.Index));
+        Assert.Equal(2, (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Count(r => r.Health == ReplicaHealth.Unhealthy));
+    }
+
+    [Fact]
+    public async Task Rollout_RevisionTwoBecomesHealthy_SupersedesRevisionOneAndStopsAllItsReplicas()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, Version2));
+
+        var results = await h.ConvergeAsync(second);
+
+        var succeeded = Assert.IsType<DeploymentSucceeded>(Assert.Single(results.SelectMany(r => r.Published)));
+        Assert.Equal((v2, 2L), (succeeded.CorrelationId, succeeded.Revision));
+        var stops = results.SelectMany(r => r.SentOf<StopReplicas>()).ToList();
+        Assert.All(stops, s => Assert.Equal((v1, 1L, "web"), (s.Command.CorrelationId, s.Command.Revision, s.Command.Name)));
+        var v1Replicas = await h.Store.GetReplicasAsync(v1, CancellationToken.None);
+        Assert.Equal(v1Replicas.Select(r => (r.HostId, r.Index)).Order(), stops.SelectMany(s => s.Command.Indexes.Select(i => (s.HostId, i))).Order());
+        Assert.All(v1Replicas, r => Assert.Equal(ReplicaState.Stopped, r.State));
+        Assert.Equal(DeploymentState.Superseded, (await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State);
+        Assert.Equal(v2, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+    }
+
+    [Theory]
+    [InlineData(4, 1, 1, 2)]
+    [InlineData(4, 0, 1, 1)]
+    [InlineData(4, 1, 0, 1)]
+    [InlineData(5, 2, 3, 3)]
+    [InlineData(3, 0, 3, 2)]
+    public async Task Rollout_InWaves_NeverBelowTheFloorNorAboveTheCeiling(int replicas, int maxUnavailable, int maxSurge, int hosts)
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        for (var i = 0; i < hosts; i++)
+        {
+            await h.HeartbeatAsync($"host-{i}");
+        }
+
+        var policy = $"ports:\n  - container: 8080\nupdate:\n  maxUnavailable: {maxUnavailable}\n  maxSurge: {maxSurge}\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", replicas, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", replicas, policy + Version2));
+        var (lowest, highest) = (int.MaxValue, 0);
+
+        var results = await h.ConvergeAsync(second, observe: async () =>
+        {
+            var all = (await h.Store.GetReplicasAsync(v1, CancellationToken.None)).Concat(await h.Store.GetReplicasAsync(v2, CancellationToken.None)).ToList();
+            lowest = Math.Min(lowest, all.Count(r => r.Serving));
+            highest = Math.Max(highest, all.Count(r => r.State is ReplicaState.Pending or ReplicaState.Running or ReplicaState.Stopping));
+        });
+
+        var waves = results.Count(r => r.SentOf<StartReplicas>().Count > 0);
+        Assert.True(lowest >= replicas - maxUnavailable, $"only {lowest} healthy at one point; the floor is {replicas - maxUnavailable}");
+        Assert.True(highest <= replicas + maxSurge, $"{highest} replicas existed at one point; the ceiling is {replicas + maxSurge}");
+        Assert.True(waves > 1 || maxSurge + maxUnavailable >= replicas, $"the update went in {waves} wave(s)");
+        Assert.Equal(replicas, (await h.Store.GetReplicasAsync(v2, CancellationToken.None)).Count(r => r.Serving));
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+        Assert.All(await h.Store.GetReplicasAsync(v1, CancellationToken.None), r => Assert.Equal(ReplicaState.Stopped, r.State));
+    }
+
+    [Fact]
+    public async Task Rollout_NewReplicaUnhealthy_RollsBackToTheLastHealthyRevisionAndSaysWhyOnce()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 4, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 4, policy + Version2));
+        var lowest = int.MaxValue;
+
+        var results = await h.ConvergeAsync(
+            second,
+            start => start.Revision == 2 ? ReplicaHealth.Unhealthy : ReplicaHealth.Healthy,
+            async () => lowest = Math.Min(lowest, (await h.Store.GetReplicasAsync(v1, CancellationToken.None)).Count(r => r.Serving)));
+
+        var rolledBack = Assert.IsType<DeploymentRolledBack>(Assert.Single(results.SelectMany(r => r.Published)));
+        Assert.Equal((v2, 2L, 1L), (rolledBack.CorrelationId, rolledBack.Revision, rolledBack.RestoredRevision));
+        Assert.Contains("is unhealthy: GET /healthz -> 503", rolledBack.Reason, StringComparison.Ordinal);
+        Assert.True(lowest >= 3, $"only {lowest} old replicas served at one point");
+        // The first wave only (one surge, one in place of a stopped old one), and all of it stopped again.
+        Assert.InRange((await h.Store.GetReplicasAsync(v2, CancellationToken.None)).Count, 1, 2);
+        Assert.All(await h.Store.GetReplicasAsync(v2, CancellationToken.None), r => Assert.Equal(ReplicaState.Stopped, r.State));
+        Assert.Equal(4, (await h.Store.GetReplicasAsync(v1, CancellationToken.None)).Count(r => r.Serving));
+        Assert.Equal(DeploymentState.RolledBack, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+        Assert.Equal(v1, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+        var status = Assert.Single((await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None)).Deployments);
+        Assert.Equal((DeploymentState.RolledBack, 1L), (status.State, status.Revision));
+        Assert.Contains("is unhealthy", status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rollout_NewReplicaUnhealthyWithoutAutoRollback_FailsAndLeavesTheOldRevisionServing()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  autoRollback: false\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, policy + Version2));
+
+        var results = await h.ConvergeAsync(second, start => start.Revision == 2 ? ReplicaHealth.Unhealthy : ReplicaHealth.Healthy);
+
+        var failed = Assert.IsType<DeploymentFailed>(Assert.Single(results.SelectMany(r => r.Published)));
+        Assert.Equal(v2, failed.CorrelationId);
+        Assert.Equal(DeploymentState.Failed, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+        Assert.Equal(2, (await h.Store.GetReplicasAsync(v1, CancellationToken.None)).Count(r => r.Serving));
+    }
+
+    [Fact]
+    public async Task Sweep_RolloutWithoutProgressPastItsDeadline_RollsBack()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  progressDeadline: 1m\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 1, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 1, policy + Version2));
+        var start = Assert.Single(second.SentOf<StartReplicas>()).Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+
+        // Started but never judged healthy (a check that neither passes nor fails in time).
+        h.Time.Advance(TimeSpan.FromSeconds(61));
+        await h.HeartbeatRunningAsync(
+            "host-a",
+            new RunningReplica("web", 1, 0, "container-1-0", true, h.Time.GetUtcNow(), ReplicaHealth.Healthy),
+            new RunningReplica("web", 2, 0, "container-2-0", true, h.Time.GetUtcNow(), ReplicaHealth.Starting));
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        // Revision 1 still runs whole, so the rollback is over at once: the new replica stops, nothing else moves.
+        var revision = (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!;
+        Assert.Equal(DeploymentState.RolledBack, revision.State);
+        Assert.Contains("no progress for 1m", revision.Reason, StringComparison.Ordinal);
+        Assert.Equal(v2, Assert.IsType<DeploymentRolledBack>(Assert.Single(swept.Published)).CorrelationId);
+        Assert.Equal((v2, 0), (Assert.Single(swept.SentOf<StopReplicas>()).Command.CorrelationId, Assert.Single(swept.SentOf<StopReplicas>()).Command.Indexes.Single()));
+        Assert.Equal(v1, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
+    public async Task ReplicaHealthChanged_RedeliveredAfterACrashBeforeTheOlderRevisionWasStopped_StillStopsIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 1, Version2));
+        var start = second.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, start.Replicas[0].Index), CancellationToken.None);
+        var healthy = h.Health(start, start.Replicas[0].Index, ReplicaHealth.Healthy);
+
+        // The first delivery wrote the replica healthy and the revision running, then its process died before the stops.
+        await h.Store.UpdateReplicaHealthAsync(v2, healthy.Index, ReplicaHealth.Healthy, healthy.ContainerId, null, healthy.Timestamp, CancellationToken.None);
+        await h.Store.TransitionRevisionAsync(v2, [DeploymentState.Pending], DeploymentState.Running, null, h.Time.GetUtcNow(), CancellationToken.None);
+        var redelivered = await h.Track.HandleAsync(healthy, CancellationToken.None);
+
+        var stop = Assert.Single(redelivered.SentOf<StopReplicas>());
+        Assert.Equal((v1, 1L), (stop.Command.CorrelationId, stop.Command.Revision));
+        Assert.Equal(DeploymentState.Superseded, (await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Heartbeat_CarriesAHealthReportThatWasLost_TheRevisionRunsAnyway()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+
+        h.Time.Advance(TimeSpan.FromSeconds(6));
+        var effects = await h.HeartbeatRunningAsync("host-a", new RunningReplica("web", 1, 0, "container-1-0", true, h.Time.GetUtcNow(), ReplicaHealth.Healthy));
+
+        Assert.Equal(id, Assert.IsType<DeploymentSucceeded>(Assert.Single(effects.Published)).CorrelationId);
+        Assert.Equal(ReplicaHealth.Healthy, Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None)).Health);
+    }
+}
