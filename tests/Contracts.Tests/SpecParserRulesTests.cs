@@ -620,6 +620,32 @@ public sealed class SpecParserRulesTests
     public void Parse_UpdateAutoRollbackNotBoolean_ReportsTypeMismatch() =>
         Only(Yaml(Minimal + "update:\n  autoRollback: yes\n"), "type.mismatch", "update.autoRollback", 4, 17);
 
+    [Fact]
+    public void Parse_UpdateWithoutTimings_DefaultsToFiveSecondsReadyAndFiveMinutesOfProgress()
+    {
+        var update = Valid(Yaml(Minimal)).Update;
+
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5)), (update.MinReady.Value, update.ProgressDeadline.Value));
+    }
+
+    [Fact]
+    public void Parse_UpdateTimings_AreRead()
+    {
+        var update = Valid(Yaml(Minimal + "update:\n  minReady: 0s\n  progressDeadline: 90s\n")).Update;
+
+        Assert.Equal((TimeSpan.Zero, TimeSpan.FromSeconds(90)), (update.MinReady.Value, update.ProgressDeadline.Value));
+    }
+
+    [Fact]
+    public void Parse_UpdateProgressDeadlineNotLongerThanMinReady_ReportsUpdateDeadline() =>
+        Only(Yaml(Minimal + "update:\n  minReady: 1m\n  progressDeadline: 30s\n"), "update.deadline", "update.progressDeadline", 5, 21);
+
+    [Theory]
+    [InlineData("update:\n  minReady: soon\n", "duration.invalid", "update.minReady", 4, 13)]
+    [InlineData("update:\n  progressDeadline: 0s\n", "duration.range", "update.progressDeadline", 4, 21)]
+    public void Parse_UpdateTimingInvalid_ReportsIt(string yaml, string code, string path, int line, int column) =>
+        Only(Yaml(Minimal + yaml), code, path, line, column);
+
     // ---- unknown keys --------------------------------------------------------------------------------------
 
     [Theory]

@@ -19,10 +19,26 @@ public sealed class DryRunHandler(IDeploymentStore store, TimeProvider time, IOp
             return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], $"the spec is invalid: {result.Problems.Count} problem(s)", result.Problems);
         }
 
-        var older = await store.GetOlderActiveRevisionsAsync(result.Spec.Name.Value, long.MaxValue, cancellationToken);
+        var older = await store.GetLiveRevisionsAsync(result.Spec.Name.Value, cancellationToken);
         var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
         var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, Inventory.Replaceable(result.Spec, olderIds), cancellationToken);
         var plan = Planner.Plan(result.Spec, candidates);
+        if (plan.Succeeded && older.Count > 0)
+        {
+            // Replacing a running revision goes in waves: say so now if its first wave could never start.
+            var outgoing = new List<ReplicaRecord>();
+            foreach (var revision in older)
+            {
+                outgoing.AddRange(await store.GetReplicasAsync(revision.DeploymentId, cancellationToken));
+            }
+
+            var step = Rollouts.Step(result.Spec, Guid.Empty, 0, [], outgoing, await ClusterView.ReadAsync(store, cancellationToken), now, options.Value.HostTimeout);
+            if (step.Blocked is { } blocked)
+            {
+                return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], blocked, []);
+            }
+        }
+
         return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, plan.Placements, plan.Reason, []);
     }
 }

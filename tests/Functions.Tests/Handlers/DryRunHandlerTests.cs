@@ -51,4 +51,23 @@ public sealed class DryRunHandlerTests
         Assert.Empty(reply.Placements);
         Assert.Contains("no hosts are known", reply.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HandleAsync_RedeployWhoseUpdatePolicyCannotBeKept_SaysSoAndPlacesNothing()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        const string fixedPort = "ports:\n  - container: 8080\n    host: 18080\n";
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 1, fixedPort));
+        await h.StartAllAsync(planned);
+        await h.HeartbeatAsync("host-a", new HostPort(18080, Contracts.Spec.Protocol.Tcp));
+
+        var reply = await h.DryRun.HandleAsync(
+            new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), Specs.Text("web", 1, fixedPort + "env:\n  VERSION: \"2\"\n"), "web.yaml"),
+            CancellationToken.None);
+
+        Assert.Empty(reply.Placements);
+        Assert.Contains("maxUnavailable 0", reply.Reason, StringComparison.Ordinal);
+        Assert.Contains("cannot be kept", reply.Reason, StringComparison.Ordinal);
+    }
 }
