@@ -107,6 +107,7 @@ var functionSubscriptions = [
       'Workers.Contracts.Messages.GetDeploymentStatus'
       'Workers.Contracts.Messages.GetHosts'
       'Workers.Contracts.Messages.PlanDeployment'
+      'Workers.Contracts.Messages.GetDeploymentHistory'
     ]
   }
 ]

@@ -22,6 +22,9 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
         RequestAsync<GetHosts, HostsReply>(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
 
+    public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
+        RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
+
     public Task<PlanReply> PlanAsync(string specText, string source, CancellationToken cancellationToken) =>
         RequestAsync<PlanDeployment, PlanReply>(new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, specText, source), cancellationToken);
 
@@ -36,7 +39,7 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
         while (true)
         {
             var reply = await poll();
-            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId }) }));
+            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, d.Progress, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId, r.Health }) }));
             if (shape != last)
             {
                 await progress(reply);

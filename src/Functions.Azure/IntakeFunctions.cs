@@ -29,6 +29,16 @@ public sealed class IntakeFunctions(DeploymentIntake intake)
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "deployments/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
         await IntakeHttp.DeleteDeploymentAsync(request, name, intake, cancellationToken);
 
+    [Function(nameof(GetDeploymentHistory))]
+    public async Task<IActionResult> GetDeploymentHistory(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "deployments/{name}/history")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+        await IntakeHttp.GetHistoryAsync(request, name, intake, cancellationToken);
+
+    [Function(nameof(RollbackDeployment))]
+    public async Task<IActionResult> RollbackDeployment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "deployments/{name}/rollback")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+        await IntakeHttp.RollbackAsync(request, name, intake, cancellationToken);
+
     [Function(nameof(GetHosts))]
     public async Task<IActionResult> GetHosts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hosts")] HttpRequest request, CancellationToken cancellationToken) =>

@@ -63,6 +63,39 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
             : IntakeResult.Problem(StatusCodes.Status404NotFound, $"there is no deployment named '{name}'");
     }
 
+    /// <summary>A deployment's revisions, newest first, as <c>workers history NAME --format json</c> lists them; 404 for an unknown name.</summary>
+    public async Task<IntakeResult> HistoryAsync(string name, CancellationToken cancellationToken)
+    {
+        var reply = await queries.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name), cancellationToken);
+        return reply.Revisions.Count == 0
+            ? IntakeResult.Problem(StatusCodes.Status404NotFound, $"there is no deployment named '{name}'")
+            : new IntakeResult(StatusCodes.Status200OK, reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }).ToList());
+    }
+
+    /// <summary>
+    /// Deploys an earlier revision's spec again (<paramref name="to"/>, or the newest earlier one that ran healthy) as a
+    /// new revision: 202 with the new deployment id, 404 for an unknown name, 409 when there is nothing to roll back to.
+    /// </summary>
+    public async Task<IntakeResult> RollbackAsync(string name, long? to, CancellationToken cancellationToken)
+    {
+        var history = await queries.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name), cancellationToken);
+        var (target, error) = QueryHandler.RollbackTarget(history, to);
+        if (target is null)
+        {
+            return IntakeResult.Problem(history.Revisions.Count == 0 ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict, error!);
+        }
+
+        var id = Guid.NewGuid();
+        var request = new DeploymentRequested(Guid.NewGuid(), id, time.GetUtcNow(), SpecWriter.ToJson(target.Spec), $"{name}@{target.Revision}.json", RequestedBy);
+        if (await PublishAsync(request, name, cancellationToken) is { } unavailable)
+        {
+            return unavailable;
+        }
+
+        IntakeLog.DeploymentRequested(logger, id, name, target.Image, RequestedBy);
+        return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeployment(id, name, target.Image), StatusLocation(name));
+    }
+
     /// <summary>Every deployment's current revision, as <c>workers status</c> shows them.</summary>
     public async Task<IntakeResult> ListAsync(CancellationToken cancellationToken)
     {

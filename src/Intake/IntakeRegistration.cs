@@ -75,6 +75,10 @@ public static class IntakeRegistration
             IntakeHttp.GetDeploymentAsync(request, name, intake, cancellationToken));
         api.MapDelete("/deployments/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.DeleteDeploymentAsync(request, name, intake, cancellationToken));
+        api.MapGet("/deployments/{name}/history", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
+            IntakeHttp.GetHistoryAsync(request, name, intake, cancellationToken));
+        api.MapPost("/deployments/{name}/rollback", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
+            IntakeHttp.RollbackAsync(request, name, intake, cancellationToken));
         api.MapGet("/hosts", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetHostsAsync(request, intake, cancellationToken));
         api.MapPost("/hooks/github", (HttpRequest request, [FromServices] GitHubHookHandler handler, CancellationToken cancellationToken) =>

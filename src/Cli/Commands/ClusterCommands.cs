@@ -36,6 +36,8 @@ internal static class ClusterCommands
         yield return Status(console);
         yield return Hosts(console);
         yield return Delete(console);
+        yield return History(console);
+        yield return Rollback(console);
     }
 
     private static Command Deploy(CliConsole console)
@@ -54,27 +56,88 @@ internal static class ClusterCommands
             await WaitForLocalHostAsync(client, connection, cancellationToken);
             var id = await client.DeployAsync(text, parsed.GetRequiredValue(file), cancellationToken);
             await console.Out.WriteLineAsync($"deployment {result.Spec!.Name} requested (id {id})");
-            if (!parsed.GetValue(wait) && !connection.Embedded)
+            return parsed.GetValue(wait) || connection.Embedded
+                ? await WaitForOutcomeAsync(console, client, connection, id, result.Spec.Name.Value, parsed.GetValue(wait), cancellationToken)
+                : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Shows the deployment's progress until it runs (0), or fails, is rejected or is rolled back (1, with the reason).</summary>
+    private static async Task<int> WaitForOutcomeAsync(CliConsole console, WorkersClient client, Connection connection, Guid id, string name, bool verbose, CancellationToken cancellationToken)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var reply = await client.WaitAsync(
+            () => client.StatusAsync(null, id, cancellationToken),
+            r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected or DeploymentState.RolledBack }],
+            r => ReportProgressAsync(console, r, seen, verbose),
+            cancellationToken);
+        await SettleAsync(connection, name, cancellationToken);
+        var status = reply.Deployments[0];
+        await console.Out.WriteLineAsync(status.State switch
+        {
+            DeploymentState.Running when status.DeploymentId != id => $"deployment {status.Name} unchanged: revision {status.Revision} already runs this spec",
+            DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count(r => r.Health == ReplicaHealth.Healthy)} healthy replica(s)",
+            DeploymentState.RolledBack => $"deployment {name} revision {status.Revision} {status.Reason}",
+            _ => $"deployment {name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
+        });
+        return status.State == DeploymentState.Running ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static Command History(CliConsole console)
+    {
+        var name = new Argument<string>("NAME") { Description = "The deployment." };
+        var format = CommonOptions.Format();
+        var command = new Command("history", "List a deployment's revisions, newest first: image, state, when, and why it failed or was rolled back.") { name, format, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+        {
+            var reply = await client.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
+            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
             {
-                return ExitCodes.Ok;
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }), Json));
+                return reply.Revisions.Count == 0 ? ExitCodes.Failed : ExitCodes.Ok;
             }
 
-            var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-            var reply = await client.WaitAsync(
-                () => client.StatusAsync(null, id, cancellationToken),
-                r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected or DeploymentState.RolledBack }],
-                r => ReportProgressAsync(console, r, seen, parsed.GetValue(wait)),
-                cancellationToken);
-            await SettleAsync(connection, result.Spec!.Name.Value, cancellationToken);
-            var status = reply.Deployments[0];
-            await console.Out.WriteLineAsync(status.State switch
+            if (reply.Revisions.Count == 0)
             {
-                DeploymentState.Running when status.DeploymentId != id => $"deployment {status.Name} unchanged: revision {status.Revision} already runs this spec",
-                DeploymentState.Running => $"deployment {status.Name} revision {status.Revision} is running: {status.Replicas.Count(r => r.Health == ReplicaHealth.Healthy)} healthy replica(s)",
-                DeploymentState.RolledBack => $"deployment {result.Spec!.Name} revision {status.Revision} {status.Reason}",
-                _ => $"deployment {result.Spec!.Name} {status.State.ToString().ToLowerInvariant()}: {status.Reason}",
-            });
-            return status.State == DeploymentState.Running ? ExitCodes.Ok : ExitCodes.Failed;
+                await console.Out.WriteLineAsync($"no deployment named {reply.Name}");
+                return ExitCodes.Failed;
+            }
+
+            await console.Out.WriteLineAsync($"{"REVISION",8}  {"STATE",-11} {"UPDATED",-20} {"IMAGE",-40} REASON");
+            foreach (var r in reply.Revisions)
+            {
+                var mark = r.Revision == reply.Current ? "*" : " ";
+                await console.Out.WriteLineAsync($"{r.Revision,7}{mark}  {r.State,-11} {r.UpdatedAt.ToString("u", CultureInfo.InvariantCulture),-20} {r.Image,-40} {r.Reason}".TrimEnd());
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Rollback(CliConsole console)
+    {
+        var name = new Argument<string>("NAME") { Description = "The deployment." };
+        var to = new Option<long?>("--to") { Description = "The revision to deploy again (default: the newest earlier revision that ran healthy)." };
+        var wait = new Option<bool>("--wait") { Description = "Show the rollout until it runs or fails; the exit code says which." };
+        var command = new Command("rollback", "Deploy an earlier revision's spec again, as a new revision rolled out in waves.") { name, to, wait, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        {
+            await WaitForLocalHostAsync(client, connection, cancellationToken);
+            var history = await client.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
+            var (target, error) = Functions.Handlers.QueryHandler.RollbackTarget(history, parsed.GetValue(to));
+            if (target is null)
+            {
+                await console.Error.WriteLineAsync($"workers: {error}");
+                return ExitCodes.Failed;
+            }
+
+            var id = await client.DeployAsync(SpecWriter.ToJson(target.Spec), $"{history.Name}@{target.Revision}.json", cancellationToken);
+            await console.Out.WriteLineAsync($"deployment {history.Name}: revision {target.Revision}'s spec ({target.Image}) requested again (id {id})");
+            return parsed.GetValue(wait) || connection.Embedded
+                ? await WaitForOutcomeAsync(console, client, connection, id, history.Name, parsed.GetValue(wait), cancellationToken)
+                : ExitCodes.Ok;
         }));
         return command;
     }

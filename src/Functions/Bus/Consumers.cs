@@ -46,8 +46,11 @@ public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDepl
         await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
 }
 
-public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>
+public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>, IConsumer<GetDeploymentHistory>
 {
+    public async Task Consume(ConsumeContext<GetDeploymentHistory> context) =>
+        await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
+
     public async Task Consume(ConsumeContext<GetDeploymentStatus> context) =>
         await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
 

@@ -43,6 +43,41 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
         return new DeploymentStatusReply(Guid.NewGuid(), query.CorrelationId, time.GetUtcNow(), statuses);
     }
 
+    public async Task<DeploymentHistoryReply> HandleAsync(GetDeploymentHistory query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var current = (await store.GetCurrentRevisionsAsync(query.Name, cancellationToken)).FirstOrDefault();
+        var revisions = (await store.GetRevisionsAsync(query.Name, cancellationToken))
+            .Where(r => r.Spec is not null)
+            .Take(DeploymentHistoryReply.MaxRevisions)
+            .Select(r => new RevisionSummary(r.Revision, r.DeploymentId, r.State, r.Spec!.Image.ToString(), r.Reason, r.RequestedBy, r.UpdatedAt, r.Spec));
+        return new DeploymentHistoryReply(Guid.NewGuid(), query.CorrelationId, time.GetUtcNow(), query.Name, current?.Revision ?? 0, [.. revisions]);
+    }
+
+    /// <summary>
+    /// The revision <c>workers rollback</c> deploys again: <paramref name="to"/> when given, otherwise the newest one
+    /// before the current revision that ran healthy (it was superseded, not failed or rolled back); or why there is none.
+    /// </summary>
+    public static (RevisionSummary? Target, string? Error) RollbackTarget(DeploymentHistoryReply history, long? to)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.Revisions.Count == 0)
+        {
+            return (null, $"there is no deployment named '{history.Name}'");
+        }
+
+        if (to is { } wanted)
+        {
+            return history.Revisions.FirstOrDefault(r => r.Revision == wanted) is { } chosen
+                ? (chosen, null)
+                : (null, $"'{history.Name}' has no revision {wanted} (its history lists {string.Join(", ", history.Revisions.Select(r => r.Revision))})");
+        }
+
+        return history.Revisions.FirstOrDefault(r => r.Revision < history.Current && r.State == DeploymentState.Superseded) is { } previous
+            ? (previous, null)
+            : (null, $"'{history.Name}' has no earlier revision that ran healthy before revision {history.Current}");
+    }
+
     /// <summary>Where a rollout or rollback stands, for a revision that is rolling out or back.</summary>
     private async Task<string?> ProgressAsync(RevisionRecord revision, IReadOnlyList<ReplicaRecord> replicas, CancellationToken cancellationToken)
     {

@@ -69,6 +69,34 @@ public static class IntakeHttp
         return new(intake.Authorize(request.Headers.Authorization) ?? await intake.DeleteAsync(name, cancellationToken));
     }
 
+    public static async Task<IntakeHttpResult> GetHistoryAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.HistoryAsync(name, cancellationToken));
+    }
+
+    /// <summary><c>POST /api/deployments/{name}/rollback</c>, optionally <c>?to=REVISION</c>.</summary>
+    public static async Task<IntakeHttpResult> RollbackAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        if (intake.Authorize(request.Headers.Authorization) is { } refused)
+        {
+            return new(refused);
+        }
+
+        var to = request.Query["to"].ToString();
+        if (to.Length == 0)
+        {
+            return new(await intake.RollbackAsync(name, null, cancellationToken));
+        }
+
+        return long.TryParse(to, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision) && revision > 0
+            ? new(await intake.RollbackAsync(name, revision, cancellationToken))
+            : new(IntakeResult.Problem(StatusCodes.Status400BadRequest, $"'to' must be a revision number, got '{to}'"));
+    }
+
     public static async Task<IntakeHttpResult> GitHubAsync(HttpRequest request, GitHubHookHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

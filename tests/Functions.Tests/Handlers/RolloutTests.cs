@@ -297,4 +297,26 @@ public sealed class RolloutTests
         Assert.Equal(id, Assert.IsType<DeploymentSucceeded>(Assert.Single(effects.Published)).CorrelationId);
         Assert.Equal(ReplicaHealth.Healthy, Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None)).Health);
     }
+
+    [Fact]
+    public async Task RollbackTarget_WithoutARevisionNamed_IsTheNewestEarlierOneThatRanHealthyNotOneRolledBack()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (_, first) = await h.DeployAsync(Specs.Make("web", 1));
+        await h.StartAllAsync(first);
+        var (_, second) = await h.DeployAsync(Specs.Make("web", 1, Version2));
+        await h.ConvergeAsync(second);
+        var (_, third) = await h.DeployAsync(Specs.Make("web", 1, "env:\n  VERSION: \"3\"\n"));
+        await h.ConvergeAsync(third, start => start.Revision == 3 ? ReplicaHealth.Unhealthy : ReplicaHealth.Healthy);
+
+        var history = await h.Query.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web"), CancellationToken.None);
+        var (target, error) = QueryHandler.RollbackTarget(history, null);
+
+        Assert.Equal([(3L, DeploymentState.RolledBack), (2L, DeploymentState.Running), (1L, DeploymentState.Superseded)], history.Revisions.Select(r => (r.Revision, r.State)));
+        Assert.Equal(2L, history.Current);
+        Assert.Null(error);
+        Assert.Equal(1L, target!.Revision);
+        Assert.Contains("no revision 7", QueryHandler.RollbackTarget(history, 7).Error, StringComparison.Ordinal);
+    }
 }

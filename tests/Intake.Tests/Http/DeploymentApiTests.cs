@@ -236,9 +236,73 @@ public sealed class DeploymentApiTests : IAsyncLifetime
         return problem;
     }
 
-    private async Task<Guid> SeedAsync(string name)
+    [Fact]
+    public async Task GetHistory_TwoRevisions_ListsThemNewestFirstAndMarksTheCurrent()
     {
-        var spec = SpecParser.Parse($"name: {name}\nimage: ghcr.io/acme/{name}:1\n", $"{name}.yaml").Spec!;
+        await SeedAsync("shop", "1");
+        var second = await SeedAsync("shop", "2");
+
+        using var response = await _intake.SendAsync(HttpMethod.Get, "/api/deployments/shop/history");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var revisions = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToList();
+        Assert.Equal([2L, 1L], revisions.Select(r => r.GetProperty("revision").GetInt64()));
+        Assert.Equal(second, revisions[0].GetProperty("deploymentId").GetGuid());
+        Assert.Equal([true, false], revisions.Select(r => r.GetProperty("current").GetBoolean()));
+        Assert.Equal("ghcr.io/acme/shop:1", revisions[1].GetProperty("image").GetString());
+    }
+
+    [Fact]
+    public async Task PostRollback_ToAnEarlierRevision_PublishesItsSpecAsANewRequest()
+    {
+        await SeedAsync("shop", "1");
+        await SeedAsync("shop", "2");
+
+        using var response = await _intake.SendAsync(HttpMethod.Post, "/api/deployments/shop/rollback?to=1");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var request = Assert.IsType<DeploymentRequested>(Assert.Single(_intake.Dispatcher.Published));
+        var spec = SpecParser.Parse(request.SpecText, request.Source).Spec!;
+        Assert.Equal(("shop", "ghcr.io/acme/shop:1"), (spec.Name.Value, spec.Image.ToString()));
+    }
+
+    [Fact]
+    public async Task PostRollback_NothingEarlierRanHealthy_Answers409AndPublishesNothing()
+    {
+        await SeedAsync("shop", "1");
+
+        using var response = await _intake.SendAsync(HttpMethod.Post, "/api/deployments/shop/rollback");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("no earlier revision that ran healthy", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(_intake.Dispatcher.Published);
+    }
+
+    [Theory]
+    [InlineData("/api/deployments/never/history", "GET")]
+    [InlineData("/api/deployments/never/rollback", "POST")]
+    public async Task HistoryAndRollback_UnknownName_Answer404(string path, string method)
+    {
+        using var response = await _intake.SendAsync(new HttpMethod(method), path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(_intake.Dispatcher.Published);
+    }
+
+    [Fact]
+    public async Task PostRollback_ToThatIsNoNumber_Answers400()
+    {
+        await SeedAsync("shop", "1");
+
+        using var response = await _intake.SendAsync(HttpMethod.Post, "/api/deployments/shop/rollback?to=latest");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(_intake.Dispatcher.Published);
+    }
+
+    private async Task<Guid> SeedAsync(string name, string tag = "1")
+    {
+        var spec = SpecParser.Parse($"name: {name}\nimage: ghcr.io/acme/{name}:{tag}\n", $"{name}.yaml").Spec!;
         var id = Guid.NewGuid();
         await _intake.Store.SavePlanAsync(id, spec, "test", [new ReplicaPlacement(0, "host-a", [])], [], _intake.Time.GetUtcNow(), CancellationToken.None);
         return id;
