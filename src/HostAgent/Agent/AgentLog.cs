@@ -1,3 +1,4 @@
+using Workers.Contracts.Messages;
 
 namespace Workers.HostAgent.Agent;
 
@@ -17,4 +18,16 @@ internal static partial class AgentLog
 
     [LoggerMessage(5, LogLevel.Information, "Agent {HostId} consuming queue {Queue}, ports bound to {BindAddress}")]
     public static partial void Started(ILogger logger, string hostId, string queue, string bindAddress);
+
+    [LoggerMessage(7, LogLevel.Information, "Replica {Deployment} r{Revision} #{Index} healthy in {ContainerId}")]
+    public static partial void ReplicaHealthy(ILogger logger, string deployment, long revision, int index, string containerId);
+
+    [LoggerMessage(8, LogLevel.Warning, "Replica {Deployment} r{Revision} #{Index} unhealthy in {ContainerId}: {Reason}")]
+    public static partial void ReplicaUnhealthy(ILogger logger, string deployment, long revision, int index, string containerId, string? reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "Replica {Deployment} r{Revision} #{Index} turned {Health}, which could not be published; the next heartbeat carries it")]
+    public static partial void HealthPublishFailed(ILogger logger, Exception exception, string deployment, long revision, int index, ReplicaHealth health);
+
+    [LoggerMessage(10, LogLevel.Warning, "Listing this host's containers for health checks failed; listing again in {Interval}")]
+    public static partial void HealthListingFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

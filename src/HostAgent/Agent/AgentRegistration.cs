@@ -33,7 +33,7 @@ internal static class ResultPublishing
         BrokerCalls.BoundedAsync(token => context.Publish(result, result.GetType(), token), BrokerCalls.ConfirmTimeout, context.CancellationToken);
 }
 
-/// <summary>Registers the agent: Docker runtime, handler, heartbeats, and the consumers of its own queue only.</summary>
+/// <summary>Registers the agent: Docker runtime, handler, heartbeats, health checks, and the consumers of its own queue only.</summary>
 public static class AgentRegistration
 {
     /// <remarks>Call after AddWorkersBus: hosted services start in order, and the first heartbeat needs a started bus.</remarks>
@@ -46,6 +46,9 @@ public static class AgentRegistration
         services.AddScoped<ReplicaCommandHandler>();
         services.AddSingleton<HeartbeatService>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
+        services.AddSingleton<HealthProbes>();
+        services.AddSingleton<HealthMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
         services.AddHostedService<ContainerEventsService>();
         return services;
     }

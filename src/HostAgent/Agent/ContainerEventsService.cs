@@ -4,9 +4,10 @@ namespace Workers.HostAgent.Agent;
 
 /// <summary>
 /// Watches Docker events for this host's containers: when one dies or disappears outside Workers, the next heartbeat
-/// goes out at once, so the functions notice within moments rather than at the next tick and replace the replica.
+/// goes out at once, so the functions notice within moments rather than at the next tick and replace the replica, and
+/// its health is no longer judged.
 /// </summary>
-public sealed partial class ContainerEventsService(IContainerRuntime runtime, HeartbeatService heartbeats, AgentOptions options, TimeProvider time, ILogger<ContainerEventsService> logger)
+public sealed partial class ContainerEventsService(IContainerRuntime runtime, HeartbeatService heartbeats, HealthMonitor health, AgentOptions options, TimeProvider time, ILogger<ContainerEventsService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -16,8 +17,9 @@ public sealed partial class ContainerEventsService(IContainerRuntime runtime, He
         {
             try
             {
-                await runtime.WatchExitsAsync(labels, _ =>
+                await runtime.WatchExitsAsync(labels, id =>
                 {
+                    health.Forget(id);
                     heartbeats.Wake();
                     return Task.CompletedTask;
                 }, stoppingToken);

@@ -8,9 +8,10 @@ namespace Workers.HostAgent.Agent;
 
 /// <summary>
 /// Publishes the host's heartbeat now and then every interval: real capacity, the replicas Docker runs for this host
-/// (read from container labels, so nothing is kept in memory), and every host port something listens on.
+/// (read from container labels, so nothing is kept in memory) with their health as last judged, and every host port
+/// something listens on.
 /// </summary>
-public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
+public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, HealthMonitor health, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     /// <summary>
@@ -40,13 +41,19 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
         var capacity = await CapacityAsync(cancellationToken);
         var containers = await runtime.ListAsync(new Dictionary<string, string> { [ContainerLabels.Host] = options.HostId.Value }, cancellationToken);
         var running = containers.Where(c => c.Running).ToList();
-        var replicas = containers.Select(c => new RunningReplica(
-            c.Labels.GetValueOrDefault(ContainerLabels.Deployment, string.Empty),
-            Number(c.Labels, ContainerLabels.Revision),
-            (int)Number(c.Labels, ContainerLabels.Replica),
-            c.Id,
-            c.Running,
-            c.CreatedAt)).ToList();
+        var replicas = containers.Select(c =>
+        {
+            var verdict = health.Current(c.Id);
+            return new RunningReplica(
+                c.Labels.GetValueOrDefault(ContainerLabels.Deployment, string.Empty),
+                Number(c.Labels, ContainerLabels.Revision),
+                (int)Number(c.Labels, ContainerLabels.Replica),
+                c.Id,
+                c.Running,
+                c.CreatedAt,
+                verdict.Health,
+                verdict.Reason);
+        }).ToList();
         var taken = ports.Taken(options.BindAddress)
             .Select(p => new HostPort(p.Port, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))
             .OrderBy(p => p.Port)

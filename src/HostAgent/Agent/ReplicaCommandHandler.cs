@@ -9,7 +9,7 @@ namespace Workers.HostAgent.Agent;
 /// Carries out start and stop commands on this host's Docker engine and says what happened, one result per replica.
 /// Idempotent: containers are found by name and labels, so a redelivered command changes nothing twice.
 /// </summary>
-public sealed class ReplicaCommandHandler(IContainerRuntime runtime, AgentOptions options, TimeProvider time, ILogger<ReplicaCommandHandler> logger)
+public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonitor health, AgentOptions options, TimeProvider time, ILogger<ReplicaCommandHandler> logger)
 {
     /// <summary>
     /// Starts the command's replicas all at once and hands each result to <paramref name="report"/> as soon as that
@@ -83,7 +83,13 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, AgentOption
             [ContainerLabels.Host] = options.HostId.Value,
             [ContainerLabels.CpuMillicores] = (spec.Resources.Cpu?.Millicores ?? 0).ToString(CultureInfo.InvariantCulture),
             [ContainerLabels.MemoryBytes] = (spec.Resources.Memory?.Bytes ?? 0).ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.MinReadyMs] = ((long)spec.Update.MinReady.Value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         };
+        if (spec.HealthCheck is { } check)
+        {
+            labels[ContainerLabels.Health] = HealthCheckLabel.From(check).ToJson();
+        }
+
         var launch = new ContainerLaunch(
             ContainerLabels.ContainerName(name, command.Revision, replica.Index, options.HostId.Value),
             spec.Image.ToString(),
@@ -99,6 +105,8 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, AgentOption
         {
             case ContainerStarted started:
                 AgentLog.ReplicaStarted(logger, name, command.Revision, replica.Index, started.ContainerId);
+                var now = time.GetUtcNow();
+                health.Track(new ManagedContainer(started.ContainerId, launch.Name, labels, true, "running", started.Ports, now), now);
                 return new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, name, command.Revision, replica.Index, started.ContainerId,
                     [.. started.Ports.Select(p => new PortBinding(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))]);
             case ContainerFailed failed:

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -28,6 +29,9 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     public static readonly Uri DefaultEndpoint = new("unix:///var/run/docker.sock");
 
     private const int MaxBringUpAttempts = 2;
+
+    /// <summary>How much of an exec's output is kept: the end, where the reason for a failure usually is.</summary>
+    private const int ExecOutputTail = 4096;
 
     private readonly Uri _endpoint;
     private readonly ILogger<DockerContainerRuntime> _logger;
@@ -169,6 +173,41 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
         Log.Removed(_logger, name);
         return true;
+    }
+
+    public async Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentOutOfRangeException.ThrowIfZero(command.Count);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            var client = await GetClientAsync(bounded.Token);
+            var exec = await client.Exec.CreateContainerExecAsync(
+                containerId, new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true }, bounded.Token);
+            string output;
+            using (var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), bounded.Token))
+            {
+                // WaitAsync: a read of the hijacked connection need not honour the token; disposing the stream ends it.
+                output = await ReadTailAsync(stream, bounded.Token).WaitAsync(bounded.Token);
+            }
+
+            var ended = await client.Exec.InspectContainerExecAsync(exec.ID, bounded.Token);
+            return new ExecResult(ended.ExitCode ?? throw new InvalidOperationException($"exec of {command[0]} ended without an exit code"), output);
+        }
+        catch (DockerApiException exception)
+        {
+            // E.g. 409 "Container ... is not running": the engine's own words, without the client's wrapping.
+            throw new InvalidOperationException(EngineMessage(exception), exception);
+        }
+        catch (OperationCanceledException exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The engine cannot stop an exec: the command may still run in the container.
+            throw new TimeoutException($"{command[0]} did not end within {timeout.TotalMilliseconds:0} ms", exception);
+        }
     }
 
     public void Dispose()
@@ -429,6 +468,22 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         {
             _connectGate.Release();
         }
+    }
+
+    private static async Task<string> ReadTailAsync(MultiplexedStream stream, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[ExecOutputTail];
+        var tail = new byte[ExecOutputTail];
+        var length = 0;
+        while (await stream.ReadOutputAsync(chunk, 0, chunk.Length, cancellationToken) is { EOF: false, Count: var count })
+        {
+            var keep = Math.Min(length, tail.Length - count);
+            tail.AsSpan(length - keep, keep).CopyTo(tail);
+            chunk.AsSpan(0, count).CopyTo(tail.AsSpan(keep));
+            length = keep + count;
+        }
+
+        return Encoding.UTF8.GetString(tail, 0, length);
     }
 
     private static ManagedContainer ToManagedContainer(ContainerListResponse container)

@@ -27,7 +27,16 @@ public interface IContainerRuntime
 
     /// <summary>Stops (SIGTERM, then SIGKILL after <paramref name="stopGrace"/>) and removes; false when it did not exist.</summary>
     Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="command"/> inside the running container and waits for it to end; throws
+    /// <see cref="TimeoutException"/> when it has not ended within <paramref name="timeout"/>.
+    /// </summary>
+    Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken);
 }
+
+/// <summary>How a command run in a container ended: its exit code and the end of its stdout and stderr, as they came.</summary>
+public sealed record ExecResult(long ExitCode, string Output);
 
 public sealed record RuntimeCapacity(long CpuMillicores, long MemoryBytes);
 

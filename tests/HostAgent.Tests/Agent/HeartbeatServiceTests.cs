@@ -8,6 +8,7 @@ using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 using Workers.HostAgent.Agent;
 using Workers.HostAgent.Runtime;
+using Workers.HostAgent.Tests.Support;
 
 namespace Workers.HostAgent.Tests.Agent;
 
@@ -56,6 +57,8 @@ public sealed class HeartbeatServiceTests
             .AddSingleton<TimeProvider>(TimeProvider.System)
             .AddSingleton<IContainerRuntime>(runtime)
             .AddSingleton(NoPorts)
+            .AddSingleton<HealthProbes>()
+            .AddSingleton<HealthMonitor>()
             .AddSingleton<HeartbeatService>()
             .BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<ITestHarness>();
@@ -86,6 +89,8 @@ public sealed class HeartbeatServiceTests
             .AddSingleton<IContainerRuntime>(new CountingRuntime())
             .AddSingleton(NoPorts)
             .AddLogging()
+            .AddSingleton<HealthProbes>()
+            .AddSingleton<HealthMonitor>()
             .AddSingleton<HeartbeatService>()
             .BuildServiceProvider(validateScopes: true);
         var heartbeats = provider.GetRequiredService<HeartbeatService>();
@@ -111,8 +116,28 @@ public sealed class HeartbeatServiceTests
         }
     }
 
-    private static HeartbeatService Heartbeats(IContainerRuntime runtime, TimeProvider time) =>
-        new(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), runtime, NoPorts, Options, time, NullLogger<HeartbeatService>.Instance);
+    [Fact]
+    public async Task Read_WatchedReplica_CarriesItsHealth()
+    {
+        var time = new ManualTime();
+        var running = FakeRuntime.Replica("c1", "host-a", time.Now, (ContainerLabels.MinReadyMs, "0"));
+        var runtime = new FakeRuntime { Containers = [running, FakeRuntime.Replica("c2", "host-a", time.Now) with { Running = false, State = "exited" }] };
+        using var probes = new HealthProbes(runtime, Options);
+        using var health = new HealthMonitor(RecordingPublisher.Create().Scopes(), runtime, probes, Options, time, NullLogger<HealthMonitor>.Instance);
+        health.Track(running, time.Now);
+        await Poll.UntilAsync(() => health.Current("c1") == HealthVerdict.Healthy, "c1 is healthy");
+
+        var heartbeat = await Heartbeats(runtime, time, health).ReadAsync(CancellationToken.None);
+
+        Assert.Equal([("c1", ReplicaHealth.Healthy), ("c2", ReplicaHealth.Starting)], heartbeat.Replicas.Select(r => (r.ContainerId, r.Health)));
+    }
+
+    private static HeartbeatService Heartbeats(IContainerRuntime runtime, TimeProvider time, HealthMonitor? health = null)
+    {
+        var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
+        health ??= new HealthMonitor(scopes, runtime, new HealthProbes(runtime, Options), Options, time, NullLogger<HealthMonitor>.Instance);
+        return new(scopes, runtime, NoPorts, health, Options, time, NullLogger<HeartbeatService>.Instance);
+    }
 
     /// <summary>Every publish overload of <see cref="IPublishEndpoint"/>: the first never completes, the rest are kept.</summary>
     public class StuckOncePublisher : DispatchProxy
@@ -166,5 +191,7 @@ public sealed class HeartbeatServiceTests
         public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -5,6 +5,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Workers.HostAgent.Runtime;
+using Workers.HostAgent.Tests.Support;
 using Version = System.Version;
 
 namespace Workers.HostAgent.Tests.Runtime;
@@ -17,10 +18,9 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 {
     private const string RunLabel = "workers.test.run";
     private const string NameLabel = "workers.test.name";
-    private const int WorkloadPort = 8080;
+    private const int WorkloadPort = DockerEngine.WorkloadPort;
 
-    private static readonly string WorkloadImage =
-        Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
+    private static readonly string WorkloadImage = DockerEngine.WorkloadImage;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..12];
     private readonly DockerContainerRuntime _runtime = new(NullLogger<DockerContainerRuntime>.Instance);
@@ -34,32 +34,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
     private CancellationToken Token => _timeout.Token;
 
-    public async Task InitializeAsync()
-    {
-        using var probe = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
-        {
-            await _runtime.GetCapacityAsync(probe.Token);
-        }
-        catch (Exception exception) when (exception is HttpRequestException or SocketException or IOException
-            or TimeoutException or OperationCanceledException)
-        {
-            throw new InvalidOperationException(
-                $"The Docker engine at {_runtime.Endpoint} is not reachable ({exception.Message}). "
-                + "Run scripts/test.sh, which installs and starts Docker and builds the test images.", exception);
-        }
-
-        try
-        {
-            await _docker.Images.InspectImageAsync(WorkloadImage, probe.Token);
-        }
-        catch (DockerImageNotFoundException exception)
-        {
-            throw new InvalidOperationException(
-                $"The test workload image {WorkloadImage} is missing. Run scripts/test.sh, which builds the test images.",
-                exception);
-        }
-    }
+    public Task InitializeAsync() => DockerEngine.RequireAsync(_runtime, _docker);
 
     public async Task DisposeAsync()
     {
@@ -277,6 +252,51 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
         Assert.Equal(alpha.Name, Assert.Single(onlyAlpha).Name);
         Assert.Equal("alpha", onlyAlpha[0].Labels["role"]);
         Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task Exec_Command_ReturnsItsExitCodeAndOutput()
+    {
+        var started = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(Launch("exec"), Token));
+
+        var result = await _runtime.ExecAsync(started.ContainerId, ["sh", "-c", "echo out; echo err >&2; exit 7"], TimeSpan.FromSeconds(10), Token);
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Contains("out\n", result.Output, StringComparison.Ordinal);
+        Assert.Contains("err\n", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exec_LongOutput_KeepsItsLast4KiB()
+    {
+        var started = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(Launch("exec-long"), Token));
+
+        var result = await _runtime.ExecAsync(started.ContainerId, ["sh", "-c", "seq 1 20000; echo last"], TimeSpan.FromSeconds(10), Token);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(4096, result.Output.Length);
+        Assert.EndsWith("20000\nlast\n", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exec_CommandOutlastsTimeout_ThrowsTimeout()
+    {
+        var started = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(Launch("exec-slow"), Token));
+
+        await Assert.ThrowsAsync<TimeoutException>(
+            () => _runtime.ExecAsync(started.ContainerId, ["sleep", "30"], TimeSpan.FromMilliseconds(300), Token));
+    }
+
+    [Fact]
+    public async Task Exec_StoppedContainer_ThrowsWithTheEnginesReason()
+    {
+        var started = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(Launch("exec-stopped"), Token));
+        await _docker.Containers.StopContainerAsync(started.ContainerId, new ContainerStopParameters { WaitBeforeKillSeconds = 0 }, Token);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => _runtime.ExecAsync(started.ContainerId, ["true"], TimeSpan.FromSeconds(10), Token));
+
+        Assert.Contains("is not running", error.Message, StringComparison.Ordinal);
     }
 
     private ContainerLaunch Launch(string role, int hostPort = 0)

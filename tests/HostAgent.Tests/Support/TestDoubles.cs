@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Workers.HostAgent.Agent;
+using Workers.HostAgent.Runtime;
+
+namespace Workers.HostAgent.Tests.Support;
+
+/// <summary>Every publish overload of <see cref="IPublishEndpoint"/>: the first <see cref="Failures"/> throw, the rest are kept.</summary>
+public class RecordingPublisher : DispatchProxy
+{
+    private int _calls;
+
+    public int Failures { get; set; }
+
+    public ConcurrentQueue<object> Attempted { get; } = new();
+
+    public ConcurrentQueue<object> Published { get; } = new();
+
+    public IPublishEndpoint Endpoint => (IPublishEndpoint)this;
+
+    /// <summary>A proxy is created as the interface; it is an instance of this class too.</summary>
+    public static RecordingPublisher Create() => (RecordingPublisher)Create<IPublishEndpoint, RecordingPublisher>();
+
+    /// <summary>A scope factory whose scopes resolve this publisher.</summary>
+    public IServiceScopeFactory Scopes() =>
+        new ServiceCollection().AddScoped(_ => Endpoint).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        Attempted.Enqueue(args![0]!);
+        if (Interlocked.Increment(ref _calls) <= Failures)
+        {
+            return Task.FromException(new InvalidOperationException("the broker is down"));
+        }
+
+        Published.Enqueue(args[0]!);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A container engine in memory: lists what it is given, answers execs as told.</summary>
+public sealed class FakeRuntime : IContainerRuntime
+{
+    private int _execs;
+
+    public IReadOnlyList<ManagedContainer> Containers { get; set; } = [];
+
+    public Func<int, ExecResult> Exec { get; set; } = _ => new ExecResult(0, string.Empty);
+
+    public int Execs => Volatile.Read(ref _execs);
+
+    public Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken) => Task.FromResult(new RuntimeCapacity(2000, 4L << 30));
+
+    public Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ManagedContainer>>([.. Containers.Where(c => labels.All(l => c.Labels.TryGetValue(l.Key, out var v) && v == l.Value))]);
+
+    public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult(Exec(Interlocked.Increment(ref _execs)));
+
+    public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    /// <summary>A running replica of deployment web, revision 1, on <paramref name="hostId"/>, with these extra labels.</summary>
+    public static ManagedContainer Replica(string id, string hostId, DateTimeOffset createdAt, params (string Key, string Value)[] labels)
+    {
+        var all = new Dictionary<string, string>
+        {
+            [ContainerLabels.Deployment] = "web",
+            [ContainerLabels.DeploymentId] = "6f1c2b0e-2d5e-4c4e-9a53-0d3f5e2b7a10",
+            [ContainerLabels.Revision] = "1",
+            [ContainerLabels.Replica] = "0",
+            [ContainerLabels.Host] = hostId,
+        };
+        foreach (var (key, value) in labels)
+        {
+            all[key] = value;
+        }
+
+        return new ManagedContainer(id, $"web-r1-0.{hostId}", all, true, "running", [], createdAt);
+    }
+}
+
+public static class Poll
+{
+    /// <summary>
+    /// Checks <paramref name="condition"/> every 10 ms (calling <paramref name="step"/> before each check, e.g. to move
+    /// a fake clock) and fails with <paramref name="what"/> when it does not hold within 15 seconds.
+    /// </summary>
+    public static async Task UntilAsync(Func<bool> condition, string what, Action? step = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            step?.Invoke();
+            if (condition())
+            {
+                return;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"within 15 s: {what}");
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
+        }
+    }
+}
