@@ -47,6 +47,9 @@ public class PipelineFixture : IAsyncLifetime
 
     public IHost Client { get; private set; } = null!;
 
+    /// <summary>The outcome events a subscriber on the bus heard.</summary>
+    public Outcomes Outcomes { get; } = new();
+
     /// <summary>Where the functions host's HTTP intake listens (Kestrel on 127.0.0.1, a free port).</summary>
     public Uri IntakeAddress { get; private set; } = null!;
 
@@ -104,7 +107,11 @@ public class PipelineFixture : IAsyncLifetime
 
         _agents[HostA] = await StartAgentAsync(HostA, BindAddresses.A, "zone=eu-1");
         _agents[HostB] = await StartAgentAsync(HostB, BindAddresses.B, "zone=eu-2");
-        Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
+        Client = await StartAsync(services =>
+        {
+            services.AddSingleton(Outcomes);
+            services.AddWorkersBus(Broker, bus => bus.AddConsumer<OutcomeRecorder>().Endpoint(e => e.Name = $"it-outcomes-{_suffix}"), (context, cfg) => cfg.ConfigureEndpoints(context));
+        });
         _hosts.Add(Client);
 
         // Both agents must have reported in before the first plan, or it would see one host.
@@ -143,7 +150,7 @@ public class PipelineFixture : IAsyncLifetime
     {
         var reply = await Poll.UntilAsync(
             () => client.StatusAsync(null, id, CancellationToken.None),
-            r => r.Deployments is [{ State: Contracts.Messages.DeploymentState.Running or Contracts.Messages.DeploymentState.Failed or Contracts.Messages.DeploymentState.Rejected }],
+            r => r.Deployments is [{ State: Contracts.Messages.DeploymentState.Running or Contracts.Messages.DeploymentState.Failed or Contracts.Messages.DeploymentState.Rejected or Contracts.Messages.DeploymentState.RolledBack }],
             deadline,
             $"deployment {id} settling");
         var status = reply.Deployments[0];
