@@ -1,0 +1,272 @@
+using System.Globalization;
+using Workers.Cli;
+using Workers.Contracts.Messages;
+
+namespace Workers.Integration.Tests;
+
+/// <summary>
+/// Health checks and rolling updates on the real pipeline: the agents probe real containers, and a sampler reads
+/// Docker and curls every replica every 100 ms while a rollout runs, so the update policy is checked from outside.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class RolloutTests(PipelineFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Rollout_FourReplicasOneUnavailableOneSurge_NeverFewerThanThreeAnswerNorMoreThanFiveContainers()
+    {
+        var client = fixture.NewClient();
+        var name = Name("roll");
+        var policy = "update: { maxUnavailable: 1, maxSurge: 1, minReady: 1s }\n";
+        await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 4, "1", "/healthz") + policy, $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        await using var sampler = Sampler.Start(fixture, name);
+        var second = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 4, "2", "/healthz") + policy, $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        var samples = await sampler.StopAsync();
+
+        Assert.Equal(2, second.Revision);
+        Assert.True(samples.Count >= 10, $"only {samples.Count} samples");
+        Assert.True(samples.Min(s => s.Answering) >= 3, $"a sample had only {samples.Min(s => s.Answering)} replicas answering: {Describe(samples)}");
+        Assert.True(samples.Max(s => s.Containers) <= 5, $"a sample saw {samples.Max(s => s.Containers)} containers: {Describe(samples)}");
+        Assert.Equal(4, second.Replicas.Count(r => r.State == ReplicaState.Running && r.Health == ReplicaHealth.Healthy));
+        await Poll.UntilAsync(() => RevisionsInDockerAsync(name), revisions => revisions.SetEquals(["2"]), Deadline, "only revision 2's containers left");
+        Assert.Single(fixture.Outcomes.Of<DeploymentSucceeded>(second.DeploymentId));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Rollout_FixedHostPortAndNoneUnavailable_SurgesOntoTheOtherHostAndAlwaysAnswers()
+    {
+        var client = fixture.NewClient();
+        var name = Name("fixroll");
+        var port = FixedPorts.Free();
+        var spec = (string version) => Spec(name, 1, version, "/healthz", port) + $"placement:\n  hosts: [{fixture.HostA}, {fixture.HostB}]\nupdate: {{ maxUnavailable: 0, maxSurge: 1, minReady: 1s }}\n";
+        var first = await WaitForStateAsync(client, await client.DeployAsync(spec("1"), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        await using var sampler = Sampler.Start(fixture, name);
+        var second = await WaitForStateAsync(client, await client.DeployAsync(spec("2"), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        var samples = await sampler.StopAsync();
+
+        Assert.NotEqual(first.Replicas.Single(r => r.State == ReplicaState.Running).HostId, second.Replicas.Single(r => r.State == ReplicaState.Running).HostId);
+        Assert.True(samples.Min(s => s.Answering) >= 1, $"a sample had nothing answering: {Describe(samples)}");
+        Assert.True(samples.Max(s => s.Containers) <= 2, $"a sample saw {samples.Max(s => s.Containers)} containers: {Describe(samples)}");
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Rollout_FixedHostPortOnEveryHostAndNoneUnavailable_IsRefusedBeforeAnythingStops()
+    {
+        var client = fixture.NewClient();
+        var name = Name("fixno");
+        var port = FixedPorts.Free();
+        var spec = (string version) => Spec(name, 2, version, "/healthz", port) + "update: { maxUnavailable: 0, maxSurge: 1, minReady: 0s }\n";
+        var first = await WaitForStateAsync(client, await client.DeployAsync(spec("1"), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        var plan = await client.PlanAsync(spec("2"), $"{name}.yaml", CancellationToken.None);
+        var refused = await WaitForStateAsync(client, await client.DeployAsync(spec("2"), $"{name}.yaml", CancellationToken.None), DeploymentState.Rejected);
+
+        Assert.Contains("cannot be kept", plan.Reason, StringComparison.Ordinal);
+        Assert.Contains("maxUnavailable 0", refused.Reason, StringComparison.Ordinal);
+        var status = Assert.Single((await client.StatusAsync(name, null, CancellationToken.None)).Deployments);
+        Assert.Equal((first.DeploymentId, DeploymentState.Running), (status.DeploymentId, status.State));
+        Assert.Equal(2, status.Replicas.Count(r => r.State == ReplicaState.Running));
+        Assert.Equal(["1"], await RevisionsInDockerAsync(name));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Rollout_BadRelease_StopsAfterItsFirstWaveRollsBackAndTheOldRevisionNeverDipsBelowTheFloor()
+    {
+        var client = fixture.NewClient();
+        var name = Name("bad");
+        var policy = "update: { maxUnavailable: 1, maxSurge: 1, minReady: 1s, autoRollback: true }\n";
+        var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 4, "1", "/healthz") + policy, $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        await using var sampler = Sampler.Start(fixture, name);
+        var id = await client.DeployAsync(Spec(name, 4, "2", "/does-not-exist") + policy, $"{name}.yaml", CancellationToken.None);
+        var rolledBack = await WaitForStateAsync(client, id, DeploymentState.RolledBack);
+        await Poll.UntilAsync(() => RevisionsInDockerAsync(name), revisions => revisions.SetEquals(["1"]), Deadline, "only revision 1's containers left");
+        var samples = await sampler.StopAsync();
+
+        Assert.Contains("rolled back to revision 1", rolledBack.Reason, StringComparison.Ordinal);
+        Assert.Contains("GET /does-not-exist -> 404", rolledBack.Reason, StringComparison.Ordinal);
+        Assert.True(samples.Min(s => s.AnsweringOf("1")) >= 3, $"a sample had only {samples.Min(s => s.AnsweringOf("1"))} old replicas answering: {Describe(samples)}");
+        Assert.True(samples.Max(s => s.ContainersOf("2")) <= 2, $"the bad release went past its first wave: {samples.Max(s => s.ContainersOf("2"))} of its containers at once");
+        var status = Assert.Single((await client.StatusAsync(name, null, CancellationToken.None)).Deployments);
+        Assert.Equal((first.DeploymentId, DeploymentState.RolledBack), (status.DeploymentId, status.State));
+        Assert.Equal(4, status.Replicas.Count(r => r.State == ReplicaState.Running && r.Health == ReplicaHealth.Healthy));
+        await Poll.UntilAsync(() => Task.FromResult(fixture.Outcomes.Of<DeploymentRolledBack>(id).Count), count => count >= 1, Deadline, "DeploymentRolledBack");
+        var published = Assert.Single(fixture.Outcomes.Of<DeploymentRolledBack>(id));
+        Assert.Equal((2L, 1L), (published.Revision, published.RestoredRevision));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task HealthCheck_PathThatNeverAnswers_KeepsTheReplicaUnhealthyWithTheProbesAnswer()
+    {
+        var client = fixture.NewClient();
+        var name = Name("sick");
+
+        var failed = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 1, "1", "/does-not-exist"), $"{name}.yaml", CancellationToken.None), DeploymentState.Failed);
+
+        Assert.Contains("is unhealthy: GET /does-not-exist -> 404", failed.Reason, StringComparison.Ordinal);
+        var replica = Assert.Single(failed.Replicas);
+        Assert.Equal(ReplicaHealth.Unhealthy, replica.Health);
+        Assert.Contains("404", replica.Reason, StringComparison.Ordinal);
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Theory]
+    [InlineData("tcp: { port: 8080 }")]
+    [InlineData("command: [\"sh\", \"-c\", \"test -f /www/healthz\"]")]
+    public async Task HealthCheck_TcpAndCommandChecksThatPass_MakeTheDeploymentRun(string probe)
+    {
+        var client = fixture.NewClient();
+        var name = Name("probe");
+        var spec = $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n"
+            + $"healthCheck:\n  {probe}\n  interval: 500ms\n  timeout: 400ms\n  retries: 2\nupdate:\n  minReady: 1s\n";
+
+        var status = await WaitForStateAsync(client, await client.DeployAsync(spec, $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        Assert.Equal(ReplicaHealth.Healthy, Assert.Single(status.Replicas).Health);
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    [Fact]
+    public async Task Deploy_TheSpecThatRuns_MakesNoNewRevision()
+    {
+        var client = fixture.NewClient();
+        var name = Name("same");
+        var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 1, "1", "/healthz"), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        var again = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 1, "1", "/healthz"), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+
+        Assert.Equal((first.DeploymentId, 1L), (again.DeploymentId, again.Revision));
+        Assert.Equal(["1"], await RevisionsInDockerAsync(name));
+        await DeleteAndWaitAsync(client, name);
+    }
+
+    private async Task<HashSet<string>> RevisionsInDockerAsync(string name)
+    {
+        var containers = (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name)).Concat(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+        return [.. containers.Select(c => c.Labels["workers.revision"])];
+    }
+
+    private async Task DeleteAndWaitAsync(WorkersClient client, string name)
+    {
+        await client.DeleteAsync(name, CancellationToken.None);
+        await fixture.WaitUntilGoneAsync(client, name, Deadline);
+    }
+
+    private static Task<DeploymentStatus> WaitForStateAsync(WorkersClient client, Guid id, DeploymentState state) =>
+        PipelineFixture.WaitForStateAsync(client, id, state, Deadline);
+
+    private static string Describe(IReadOnlyList<Sample> samples) =>
+        string.Join(" ", samples.Select(s => $"{s.Answering}/{s.Containers}"));
+
+    private static string Name(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    private static string Spec(string name, int replicas, string version, string healthPath, int? hostPort = null) =>
+        $"""
+        name: {name}
+        image: {TestImages.Workload}
+        replicas: {replicas}
+        env:
+          VERSION: "{version}"
+        ports:
+          - container: 8080
+        {(hostPort is { } port ? $"    host: {port}\n" : string.Empty)}resources:
+          memory: 16Mi
+        healthCheck:
+          http: {'{'} port: 8080, path: {healthPath} {'}'}
+          interval: 500ms
+          timeout: 400ms
+          retries: 2
+
+        """;
+
+    /// <summary>One look at a deployment: its containers in Docker, and which of them answered HTTP, by revision.</summary>
+    private sealed record Sample(IReadOnlyDictionary<string, int> ContainersByRevision, IReadOnlyDictionary<string, int> AnsweringByRevision)
+    {
+        public int Containers => ContainersByRevision.Values.Sum();
+
+        public int Answering => AnsweringByRevision.Values.Sum();
+
+        public int ContainersOf(string revision) => ContainersByRevision.GetValueOrDefault(revision);
+
+        public int AnsweringOf(string revision) => AnsweringByRevision.GetValueOrDefault(revision);
+    }
+
+    /// <summary>Reads Docker and GETs every running replica every 100 ms until stopped.</summary>
+    private sealed class Sampler : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Sample> _samples = [];
+        private Task _loop = Task.CompletedTask;
+
+        public static Sampler Start(PipelineFixture fixture, string name)
+        {
+            var sampler = new Sampler();
+            sampler._loop = sampler.RunAsync(fixture, name);
+            return sampler;
+        }
+
+        public async Task<IReadOnlyList<Sample>> StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            return _samples;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            _stop.Dispose();
+        }
+
+        private async Task RunAsync(PipelineFixture fixture, string name)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+            var binds = new Dictionary<string, string> { [fixture.HostA] = "127.0.0.2", [fixture.HostB] = "127.0.0.3" };
+            while (!_stop.IsCancellationRequested)
+            {
+                var containers = new List<(string Revision, string? Url)>();
+                foreach (var (host, bind) in binds)
+                {
+                    foreach (var c in await DockerView.ContainersAsync(fixture.Docker, host, name))
+                    {
+                        var port = c.State == "running" ? c.Ports.FirstOrDefault(p => p.PublicPort is > 0)?.PublicPort : null;
+                        containers.Add((c.Labels["workers.revision"], port is { } p ? $"http://{bind}:{p.ToString(CultureInfo.InvariantCulture)}/" : null));
+                    }
+                }
+
+                var answered = await Task.WhenAll(containers.Select(async c => (c.Revision, Ok: c.Url is not null && await AnswersAsync(http, c.Url))));
+                _samples.Add(new Sample(
+                    containers.GroupBy(c => c.Revision).ToDictionary(g => g.Key, g => g.Count()),
+                    answered.Where(a => a.Ok).GroupBy(a => a.Revision).ToDictionary(g => g.Key, g => g.Count())));
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        private static async Task<bool> AnswersAsync(HttpClient http, string url)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(url));
+                return response.IsSuccessStatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+}
