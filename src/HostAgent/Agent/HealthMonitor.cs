@@ -17,6 +17,9 @@ namespace Workers.HostAgent.Agent;
 public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime runtime, HealthProbes probes, AgentOptions options, TimeProvider time, ILogger<HealthMonitor> logger)
     : BackgroundService
 {
+    /// <summary>The least a replica without a check waits before it is judged again.</summary>
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
+
     private readonly ConcurrentDictionary<string, Replica> _replicas = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private long _tracked;
@@ -126,17 +129,15 @@ public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime
             }
             else if (replica.Check is not { } check)
             {
-                // Without a check, running is passing: healthy once it has run for minReady.
-                var wait = replica.RunningSince + replica.MinReady - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                // Without a check, running is passing: healthy once it has run for minReady. A timer may fire a
+                // little before the wall clock says minReady is up, so wait again until the judge agrees.
+                while (!replica.Judge.Passed())
                 {
-                    await Task.Delay(wait, time, token);
+                    var wait = replica.RunningSince + replica.MinReady - time.GetUtcNow();
+                    await Task.Delay(wait > TimeSpan.Zero ? wait + MinimumWait : MinimumWait, time, token);
                 }
 
-                if (replica.Judge.Passed())
-                {
-                    await ReportAsync(replica, token);
-                }
+                await ReportAsync(replica, token);
             }
             else
             {

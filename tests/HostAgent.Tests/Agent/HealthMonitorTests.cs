@@ -51,6 +51,37 @@ public sealed class HealthMonitorTests : IDisposable
     }
 
     [Fact]
+    public async Task Track_NoCheckAndTimersFiringEarly_StillTurnsHealthy()
+    {
+        // .NET's timers run on a coarse monotonic clock and may fire a few milliseconds before the wall clock says
+        // their time is up: the replica must not stay starting for good because its one look came early.
+        var early = new EarlyTimers(_time, TimeSpan.FromMilliseconds(3));
+        using var monitor = new HealthMonitor(_publisher.Scopes(), _runtime, _probes, Options, early, NullLogger<HealthMonitor>.Instance);
+        var started = _time.GetUtcNow();
+        monitor.Track(FakeRuntime.Replica("c1", HostId, started, (ContainerLabels.MinReadyMs, "5000")), started);
+        _time.Advance(TimeSpan.FromMilliseconds(4990));
+
+        await Poll.UntilAsync(() => !_publisher.Published.IsEmpty, "Healthy is published", () => _time.Advance(TimeSpan.FromMilliseconds(1)));
+
+        var healthy = Assert.IsType<ReplicaHealthChanged>(Assert.Single(_publisher.Published));
+        Assert.Equal(ReplicaHealth.Healthy, healthy.Health);
+        Assert.InRange(healthy.Timestamp - started, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5.1));
+    }
+
+    /// <summary>The fake clock, whose timers fire <paramref name="early"/> before they are due.</summary>
+    private sealed class EarlyTimers(FakeTimeProvider clock, TimeSpan early) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            clock.CreateTimer(callback, state, dueTime > early ? dueTime - early : dueTime, period);
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+    }
+
+    [Fact]
     public async Task Track_CommandCheck_ProbesEveryIntervalAndPublishesEachChange()
     {
         _runtime.Exec = call => call == 1 ? new ExecResult(0, string.Empty) : new ExecResult(1, "starting\nnot ready\n\n");
