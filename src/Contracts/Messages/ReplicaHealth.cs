@@ -9,4 +9,7 @@ public enum ReplicaHealth
     Healthy,
     /// <summary>Its check failed <c>healthCheck.retries</c> times in a row.</summary>
     Unhealthy,
+
+    /// <summary>Its host's heartbeat is overdue, so nobody knows (shown in status; agents never report it).</summary>
+    Unknown,
 }

@@ -14,7 +14,10 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             ? await store.GetRevisionAsync(id, cancellationToken) is { } one ? [one] : []
             : await store.GetCurrentRevisionsAsync(query.Name, cancellationToken);
         var statuses = new List<DeploymentStatus>(revisions.Count);
-        var hosts = revisions.Count == 0 ? [] : (await store.GetHostsAsync(cancellationToken)).ToDictionary(h => h.Heartbeat.HostId, h => h.Heartbeat.BindAddress, StringComparer.Ordinal);
+        var known = revisions.Count == 0 ? [] : await store.GetHostsAsync(cancellationToken);
+        var hosts = known.ToDictionary(h => h.Heartbeat.HostId, h => h.Heartbeat.BindAddress, StringComparer.Ordinal);
+        var liveness = HostLiveness.Of(known, time.GetUtcNow(), options.Value.HostTimeout);
+        var silent = known.Where(h => !liveness.IsAlive(h)).Select(h => h.Heartbeat.HostId).ToHashSet(StringComparer.Ordinal);
         foreach (var revision in revisions)
         {
             var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
@@ -35,7 +38,7 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
                 revision.Spec?.Image.ToString() ?? string.Empty,
                 reason,
                 revision.UpdatedAt,
-                [.. replicas.Select(r => new ReplicaStatus(r.Index, r.HostId, r.State, r.ContainerId, r.Ports, r.Reason, r.State == ReplicaState.Running ? r.Health ?? ReplicaHealth.Starting : r.Health, Address(r, hosts)))],
+                [.. replicas.Select(r => new ReplicaStatus(r.Index, r.HostId, r.State, r.ContainerId, r.Ports, r.Reason, Health(r, silent), Address(r, hosts)))],
                 revision.Problems,
                 await ProgressAsync(revision, replicas, cancellationToken)));
         }
@@ -103,6 +106,12 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
 
         return Rollouts.Step(revision.Spec, revision.DeploymentId, revision.Revision, replicas, outgoing, null, time.GetUtcNow(), options.Value.HostTimeout).Progress;
     }
+
+    /// <summary>A running replica's health as last reported, or unknown while its host's heartbeat is overdue.</summary>
+    private static ReplicaHealth? Health(ReplicaRecord replica, IReadOnlySet<string> silent) =>
+        replica.State != ReplicaState.Running ? replica.Health
+        : silent.Contains(replica.HostId) ? ReplicaHealth.Unknown
+        : replica.Health ?? ReplicaHealth.Starting;
 
     /// <summary>Where a user reaches a running replica: its host's bind address (or the host's name when it binds all addresses) and first host port.</summary>
     private static string? Address(ReplicaRecord replica, IReadOnlyDictionary<string, string> binds) =>

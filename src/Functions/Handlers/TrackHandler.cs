@@ -44,7 +44,8 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         ArgumentNullException.ThrowIfNull(health);
         var now = time.GetUtcNow();
         var effects = new Effects();
-        if (await store.GetRevisionAsync(health.CorrelationId, cancellationToken) is not { } revision || revision.DeploymentId != health.CorrelationId)
+        if (health.Health is not (ReplicaHealth.Healthy or ReplicaHealth.Unhealthy)
+            || await store.GetRevisionAsync(health.CorrelationId, cancellationToken) is not { } revision || revision.DeploymentId != health.CorrelationId)
         {
             return effects;
         }

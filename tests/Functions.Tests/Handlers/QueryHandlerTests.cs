@@ -24,14 +24,34 @@ public sealed class QueryHandlerTests
             status.Replicas,
             r =>
             {
-                Assert.Equal((0, "host-a", ReplicaState.Running, "container-1-0"), (r.Index, r.HostId, r.State, r.ContainerId));
+                Assert.Equal((0, "host-a", ReplicaState.Running, "container-1-0", ReplicaHealth.Starting), (r.Index, r.HostId, r.State, r.ContainerId, r.Health));
                 Assert.Equal(start.Replicas.Single(a => a.Index == 0).Ports, r.Ports);
+                Assert.Equal($"127.0.0.1:{r.Ports[0].HostPort}", r.Address);
             },
             r =>
             {
-                Assert.Equal((1, "host-a", ReplicaState.Pending, (string?)null), (r.Index, r.HostId, r.State, r.ContainerId));
+                Assert.Equal((1, "host-a", ReplicaState.Pending, (string?)null, (ReplicaHealth?)null, (string?)null), (r.Index, r.HostId, r.State, r.ContainerId, r.Health, r.Address));
                 Assert.Equal(start.Replicas.Single(a => a.Index == 1).Ports, r.Ports);
             });
+    }
+
+    [Fact]
+    public async Task HandleAsync_HostHeartbeatOverdue_ShowsItsRunningReplicasHealthAsUnknown()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 2, "ports:\n  - container: 8080\n"));
+        await h.StartAllAsync(planned);
+
+        // host-b keeps beating, host-a has gone quiet past the host timeout (not yet swept).
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", [.. h.RunningOn(planned, "host-b")]);
+        var reply = await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None);
+
+        var replicas = Assert.Single(reply.Deployments).Replicas;
+        Assert.Equal(ReplicaHealth.Unknown, replicas.Single(r => r.HostId == "host-a").Health);
+        Assert.Equal(ReplicaHealth.Healthy, replicas.Single(r => r.HostId == "host-b").Health);
     }
 
     [Fact]
