@@ -18,6 +18,9 @@ public sealed class FunctionsOptions
     /// <summary>A container the store does not want is stopped once it has been unwanted (or unknown) this long.</summary>
     public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>An outcome event still in the outbox this long after its state change was never published (its process died): the sweep publishes it.</summary>
+    public TimeSpan OutboxGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the self-hosted sweep runs (the timer function's schedule on Azure).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -35,6 +35,8 @@ public sealed class ServiceBusEffectsDispatcher : IEffectsDispatcher, IAsyncDisp
         {
             await _topic.Value.SendMessageAsync(ServiceBusEnvelope.Create(message), cancellationToken);
         }
+
+        await effects.CompleteAsync(cancellationToken);
     }
 
     /// <summary>

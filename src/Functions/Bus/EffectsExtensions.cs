@@ -31,5 +31,7 @@ internal static class EffectsExtensions
         {
             await BrokerCalls.BoundedAsync(token => publisher.Publish(message, message.GetType(), token), BrokerCalls.ConfirmTimeout, cancellationToken);
         }
+
+        await effects.CompleteAsync(cancellationToken);
     }
 }

@@ -8,6 +8,7 @@ public sealed class Effects
 {
     private readonly List<object> _published = [];
     private readonly List<(string HostId, object Command)> _sent = [];
+    private readonly List<Func<CancellationToken, Task>> _dispatched = [];
 
     /// <summary>Events, in order.</summary>
     public IReadOnlyList<object> Published => _published;
@@ -27,12 +28,32 @@ public sealed class Effects
         return this;
     }
 
+    /// <summary>What the adapter runs once every command and event went out (an outbox row is cleared, say), in order.</summary>
+    public IReadOnlyList<Func<CancellationToken, Task>> Dispatched => _dispatched;
+
+    /// <summary>Runs <paramref name="callback"/> after the commands and events were sent; never when sending failed.</summary>
+    public Effects OnDispatched(Func<CancellationToken, Task> callback)
+    {
+        _dispatched.Add(callback);
+        return this;
+    }
+
+    /// <summary>Runs the <see cref="Dispatched"/> callbacks: for adapters, after they sent everything.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        foreach (var callback in _dispatched)
+        {
+            await callback(cancellationToken);
+        }
+    }
+
     /// <summary>Adds what another handler wants after what this one wants, in order.</summary>
     public Effects Add(Effects other)
     {
         ArgumentNullException.ThrowIfNull(other);
         _published.AddRange(other._published);
         _sent.AddRange(other._sent);
+        _dispatched.AddRange(other._dispatched);
         return this;
     }
 }

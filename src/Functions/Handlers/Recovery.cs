@@ -58,9 +58,9 @@ internal static class Recovery
         if (!plan.Succeeded)
         {
             var why = $"{reason}; no other host can take its replacement: {plan.Reason}";
-            if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending, DeploymentState.Running], DeploymentState.Failed, why, now, cancellationToken))
+            var failed = new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, revision.Name!, revision.Revision, why);
+            if (await Outcomes.TransitionAsync(store, effects, revision.DeploymentId, [DeploymentState.Pending, DeploymentState.Running], DeploymentState.Failed, why, now, OutboxMessage.Of(failed), cancellationToken))
             {
-                effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, revision.Name!, revision.Revision, why));
                 await TrackHandler.StopAsync(store, revision, effects, now, cancellationToken);
             }
 

@@ -192,19 +192,15 @@ internal static class Rollouts
 
         if (rollingBack is not null)
         {
-            if (await store.TransitionRevisionAsync(rollingBack.DeploymentId, [DeploymentState.RollingBack], DeploymentState.RolledBack, null, now, cancellationToken))
-            {
-                effects.Publish(new DeploymentRolledBack(Guid.NewGuid(), rollingBack.DeploymentId, now, name, rollingBack.Revision, target.Revision, rollingBack.Reason ?? "its rollout failed"));
-            }
+            var rolledBack = new DeploymentRolledBack(Guid.NewGuid(), rollingBack.DeploymentId, now, name, rollingBack.Revision, target.Revision, rollingBack.Reason ?? "its rollout failed");
+            await Outcomes.TransitionAsync(store, effects, rollingBack.DeploymentId, [DeploymentState.RollingBack], DeploymentState.RolledBack, null, now, OutboxMessage.Of(rolledBack), cancellationToken);
 
             await store.SetCurrentRevisionAsync(name, target.DeploymentId, target.Revision, cancellationToken);
             return;
         }
 
-        if (await store.TransitionRevisionAsync(target.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, cancellationToken))
-        {
-            effects.Publish(new DeploymentSucceeded(Guid.NewGuid(), target.DeploymentId, now, name, target.Revision));
-        }
+        var succeeded = new DeploymentSucceeded(Guid.NewGuid(), target.DeploymentId, now, name, target.Revision);
+        await Outcomes.TransitionAsync(store, effects, target.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, OutboxMessage.Of(succeeded), cancellationToken);
 
         foreach (var other in others.Where(o => o.Revision < target.Revision))
         {
@@ -275,9 +271,9 @@ internal static class Rollouts
             return;
         }
 
-        if (await store.TransitionRevisionAsync(revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, cancellationToken))
+        var failed = new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, name, revision.Revision, reason);
+        if (await Outcomes.TransitionAsync(store, effects, revision.DeploymentId, [DeploymentState.Pending], DeploymentState.Failed, reason, now, OutboxMessage.Of(failed), cancellationToken))
         {
-            effects.Publish(new DeploymentFailed(Guid.NewGuid(), revision.DeploymentId, now, name, revision.Revision, reason));
             await TrackHandler.StopAsync(store, revision, effects, now, cancellationToken);
         }
     }

@@ -29,6 +29,12 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         // goes dark. Otherwise a broker restart would fail every deployment for want of a live host.
         var heard = liveness.Heard;
         var down = heard ? silent : [];
+        // Outcome events whose publish never happened (the process died between the state change and the publish).
+        foreach (var outcome in await store.GetOutboxAsync(now - settings.OutboxGrace, cancellationToken))
+        {
+            Outcomes.Publish(store, effects, outcome);
+        }
+
         var active = (await store.GetActiveReplicasAsync(cancellationToken)).GroupBy(r => r.DeploymentId).ToList();
         var current = heard ? await store.GetCurrentRevisionsAsync(null, cancellationToken) : [];
         // Names mid-rollout (or rollback): their replicas come and go in waves, never by the refill below.

@@ -91,6 +91,19 @@ public interface IDeploymentStore
     /// </summary>
     Task AliasRequestAsync(Guid deploymentId, Guid targetId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same as <see cref="TransitionRevisionAsync(Guid, IReadOnlyCollection{DeploymentState}, DeploymentState, string?, DateTimeOffset, CancellationToken)"/>,
+    /// and when the state changed, <paramref name="outcome"/> (the event that announces it) is written to the outbox in
+    /// the same transaction, so that a crash before it is published does not lose it.
+    /// </summary>
+    Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, OutboxMessage outcome, CancellationToken cancellationToken);
+
+    /// <summary>Outbox messages written at or before <paramref name="before"/>, oldest first.</summary>
+    Task<IReadOnlyList<OutboxMessage>> GetOutboxAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>Clears a published outbox message; clearing one that is gone is fine.</summary>
+    Task ClearOutboxAsync(Guid messageId, CancellationToken cancellationToken);
+
     /// <summary>Sets a revision's state if it is still in <paramref name="from"/>; false when it was not (another writer moved it).</summary>
     Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
 

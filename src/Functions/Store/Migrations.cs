@@ -86,5 +86,16 @@ internal static class Migrations
                 target_id TEXT NOT NULL)
             """,
         ],
+        [
+            // Outcome events written in the same transaction as the state change they announce, and cleared once
+            // published: a crash between the two leaves the row, and the sweep publishes it.
+            """
+            CREATE TABLE outbox (
+                message_id TEXT PRIMARY KEY,
+                message_type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+        ],
     ];
 }

@@ -368,17 +368,50 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return changed > 0;
     }
 
-    public async Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, CancellationToken cancellationToken) =>
+        TransitionAsync(deploymentId, from, to, reason, at, null, cancellationToken);
+
+    public Task<bool> TransitionRevisionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, OutboxMessage outcome, CancellationToken cancellationToken) =>
+        TransitionAsync(deploymentId, from, to, reason, at, outcome ?? throw new ArgumentNullException(nameof(outcome)), cancellationToken);
+
+    public async Task<IReadOnlyList<OutboxMessage>> GetOutboxAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, "SELECT message_id, message_type, body, created_at FROM outbox WHERE created_at <= @t ORDER BY created_at", cancellationToken,
+            reader => (Id: Guid.Parse(reader.GetString(0)), Type: reader.GetString(1), Body: reader.GetString(2), At: FromUnix(reader.GetInt64(3))), ("@t", before.ToUnixTimeMilliseconds()));
+        return [.. rows.Where(r => OutboxMessage.Types.ContainsKey(r.Type)).Select(r => new OutboxMessage(r.Id, JsonSerializer.Deserialize(r.Body, OutboxMessage.Types[r.Type], Json)!, r.At))];
+    }
+
+    public async Task ClearOutboxAsync(Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "DELETE FROM outbox WHERE message_id = @m", cancellationToken, ("@m", Id(messageId)));
+    }
+
+    private async Task<bool> TransitionAsync(Guid deploymentId, IReadOnlyCollection<DeploymentState> from, DeploymentState to, string? reason, DateTimeOffset at, OutboxMessage? outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(from);
         await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = outcome is null ? null : await connection.BeginTransactionAsync(cancellationToken);
         var parameters = new List<(string, object?)> { ("@d", Id(deploymentId)), ("@s", to.ToString()), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds()) };
         parameters.AddRange(from.Select((s, i) => ($"@f{i}", (object?)s.ToString())));
         var allowed = string.Join(", ", from.Select((s, i) => $"@f{i}"));
-        return await ExecuteAsync(connection, null, $"""
+        var changed = await ExecuteAsync(connection, transaction, $"""
             UPDATE revisions SET state = @s, reason = COALESCE(@r, reason), updated_at = @t
             WHERE deployment_id = @d AND state IN ({allowed})
             """, cancellationToken, [.. parameters]) > 0;
+        if (transaction is not null)
+        {
+            if (changed)
+            {
+                await ExecuteAsync(connection, transaction, "INSERT INTO outbox (message_id, message_type, body, created_at) VALUES (@m, @y, @b, @t)", cancellationToken,
+                    ("@m", Id(outcome!.MessageId)), ("@y", outcome.Message.GetType().Name), ("@b", JsonSerializer.Serialize(outcome.Message, outcome.Message.GetType(), Json)), ("@t", outcome.CreatedAt.ToUnixTimeMilliseconds()));
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return changed;
     }
 
     public async Task<bool> ForgetDeploymentAsync(string name, CancellationToken cancellationToken)

@@ -40,6 +40,23 @@ public sealed record ReplicaRecord(
     public bool Serving => State == ReplicaState.Running && Health is ReplicaHealth.Healthy;
 }
 
+/// <summary>An event waiting in the outbox: one of the deployment outcome events, by its contract's short name.</summary>
+public sealed record OutboxMessage(Guid MessageId, object Message, DateTimeOffset CreatedAt)
+{
+    /// <summary>The outcome events the outbox carries; nothing else is ever read back from it.</summary>
+    public static readonly IReadOnlyDictionary<string, Type> Types = new[] { typeof(DeploymentSucceeded), typeof(DeploymentFailed), typeof(DeploymentRolledBack) }
+        .ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>An outcome event for the outbox, with its own message id.</summary>
+    public static OutboxMessage Of(DeploymentSucceeded message) => new(message.MessageId, message, message.Timestamp);
+
+    /// <inheritdoc cref="Of(DeploymentSucceeded)"/>
+    public static OutboxMessage Of(DeploymentFailed message) => new(message.MessageId, message, message.Timestamp);
+
+    /// <inheritdoc cref="Of(DeploymentSucceeded)"/>
+    public static OutboxMessage Of(DeploymentRolledBack message) => new(message.MessageId, message, message.Timestamp);
+}
+
 /// <summary>A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.</summary>
 public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index);
 

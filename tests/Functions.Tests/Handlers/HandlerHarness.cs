@@ -90,7 +90,10 @@ internal sealed class HandlerHarness : IAsyncDisposable
     }
 
     /// <summary>Every replica in the start commands reported running, in order; the effects of each report.</summary>
-    /// <summary>Each planned replica starts and its agent then judges it healthy, as an agent would report them: one Effects per replica.</summary>
+    /// <summary>
+    /// Each planned replica starts and its agent then judges it healthy, as an agent would report them: one Effects per
+    /// replica, carried out (so an outcome they publish leaves the outbox, as after a real dispatch).
+    /// </summary>
     public async Task<List<Effects>> StartAllAsync(Effects planned)
     {
         var results = new List<Effects>();
@@ -100,6 +103,7 @@ internal sealed class HandlerHarness : IAsyncDisposable
             {
                 var effects = await Track.HandleAsync(Started(start, replica.Index), CancellationToken.None);
                 results.Add(effects.Add(await Track.HandleAsync(Health(start, replica.Index, ReplicaHealth.Healthy), CancellationToken.None)));
+                await effects.CompleteAsync(CancellationToken.None);
             }
         }
 
@@ -140,6 +144,7 @@ internal sealed class HandlerHarness : IAsyncDisposable
             }
 
             all.Add(effects);
+            await effects.CompleteAsync(CancellationToken.None);
             foreach (var (_, command) in effects.Sent)
             {
                 queue.Enqueue(command);

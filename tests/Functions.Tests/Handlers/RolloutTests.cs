@@ -319,4 +319,45 @@ public sealed class RolloutTests
         Assert.Equal(1L, target!.Revision);
         Assert.Contains("no revision 7", QueryHandler.RollbackTarget(history, 7).Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Outcome_ProcessDiesBetweenTheTransitionAndThePublish_TheSweepPublishesItOnce()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+
+        // The revision moves to running and the handler asks for DeploymentSucceeded; its process dies before publishing.
+        var lost = await h.Track.HandleAsync(h.Health(start, 0, ReplicaHealth.Healthy), CancellationToken.None);
+        Assert.Single(lost.PublishedOf<DeploymentSucceeded>());
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
+        h.Time.Advance(h.Options.OutboxGrace);
+        await h.HeartbeatAsync("host-a");
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var again = Assert.Single(swept.PublishedOf<DeploymentSucceeded>());
+        Assert.Equal((lost.PublishedOf<DeploymentSucceeded>().Single().MessageId, id, 1L), (again.MessageId, again.CorrelationId, again.Revision));
+        await swept.CompleteAsync(CancellationToken.None);
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
+    }
+
+    [Fact]
+    public async Task Outcome_PublishedWithTheHandlersEffects_IsNotPublishedAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var effects = Assert.Single(await h.StartAllAsync(planned));
+        Assert.Single(effects.PublishedOf<DeploymentSucceeded>());
+
+        await effects.CompleteAsync(CancellationToken.None);
+        h.Time.Advance(h.Options.OutboxGrace);
+        await h.HeartbeatAsync("host-a");
+
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
+    }
 }

@@ -63,6 +63,7 @@ public sealed class TrackerPropertyTests
                         _ => throw new InvalidOperationException(),
                     };
                     succeeded += effects.PublishedOf<DeploymentSucceeded>().Count;
+                    await effects.CompleteAsync(CancellationToken.None);
                     next.AddRange(Results(h, effects, containers));
                 }
             }
@@ -74,11 +75,13 @@ public sealed class TrackerPropertyTests
                 // The agents judge what they run healthy; their heartbeats say so even when no health report got through.
                 var beat = await h.HeartbeatRunningAsync(host, [.. containers[host].Select(i => new RunningReplica("web", 1, i, $"container-1-{i}", true, h.Time.GetUtcNow(), ReplicaHealth.Healthy))]);
                 succeeded += beat.PublishedOf<DeploymentSucceeded>().Count;
+                await beat.CompleteAsync(CancellationToken.None);
                 next.AddRange(Results(h, beat, containers));
             }
 
             var swept = await h.Sweep.HandleAsync(CancellationToken.None);
             succeeded += swept.PublishedOf<DeploymentSucceeded>().Count;
+            await swept.CompleteAsync(CancellationToken.None);
             next.AddRange(Results(h, swept, containers));
             pending = next;
         }
