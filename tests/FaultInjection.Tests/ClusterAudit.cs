@@ -23,7 +23,7 @@ internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int Po
 /// </summary>
 internal static partial class ClusterAudit
 {
-    private static readonly DeploymentState[] Final = [DeploymentState.Running, DeploymentState.Failed, DeploymentState.Rejected, DeploymentState.Superseded];
+    private static readonly DeploymentState[] Final = [DeploymentState.Running, DeploymentState.Failed, DeploymentState.Rejected, DeploymentState.Superseded, DeploymentState.RolledBack];
 
     public static async Task<AuditResult> RunAsync(DockerClient docker, IDeploymentStore store, IReadOnlyList<string> hostIds, ScenarioRecord scenario, CancellationToken cancellationToken)
     {

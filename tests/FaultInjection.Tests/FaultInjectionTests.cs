@@ -22,7 +22,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         _detailsPath = Path.Combine(FaultCluster.LogDirectoryFor(suffix), "scenario.log");
         Say($"fault-injection seed={seed} (WORKERS_FAULT_SEED={seed} replays this schedule; details in {_detailsPath})");
         await using var cluster = await FaultCluster.StartAsync(suffix, Detail);
-        var scenario = new FaultScenario(cluster, seed, Detail);
+        FaultScenario? scenario = null;
+        await using var sampler = new RolloutSampler(cluster, id => scenario?.PolicyOf(id), Detail);
+        scenario = new FaultScenario(cluster, seed, Detail, sampler);
+        sampler.Start();
         await scenario.RunAsync();
 
         // Settling takes the deadlines their time (a lost host's replicas, orphans after their grace): poll, then judge.
@@ -60,10 +63,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
 
         var deployments = scenario.Record.Requests.Count;
-        Say($"deployments={deployments} faults={scenario.FaultsInjected} lost={audit.Lost} duplicates={audit.Duplicates} orphans={audit.Orphans} port_conflicts={audit.PortConflicts}");
+        Say($"deployments={deployments} faults={scenario.FaultsInjected} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} lost={audit.Lost} duplicates={audit.Duplicates} orphans={audit.Orphans} port_conflicts={audit.PortConflicts} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples)");
         Assert.True(audit.Clean, $"the cluster did not converge within {ConvergenceDeadline.TotalMinutes:0} minutes (seed {seed}, logs in {cluster.LogDirectory}):\n{string.Join("\n", audit.Problems)}");
         Assert.True(deployments >= 50, $"only {deployments} deployments ran; the proof needs at least 50");
         Assert.True(scenario.FaultsInjected >= 20, $"only {scenario.FaultsInjected} faults were injected; the proof needs at least 20");
+        Assert.True(sampler.BelowFloor == 0, $"{sampler.BelowFloor} samples had fewer replicas answering than the update policy allows (seed {seed}; scenario.log lists them)");
+        Assert.True(sampler.Rollouts >= 5, $"only {sampler.Rollouts} rollouts were watched; the proof needs at least 5");
+        Assert.True(scenario.RolloutFaults >= 3, $"only {scenario.RolloutFaults} faults hit a rollout in flight; the proof needs at least 3");
     }
 
     /// <summary>To the test's output and to standard output, so that `dotnet test` shows it.</summary>

@@ -9,7 +9,7 @@ namespace Workers.FaultInjection.Tests;
 /// container restarted mid-deployment, a functions host killed and started again, a deployment request published
 /// twice, and a start command delivered to its host twice.
 /// </summary>
-internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log)
+internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log, RolloutSampler sampler)
 {
     public const int Deployments = 56;
     public const int Deletes = 8;
@@ -38,12 +38,21 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     private readonly Dictionary<Guid, string> _requests = [];
     private readonly Dictionary<string, List<Guid>> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, int> _replicas = [];
+    private readonly Dictionary<Guid, (string Text, int MaxUnavailable)> _specs = [];
+    private readonly HashSet<Fault> _hitRollout = [];
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
     private readonly string _prefix = $"f{seed % 10000:0000}";
     private Task _agentBack = Task.CompletedTask;
     private Task _functionsBack = Task.CompletedTask;
 
     public int FaultsInjected { get; private set; }
+
+    /// <summary>Faults injected while a rollout was under way (a redeploy's waves in flight).</summary>
+    public int RolloutFaults { get; private set; }
+
+    /// <summary>The replica count and maxUnavailable a request asked for, for the rollout sampler.</summary>
+    public (int Replicas, int MaxUnavailable)? PolicyOf(Guid id) =>
+        _replicas.TryGetValue(id, out var replicas) && _specs.TryGetValue(id, out var spec) ? (replicas, spec.MaxUnavailable) : null;
 
     public ScenarioRecord Record => new(_requests, _deleted);
 
@@ -72,13 +81,25 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
             }
             else
             {
-                var redeploy = live.Count > 3 && _random.Next(4) == 0;
+                // The first fault of each kind that stops or restarts something lands on a rollout: a redeploy.
+                var rolloutFault = faultAt.TryGetValue(i, out var planned) && planned is not (Fault.DuplicateRequest or Fault.DuplicateStart) && !_hitRollout.Contains(planned);
+                var redeploy = live.Count > 3 && (rolloutFault || _random.Next(4) == 0);
                 var name = redeploy ? live[_random.Next(live.Count)] : $"{_prefix}-{names++:00}";
                 published = await DeployAsync(name, 1 + _random.Next(3));
             }
 
             if (faultAt.TryGetValue(i, out var fault) && published is { } id)
             {
+                if (!_hitRollout.Contains(fault) && await RollingOutAsync(id))
+                {
+                    _hitRollout.Add(fault);
+                }
+
+                if (await sampler.RollingAsync())
+                {
+                    RolloutFaults++;
+                }
+
                 await InjectAsync(fault, id);
             }
 
@@ -88,6 +109,25 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
         await Task.WhenAll(_agentBack, _functionsBack);
         log($"scenario done in {clock.Elapsed.TotalSeconds:0}s: {_requests.Count} deployment requests, {_deleted.Count} deletes, {FaultsInjected} faults");
+    }
+
+    /// <summary>Until request <paramref name="id"/>'s first wave is placed while an older revision still runs (false when it is not a rollout).</summary>
+    private async Task<bool> RollingOutAsync(Guid id)
+    {
+        try
+        {
+            var revision = await Poll.UntilAsync(
+                async () => await cluster.Store.GetRevisionAsync(id, CancellationToken.None) is { } r && (await cluster.Store.GetReplicasAsync(r.DeploymentId, CancellationToken.None)).Count > 0 ? r : null,
+                r => r is not null,
+                TimeSpan.FromSeconds(10),
+                $"the first wave of {id}");
+            return revision is { State: DeploymentState.Pending, Name: { } name }
+                && (await cluster.Store.GetLiveRevisionsAsync(name, CancellationToken.None)).Count > 1;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private async Task<Guid> DeployAsync(string name, int replicas)
@@ -126,6 +166,12 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                     : FaultCluster.HostTimeout + TimeSpan.FromSeconds(3 + (3 * _random.NextDouble()));
                 await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(400)));
                 await cluster.KillAgentAsync(host);
+                if (fault == Fault.AgentLongOutage)
+                {
+                    // Its replicas are lost for real until their replacements are healthy: dips then are the fault's.
+                    sampler.Excuse(DateTimeOffset.UtcNow + down + TimeSpan.FromSeconds(30));
+                }
+
                 log($"fault {FaultsInjected}: SIGKILL agent {host} after publishing {deployment}, back in {down.TotalSeconds:0.0}s");
                 _agentBack = RestartLaterAsync(down, () => cluster.StartAgent(host));
                 break;
@@ -167,7 +213,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
                 var name = _requests[deployment];
                 log($"fault {FaultsInjected}: request {deployment} ({name}) published again{(later ? " a little later" : string.Empty)}");
-                await PublishAsync(Request(deployment, name, _replicas[deployment]));
+                await PublishAsync(new DeploymentRequested(deployment, deployment, DateTimeOffset.UtcNow, _specs[deployment].Text, $"{name}.yaml", "fault-injection"));
                 break;
             }
 
@@ -183,19 +229,39 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         }
     }
 
+    /// <summary>
+    /// A request whose spec is new (its version is the request id), so that every redeploy is a real rollout, with a
+    /// health check the agents probe and an update policy drawn from the seed.
+    /// </summary>
     private DeploymentRequested Request(Guid id, string name, int replicas)
     {
         _replicas[id] = replicas;
+        var maxUnavailable = _random.Next(2);
+        var maxSurge = maxUnavailable == 0 ? 1 + _random.Next(2) : _random.Next(3);
         var spec = $"""
             name: {name}
             image: {TestImages.Workload}
             replicas: {replicas}
+            env:
+              VERSION: "{id:N}"
             ports:
               - container: 8080
             resources:
               memory: 16Mi
+            healthCheck:
+              http:
+                port: 8080
+                path: /healthz
+              interval: 1s
+              timeout: 800ms
+              retries: 3
+            update:
+              maxUnavailable: {maxUnavailable}
+              maxSurge: {maxSurge}
+              minReady: 1s
 
             """;
+        _specs[id] = (spec, maxUnavailable);
         return new DeploymentRequested(id, id, DateTimeOffset.UtcNow, spec, $"{name}.yaml", "fault-injection");
     }
 

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Docker.DotNet.Models;
+using Workers.Contracts.Messages;
+using Workers.Functions.Store;
+
+namespace Workers.FaultInjection.Tests;
+
+/// <summary>
+/// Watches rollouts from outside while the scenario runs: every 250 ms, for each deployment whose current revision is
+/// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. A sample
+/// with fewer answering than the policy allows (the smaller of the two revisions' replica counts less the new
+/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a long agent outage was under way (a lost host
+/// takes replicas away whatever the policy says).
+/// </summary>
+internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Replicas, int MaxUnavailable)?> policyOf, Action<string> log) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HashSet<string> _rolled = new(StringComparer.Ordinal);
+    private Task _loop = Task.CompletedTask;
+    private DateTimeOffset _excusedUntil = DateTimeOffset.MinValue;
+
+    /// <summary>Samples with fewer replicas answering than the policy allows.</summary>
+    public int BelowFloor { get; private set; }
+
+    /// <summary>Samples taken while some rollout was in progress.</summary>
+    public int Samples { get; private set; }
+
+    /// <summary>Deployments seen rolling out.</summary>
+    public int Rollouts => _rolled.Count;
+
+    public void Start() => _loop = RunAsync();
+
+    /// <summary>A host is lost until <paramref name="until"/>: dips then are the fault's, not the policy's.</summary>
+    public void Excuse(DateTimeOffset until)
+    {
+        if (until > _excusedUntil)
+        {
+            _excusedUntil = until;
+        }
+    }
+
+    /// <summary>True while some deployment rolls out (a fault injected now hits a rollout mid-wave).</summary>
+    public async Task<bool> RollingAsync() => (await RollingNowAsync()).Count > 0;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private async Task<List<(RevisionRecord Target, int Floor)>> RollingNowAsync()
+    {
+        var rolling = new List<(RevisionRecord, int)>();
+        foreach (var current in await cluster.Store.GetCurrentRevisionsAsync(null, CancellationToken.None))
+        {
+            if (current is not { State: DeploymentState.Pending, Name: { } name } || policyOf(current.DeploymentId) is not { } policy)
+            {
+                continue;
+            }
+
+            var older = (await cluster.Store.GetRevisionsAsync(name, CancellationToken.None)).FirstOrDefault(r => r.Revision < current.Revision && r.State == DeploymentState.Running);
+            if (older?.Spec is { } spec)
+            {
+                rolling.Add((current, Math.Min(spec.Replicas, policy.Replicas) - policy.MaxUnavailable));
+            }
+        }
+
+        return rolling;
+    }
+
+    private async Task RunAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await SampleAsync(http);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && !_stop.IsCancellationRequested)
+            {
+                // The store or Docker busy for a moment: the next sample looks again.
+                log($"sampler: {e.GetType().Name}: {e.Message}");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SampleAsync(HttpClient http)
+    {
+        var rolling = await RollingNowAsync();
+        if (rolling.Count == 0)
+        {
+            return;
+        }
+
+        Samples++;
+        foreach (var (target, floor) in rolling)
+        {
+            _rolled.Add(target.Name!);
+            var containers = await cluster.Docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"workers.deployment={target.Name}"] = true } },
+            });
+            var urls = containers.Where(c => c.State == "running")
+                .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0 && p.Type == "tcp").Take(1).Select(p => $"http://{p.IP}:{p.PublicPort!.Value.ToString(CultureInfo.InvariantCulture)}/"))
+                .ToList();
+            var answering = (await Task.WhenAll(urls.Select(url => AnswersAsync(http, url)))).Count(ok => ok);
+            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil)
+            {
+                BelowFloor++;
+                log($"below floor: {target.Name} r{target.Revision} rolling out, {answering} answering of {urls.Count} running, the policy allows no fewer than {floor}");
+            }
+        }
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(url));
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+}
