@@ -61,7 +61,13 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// <summary>Start commands seen on the hosts' exchanges (a copy, bound beside each agent's queue), to deliver again.</summary>
     public IReadOnlyCollection<StartReplicas> CapturedStarts => _captured;
 
-    public static async Task<FaultCluster> StartAsync(string suffix, Action<string> log)
+    /// <param name="suffix">Makes the host ids and the log directory unique to the run.</param>
+    /// <param name="log">Where the cluster says what it does.</param>
+    /// <param name="configureAgent">
+    /// Changes the settings of the agent <c>HostIds[index]</c> before it first starts (its broker address, say); they
+    /// hold for every later start too.
+    /// </param>
+    public static async Task<FaultCluster> StartAsync(string suffix, Action<string> log, Action<int, IDictionary<string, string>>? configureAgent = null)
     {
         var root = RepositoryRoot();
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
@@ -69,7 +75,7 @@ internal sealed class FaultCluster : IAsyncDisposable
         var cluster = new FaultCluster(suffix, logDirectory, log);
         try
         {
-            await cluster.InitializeAsync(root, configuration);
+            await cluster.InitializeAsync(root, configuration, configureAgent);
             return cluster;
         }
         catch
@@ -87,7 +93,7 @@ internal sealed class FaultCluster : IAsyncDisposable
         return directory;
     }
 
-    private async Task InitializeAsync(string root, string configuration)
+    private async Task InitializeAsync(string root, string configuration, Action<int, IDictionary<string, string>>? configureAgent)
     {
         try
         {
@@ -166,6 +172,7 @@ internal sealed class FaultCluster : IAsyncDisposable
                 ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",
                 ["WORKERS_STOP_GRACE"] = "1s",
             };
+            configureAgent?.Invoke(i, settings);
             var process = new ManagedProcess(HostIds[i], agentDll, settings, Path.Combine(LogDirectory, $"agent-{HostIds[i]}.log"));
             _agents[HostIds[i]] = process;
             process.Start();

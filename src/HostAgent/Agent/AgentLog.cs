@@ -30,4 +30,16 @@ internal static partial class AgentLog
 
     [LoggerMessage(10, LogLevel.Warning, "Listing this host's containers for health checks failed; listing again in {Interval}")]
     public static partial void HealthListingFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(11, LogLevel.Warning, "No heartbeat of {HostId} has reached the broker for {Silence}: stopping its {Count} running replica(s), which the functions place elsewhere once the host times out")]
+    public static partial void DisconnectStopping(ILogger logger, string hostId, TimeSpan silence, int count);
+
+    [LoggerMessage(12, LogLevel.Warning, "Replica {Deployment} r{Revision} #{Index} stopped in {ContainerId}: cut off from the broker")]
+    public static partial void DisconnectStopped(ILogger logger, string deployment, long revision, int index, string containerId);
+
+    [LoggerMessage(13, LogLevel.Information, "Replica {Deployment} r{Revision} #{Index} stopped for the partition is reported and removed ({ContainerId})")]
+    public static partial void DisconnectReported(ILogger logger, string deployment, long revision, int index, string containerId);
+
+    [LoggerMessage(14, LogLevel.Warning, "Stopping or reporting replicas cut off from the broker failed; trying again at the next heartbeat (every {Interval})")]
+    public static partial void DisconnectGuardFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

@@ -7,7 +7,19 @@ namespace Workers.HostAgent.Agent;
 /// <summary>Who this agent is and how it reports: read once from WORKERS_* settings and checked at start.</summary>
 public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, string> Labels, string BindAddress, TimeSpan HeartbeatInterval, TimeSpan StopGrace)
 {
-    /// <summary>Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS and WORKERS_HEARTBEAT_INTERVAL.</summary>
+    /// <summary>The functions' default host timeout: by then they have declared a silent host down and replaced its replicas.</summary>
+    public static readonly TimeSpan DefaultDisconnectStopAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the agent may go without reaching the broker before it stops its own replicas (Nomad's
+    /// <c>disconnect.stop_on_client_after</c>); null never stops them.
+    /// </summary>
+    public TimeSpan? DisconnectStopAfter { get; init; } = DefaultDisconnectStopAfter;
+
+    /// <summary>
+    /// Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS, WORKERS_HEARTBEAT_INTERVAL,
+    /// WORKERS_STOP_GRACE and WORKERS_DISCONNECT_STOP_AFTER.
+    /// </summary>
     public static bool TryRead(Func<string, string?> setting, [NotNullWhen(true)] out AgentOptions? options, out IReadOnlyList<string> errors)
     {
         ArgumentNullException.ThrowIfNull(setting);
@@ -39,9 +51,39 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
 
         var interval = ReadDuration(setting("WORKERS_HEARTBEAT_INTERVAL"), TimeSpan.FromSeconds(5), "WORKERS_HEARTBEAT_INTERVAL", problems);
         var grace = ReadDuration(setting("WORKERS_STOP_GRACE"), TimeSpan.FromSeconds(10), "WORKERS_STOP_GRACE", problems);
+        var stopAfter = ReadStopAfter(setting("WORKERS_DISCONNECT_STOP_AFTER"), interval, problems);
         errors = problems;
-        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) : null;
+        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) { DisconnectStopAfter = stopAfter } : null;
         return options is not null;
+    }
+
+    private static TimeSpan? ReadStopAfter(string? text, TimeSpan interval, List<string> problems)
+    {
+        const string Name = "WORKERS_DISCONNECT_STOP_AFTER";
+        if (string.Equals(text?.Trim(), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(text))
+        {
+            return DefaultDisconnectStopAfter;
+        }
+
+        if (!Duration.TryParse(text, out var duration, out var error) || duration.Value <= TimeSpan.Zero)
+        {
+            problems.Add($"{Name} '{text}': {error ?? "must be longer than zero"}, or 'off' to never stop replicas when the broker is out of reach");
+            return null;
+        }
+
+        // One missed heartbeat must never be enough.
+        if (duration.Value <= interval)
+        {
+            problems.Add($"{Name} '{text}': must be longer than WORKERS_HEARTBEAT_INTERVAL ({interval.TotalSeconds:0.###}s)");
+            return null;
+        }
+
+        return duration.Value;
     }
 
     private static TimeSpan ReadDuration(string? text, TimeSpan fallback, string name, List<string> problems)

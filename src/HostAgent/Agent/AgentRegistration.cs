@@ -33,7 +33,7 @@ internal static class ResultPublishing
         BrokerCalls.BoundedAsync(token => context.Publish(result, result.GetType(), token), BrokerCalls.ConfirmTimeout, context.CancellationToken);
 }
 
-/// <summary>Registers the agent: Docker runtime, handler, heartbeats, health checks, and the consumers of its own queue only.</summary>
+/// <summary>Registers the agent: Docker runtime, handler, heartbeats, health checks, the guard that stops replicas cut off from the broker, and the consumers of its own queue only.</summary>
 public static class AgentRegistration
 {
     /// <remarks>Call after AddWorkersBus: hosted services start in order, and the first heartbeat needs a started bus.</remarks>
@@ -44,6 +44,8 @@ public static class AgentRegistration
         services.TryAddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.TryAddSingleton(_ => new ListeningPorts());
         services.AddScoped<ReplicaCommandHandler>();
+        services.AddSingleton<DisconnectGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<DisconnectGuard>());
         services.AddSingleton<HeartbeatService>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatService>());
         services.AddSingleton<HealthProbes>();

@@ -9,9 +9,10 @@ namespace Workers.HostAgent.Agent;
 /// <summary>
 /// Publishes the host's heartbeat now and then every interval: real capacity, the replicas Docker runs for this host
 /// (read from container labels, so nothing is kept in memory) with their health as last judged, and every host port
-/// something listens on.
+/// something listens on. Whether each one got through is what tells <see cref="DisconnectGuard"/> the broker is reached.
 /// </summary>
-public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, HealthMonitor health, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
+public sealed class HeartbeatService(
+    IServiceScopeFactory scopes, IContainerRuntime runtime, ListeningPorts ports, HealthMonitor health, DisconnectGuard guard, AgentOptions options, TimeProvider time, ILogger<HeartbeatService> logger)
     : BackgroundService
 {
     /// <summary>
@@ -86,12 +87,14 @@ public sealed class HeartbeatService(IServiceScopeFactory scopes, IContainerRunt
                 using var scope = scopes.CreateScope();
                 var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
                 await BrokerCalls.BoundedAsync(token => publisher.Publish(heartbeat, token), PublishBound, stoppingToken);
+                guard.Reached();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // A missed heartbeat is what the deadline on the other side is for; the next tick tries again. A Docker
                 // call that timed out throws a cancellation too: only the host's own shutdown may end this loop.
                 AgentLog.HeartbeatFailed(logger, e, options.HostId.Value, options.HeartbeatInterval);
+                guard.Missed();
             }
         }
         while (await NextAsync());

@@ -151,6 +151,28 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
     }
 
+    public async Task<bool> StopAsync(string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
+        var client = await GetClientAsync(cancellationToken);
+        try
+        {
+            // false = 304, already stopped: the outcome asked for.
+            await client.Containers.StopContainerAsync(
+                nameOrId,
+                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
+                cancellationToken);
+        }
+        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        Log.Stopped(_logger, nameOrId);
+        return true;
+    }
+
     public async Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -657,6 +679,9 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         [LoggerMessage(Level = LogLevel.Warning,
             Message = "Container {ContainerName} ({ContainerId}) failed to start, removed it: {Reason}")]
         public static partial void StartFailed(ILogger logger, string containerName, string containerId, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Stopped container {ContainerName}")]
+        public static partial void Stopped(ILogger logger, string containerName);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Removed container {ContainerName}")]
         public static partial void Removed(ILogger logger, string containerName);

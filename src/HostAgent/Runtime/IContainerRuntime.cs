@@ -25,6 +25,12 @@ public interface IContainerRuntime
     /// </summary>
     Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops (SIGTERM, then SIGKILL after <paramref name="stopGrace"/>) and keeps the container, labels and all;
+    /// false when it did not exist. Stopping a stopped container is fine.
+    /// </summary>
+    Task<bool> StopAsync(string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken);
+
     /// <summary>Stops (SIGTERM, then SIGKILL after <paramref name="stopGrace"/>) and removes; false when it did not exist.</summary>
     Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken);
 

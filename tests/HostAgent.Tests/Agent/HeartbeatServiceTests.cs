@@ -59,6 +59,7 @@ public sealed class HeartbeatServiceTests
             .AddSingleton(NoPorts)
             .AddSingleton<HealthProbes>()
             .AddSingleton<HealthMonitor>()
+            .AddSingleton<DisconnectGuard>()
             .AddSingleton<HeartbeatService>()
             .BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<ITestHarness>();
@@ -91,6 +92,7 @@ public sealed class HeartbeatServiceTests
             .AddLogging()
             .AddSingleton<HealthProbes>()
             .AddSingleton<HealthMonitor>()
+            .AddSingleton<DisconnectGuard>()
             .AddSingleton<HeartbeatService>()
             .BuildServiceProvider(validateScopes: true);
         var heartbeats = provider.GetRequiredService<HeartbeatService>();
@@ -136,7 +138,8 @@ public sealed class HeartbeatServiceTests
     {
         var scopes = new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
         health ??= new HealthMonitor(scopes, runtime, new HealthProbes(runtime, Options), Options, time, NullLogger<HealthMonitor>.Instance);
-        return new(scopes, runtime, NoPorts, health, Options, time, NullLogger<HeartbeatService>.Instance);
+        var guard = new DisconnectGuard(scopes, runtime, Options, time, NullLogger<DisconnectGuard>.Instance);
+        return new(scopes, runtime, NoPorts, health, guard, Options, time, NullLogger<HeartbeatService>.Instance);
     }
 
     /// <summary>Every publish overload of <see cref="IPublishEndpoint"/>: the first never completes, the rest are kept.</summary>
@@ -189,6 +192,8 @@ public sealed class HeartbeatServiceTests
         public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> StopAsync(string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
 

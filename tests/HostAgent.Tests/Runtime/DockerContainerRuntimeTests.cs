@@ -215,6 +215,33 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Stop_RunningContainer_StopsItAndKeepsItWithItsLabels()
+    {
+        var launch = Launch("stop");
+        var started = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+
+        Assert.True(await _runtime.StopAsync(started.ContainerId, TimeSpan.FromSeconds(1), Token));
+
+        var listed = Assert.Single(await _runtime.ListAsync(Labels(launch), Token));
+        Assert.Equal(started.ContainerId, listed.Id);
+        Assert.False(listed.Running);
+        Assert.Equal("exited", listed.State);
+        Assert.Equal(_run, listed.Labels[RunLabel]);
+    }
+
+    [Fact]
+    public async Task Stop_StoppedOrMissingContainer_IsFineAndFalseOnlyWhenMissing()
+    {
+        var launch = Launch("stop-twice");
+        Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+        Assert.True(await _runtime.StopAsync(launch.Name, TimeSpan.Zero, Token));
+
+        Assert.True(await _runtime.StopAsync(launch.Name, TimeSpan.Zero, Token));
+        Assert.False(await _runtime.StopAsync($"workers-test-{_run}-never-made", TimeSpan.Zero, Token));
+        Assert.False(Assert.Single(await _runtime.ListAsync(Labels(launch), Token)).Running);
+    }
+
+    [Fact]
     public async Task Remove_Twice_IsTrueThenFalse()
     {
         var launch = Launch("remove");

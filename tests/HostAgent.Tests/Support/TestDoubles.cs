@@ -7,12 +7,18 @@ using Workers.HostAgent.Runtime;
 
 namespace Workers.HostAgent.Tests.Support;
 
-/// <summary>Every publish overload of <see cref="IPublishEndpoint"/>: the first <see cref="Failures"/> throw, the rest are kept.</summary>
+/// <summary>
+/// Every publish overload of <see cref="IPublishEndpoint"/>: the first <see cref="Failures"/> throw, and so does every
+/// message <see cref="FailWhen"/> picks; the rest are kept.
+/// </summary>
 public class RecordingPublisher : DispatchProxy
 {
     private int _calls;
 
     public int Failures { get; set; }
+
+    /// <summary>Messages to refuse, as a broker out of reach would (null: none).</summary>
+    public Func<object, bool>? FailWhen { get; set; }
 
     public ConcurrentQueue<object> Attempted { get; } = new();
 
@@ -30,7 +36,7 @@ public class RecordingPublisher : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         Attempted.Enqueue(args![0]!);
-        if (Interlocked.Increment(ref _calls) <= Failures)
+        if (Interlocked.Increment(ref _calls) <= Failures || FailWhen?.Invoke(args[0]!) == true)
         {
             return Task.FromException(new InvalidOperationException("the broker is down"));
         }
@@ -40,12 +46,37 @@ public class RecordingPublisher : DispatchProxy
     }
 }
 
-/// <summary>A container engine in memory: lists what it is given, answers execs as told.</summary>
+/// <summary>A container engine in memory: lists what it is given, answers execs as told, stops and removes.</summary>
 public sealed class FakeRuntime : IContainerRuntime
 {
+    private readonly Lock _gate = new();
+    private IReadOnlyList<ManagedContainer> _containers = [];
     private int _execs;
 
-    public IReadOnlyList<ManagedContainer> Containers { get; set; } = [];
+    public IReadOnlyList<ManagedContainer> Containers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _containers;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _containers = value;
+            }
+        }
+    }
+
+    /// <summary>Every container id or name asked to stop, in order.</summary>
+    public ConcurrentQueue<string> Stops { get; } = new();
+
+    /// <summary>Every container id or name asked to be removed, in order.</summary>
+    public ConcurrentQueue<string> Removals { get; } = new();
 
     public Func<int, ExecResult> Exec { get; set; } = _ => new ExecResult(0, string.Empty);
 
@@ -63,7 +94,27 @@ public sealed class FakeRuntime : IContainerRuntime
 
     public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<bool> StopAsync(string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken)
+    {
+        Stops.Enqueue(nameOrId);
+        lock (_gate)
+        {
+            var found = _containers.Any(c => Is(c, nameOrId));
+            _containers = [.. _containers.Select(c => Is(c, nameOrId) ? c with { Running = false, State = "exited" } : c)];
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
+    {
+        Removals.Enqueue(name);
+        lock (_gate)
+        {
+            var found = _containers.Any(c => Is(c, name));
+            _containers = [.. _containers.Where(c => !Is(c, name))];
+            return Task.FromResult(found);
+        }
+    }
 
     /// <summary>A running replica of deployment web, revision 1, on <paramref name="hostId"/>, with these extra labels.</summary>
     public static ManagedContainer Replica(string id, string hostId, DateTimeOffset createdAt, params (string Key, string Value)[] labels)
@@ -83,6 +134,8 @@ public sealed class FakeRuntime : IContainerRuntime
 
         return new ManagedContainer(id, $"web-r1-0.{hostId}", all, true, "running", [], createdAt);
     }
+
+    private static bool Is(ManagedContainer container, string nameOrId) => container.Id == nameOrId || container.Name == nameOrId;
 }
 
 public static class Poll
