@@ -7,14 +7,15 @@ namespace Workers.HostAgent.Agent;
 /// <summary>Who this agent is and how it reports: read once from WORKERS_* settings and checked at start.</summary>
 public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, string> Labels, string BindAddress, TimeSpan HeartbeatInterval, TimeSpan StopGrace)
 {
-    /// <summary>The functions' default host timeout: by then they have declared a silent host down and replaced its replicas.</summary>
-    public static readonly TimeSpan DefaultDisconnectStopAfter = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// How long the agent may go without reaching the broker before it stops its own replicas (Nomad's
-    /// <c>disconnect.stop_on_client_after</c>); null never stops them.
+    /// <c>disconnect.stop_on_client_after</c>); null, the default, never stops them. Off by default, as in Nomad and
+    /// Kubernetes: an agent cannot tell a partition of its own from the broker being down for every host, and in the
+    /// latter case the functions replace nothing (a fleet-wide silence declares no host down), so stopping would turn a
+    /// broker outage into an outage of every workload. Set it (to the functions' host timeout, say) where a replica
+    /// running twice for the length of a partition is worse.
     /// </summary>
-    public TimeSpan? DisconnectStopAfter { get; init; } = DefaultDisconnectStopAfter;
+    public TimeSpan? DisconnectStopAfter { get; init; }
 
     /// <summary>
     /// Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS, WORKERS_HEARTBEAT_INTERVAL,
@@ -67,7 +68,7 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
 
         if (string.IsNullOrEmpty(text))
         {
-            return DefaultDisconnectStopAfter;
+            return null;
         }
 
         if (!Duration.TryParse(text, out var duration, out var error) || duration.Value <= TimeSpan.Zero)

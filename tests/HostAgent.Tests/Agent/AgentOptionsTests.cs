@@ -5,12 +5,11 @@ namespace Workers.HostAgent.Tests.Agent;
 public sealed class AgentOptionsTests
 {
     [Fact]
-    public void TryRead_DisconnectStopAfterUnset_IsThirtySeconds()
+    public void TryRead_DisconnectStopAfterUnset_NeverStops()
     {
         var options = Read(("WORKERS_HOST_ID", "host-a"));
 
-        Assert.Equal(TimeSpan.FromSeconds(30), options.DisconnectStopAfter);
-        Assert.Equal(AgentOptions.DefaultDisconnectStopAfter, options.DisconnectStopAfter);
+        Assert.Null(options.DisconnectStopAfter);
     }
 
     [Theory]
@@ -65,11 +64,11 @@ public sealed class AgentOptionsTests
     }
 
     [Fact]
-    public void New_WithoutDisconnectStopAfter_StopsAfterTheDefault()
+    public void New_WithoutDisconnectStopAfter_NeverStops()
     {
         var options = new AgentOptions(Contracts.Spec.HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
 
-        Assert.Equal(AgentOptions.DefaultDisconnectStopAfter, options.DisconnectStopAfter);
+        Assert.Null(options.DisconnectStopAfter);
     }
 
     private static AgentOptions Read(params (string Key, string Value)[] settings)
