@@ -53,7 +53,13 @@ internal static partial class ClusterAudit
             if (revision is null || (deleted ? current.ContainsKey(name) : !Final.Contains(revision.State)))
             {
                 lost++;
-                problems.Add($"lost: request {id} for {name} is {state}");
+                var replicas = revision is null ? [] : await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+                var detail = string.Join(", ", replicas.Select(r => $"#{r.Index} {r.State}{(r.Health is { } h ? "/" + h : string.Empty)} on {r.HostId}"));
+                problems.Add($"lost: request {id} for {name} is {state} (r{revision?.Revision}; current r{(current.TryGetValue(name, out var now) ? now.Revision : 0)}; replicas: {detail}; {revision?.Reason})");
+            }
+            else if (revision is { State: DeploymentState.Failed or DeploymentState.RolledBack } && !deleted)
+            {
+                problems.Add($"note: request {id} for {name} ended {revision.State}: {revision.Reason}");
             }
         }
 

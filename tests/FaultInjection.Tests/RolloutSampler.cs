@@ -6,10 +6,10 @@ using Workers.Functions.Store;
 namespace Workers.FaultInjection.Tests;
 
 /// <summary>
-/// Watches rollouts from outside while the scenario runs: every 250 ms, for each deployment whose current revision is
+/// Watches rollouts from outside while the scenario runs: every 500 ms, for each deployment whose current revision is
 /// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. A sample
 /// with fewer answering than the policy allows (the smaller of the two revisions' replica counts less the new
-/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a long agent outage was under way (a lost host
+/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a host was silent past the host timeout lately (a lost host
 /// takes replicas away whatever the policy says).
 /// </summary>
 internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Replicas, int MaxUnavailable)?> policyOf, Action<string> log) : IAsyncDisposable
@@ -86,7 +86,7 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
 
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), _stop.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -97,6 +97,15 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
 
     private async Task SampleAsync(HttpClient http)
     {
+        // A host the functions may have declared down (an agent killed, or slow to come back after a broker restart)
+        // loses its replicas whatever the policy says: its dips are the fault's, until well after it is back.
+        var now = DateTimeOffset.UtcNow;
+        var hosts = await cluster.Store.GetHostsAsync(CancellationToken.None);
+        if (cluster.HostIds.Any(id => hosts.FirstOrDefault(h => h.Heartbeat.HostId == id) is not { } host || now - host.ReceivedAt > FaultCluster.HostTimeout))
+        {
+            Excuse(now + TimeSpan.FromSeconds(30));
+        }
+
         var rolling = await RollingNowAsync();
         if (rolling.Count == 0)
         {

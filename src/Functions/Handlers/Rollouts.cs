@@ -202,9 +202,11 @@ internal static class Rollouts
         var succeeded = new DeploymentSucceeded(Guid.NewGuid(), target.DeploymentId, now, name, target.Revision);
         await Outcomes.TransitionAsync(store, effects, target.DeploymentId, [DeploymentState.Pending], DeploymentState.Running, null, now, OutboxMessage.Of(succeeded), cancellationToken);
 
-        foreach (var other in others.Where(o => o.Revision < target.Revision))
+        // Every earlier revision still pending or running is superseded, those with no replica left too (a rollout
+        // that a newer one overtook before it finished).
+        foreach (var older in (await store.GetRevisionsAsync(name, cancellationToken)).Where(r => r.Revision < target.Revision && r.State is DeploymentState.Pending or DeploymentState.Running))
         {
-            await store.TransitionRevisionAsync(other.DeploymentId, [DeploymentState.Pending, DeploymentState.Running, DeploymentState.Failed], DeploymentState.Superseded, null, now, cancellationToken);
+            await store.TransitionRevisionAsync(older.DeploymentId, [DeploymentState.Pending, DeploymentState.Running], DeploymentState.Superseded, null, now, cancellationToken);
         }
     }
 

@@ -95,7 +95,7 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
     }
 
     /// <summary>
-    /// Rollouts: a step is taken again (in case the message that should have taken it was lost), and a rollout that
+    /// Rollouts: a step is taken again (in case the message that should have taken it was lost, or two raced), and a rollout that
     /// made no progress (no new replica turned healthy) within the spec's progress deadline fails and rolls back.
     /// </summary>
     private async Task SweepRolloutAsync(RevisionRecord revision, IReadOnlySet<string> rolling, DateTimeOffset now, FunctionsOptions settings, Effects effects, CancellationToken cancellationToken)
@@ -118,7 +118,9 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
             }
         }
 
-        if (rolling.Contains(revision.Name!))
+        // Also every revision still pending: two health reports handled side by side can each see the other replica
+        // not yet healthy, and then no later message would finish the revision.
+        if (revision.State is DeploymentState.Pending || rolling.Contains(revision.Name!))
         {
             await Rollouts.AdvanceAsync(store, settings, revision.Name!, now, effects, cancellationToken);
         }

@@ -360,4 +360,45 @@ public sealed class RolloutTests
 
         Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
     }
+
+    [Fact]
+    public async Task Sweep_TwoHealthReportsRacedAndNeitherFinishedTheRevision_FinishesIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+
+        // Both reports were written, each by a handler that read the other replica before it was healthy.
+        foreach (var index in new[] { 0, 1 })
+        {
+            await h.Store.UpdateReplicaHealthAsync(id, index, ReplicaHealth.Healthy, $"container-1-{index}", null, h.Time.GetUtcNow(), CancellationToken.None);
+        }
+
+        Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal(id, Assert.Single(swept.PublishedOf<DeploymentSucceeded>()).CorrelationId);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        Assert.Equal(2, start.Replicas.Count);
+    }
+
+    [Fact]
+    public async Task Rollout_OvertakenByANewerOneBeforeItFinished_EndsSupersededNotPending()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, Version2));
+        var (v3, third) = await h.DeployAsync(Specs.Make("web", 2, "env:\n  VERSION: \"3\"\n"));
+
+        await h.ConvergeAsync(new Effects().Add(second).Add(third));
+
+        Assert.Equal(
+            [DeploymentState.Superseded, DeploymentState.Superseded, DeploymentState.Running],
+            [(await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State, (await h.Store.GetRevisionAsync(v3, CancellationToken.None))!.State]);
+        Assert.All(await h.Store.GetReplicasAsync(v2, CancellationToken.None), r => Assert.Equal(ReplicaState.Stopped, r.State));
+    }
 }
