@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
 
 namespace Workers.Integration.Tests;
@@ -49,8 +48,7 @@ public sealed partial class ExamplesTests(IntakeFixture fixture)
     private Process Start(string example, string? queue, params string[] arguments)
     {
         var project = example == "publisher" ? "Publisher" : "Subscriber";
-        var dll = Path.Combine(RepoRoot(), "examples", example, "bin", Configuration(), "net10.0", $"Workers.Examples.{project}.dll");
-        Assert.True(File.Exists(dll), $"{dll} was not built; build Workers.sln first");
+        var dll = Builds.Dll(Path.Combine("examples", example), $"Workers.Examples.{project}.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
@@ -66,20 +64,6 @@ public sealed partial class ExamplesTests(IntakeFixture fixture)
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException($"dotnet {dll} did not start");
-    }
-
-    private static string Configuration() =>
-        typeof(ExamplesTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-
-    private static string RepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Workers.sln not found above the test binaries");
     }
 
     [GeneratedRegex(@"^requested (?<name>\S+) (?<id>[0-9a-f-]{36})$", RegexOptions.Multiline)]

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Workers.Cli;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
 
 namespace Workers.Integration.Tests;
 
@@ -32,6 +34,14 @@ public sealed class RolloutTests(PipelineFixture fixture)
         Assert.Equal(4, second.Replicas.Count(r => r.State == ReplicaState.Running && r.Health == ReplicaHealth.Healthy));
         await Poll.UntilAsync(() => RevisionsInDockerAsync(name), revisions => revisions.SetEquals(["2"]), Deadline, "only revision 2's containers left");
         Assert.Single(fixture.Outcomes.Of<DeploymentSucceeded>(second.DeploymentId));
+
+        // workers rollback: revision 1's spec again, as revision 3, in the same waves.
+        var (exit, output) = await WorkersAsync(null, "rollback", name, "--wait");
+        Assert.True(exit == 0, $"workers rollback --wait exited {exit}: {output}");
+        var third = Assert.Single((await client.StatusAsync(name, null, CancellationToken.None)).Deployments);
+        Assert.Equal((3L, DeploymentState.Running), (third.Revision, third.State));
+        var history = await client.HistoryAsync(name, CancellationToken.None);
+        Assert.Equal(SpecWriter.ToJson(history.Revisions.Single(r => r.Revision == 1).Spec), SpecWriter.ToJson(history.Revisions.Single(r => r.Revision == 3).Spec));
         await DeleteAndWaitAsync(client, name);
     }
 
@@ -84,11 +94,14 @@ public sealed class RolloutTests(PipelineFixture fixture)
         var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, 4, "1", "/healthz") + policy, $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
 
         await using var sampler = Sampler.Start(fixture, name);
-        var id = await client.DeployAsync(Spec(name, 4, "2", "/does-not-exist") + policy, $"{name}.yaml", CancellationToken.None);
+        var (exit, output) = await WorkersAsync(Spec(name, 4, "2", "/does-not-exist") + policy, "deploy", "{file}", "--wait");
+        var id = Guid.Parse(Regex.Match(output, @"\(id (?<id>[0-9a-f-]{36})\)").Groups["id"].Value);
         var rolledBack = await WaitForStateAsync(client, id, DeploymentState.RolledBack);
         await Poll.UntilAsync(() => RevisionsInDockerAsync(name), revisions => revisions.SetEquals(["1"]), Deadline, "only revision 1's containers left");
         var samples = await sampler.StopAsync();
 
+        Assert.True(exit == 1, $"workers deploy --wait exited {exit}: {output}");
+        Assert.Contains($"deployment {name} revision 2 rolled back to revision 1: replica", output, StringComparison.Ordinal);
         Assert.Contains("rolled back to revision 1", rolledBack.Reason, StringComparison.Ordinal);
         Assert.Contains("GET /does-not-exist -> 404", rolledBack.Reason, StringComparison.Ordinal);
         Assert.True(samples.Min(s => s.AnsweringOf("1")) >= 3, $"a sample had only {samples.Min(s => s.AnsweringOf("1"))} old replicas answering: {Describe(samples)}");
@@ -99,6 +112,10 @@ public sealed class RolloutTests(PipelineFixture fixture)
         await Poll.UntilAsync(() => Task.FromResult(fixture.Outcomes.Of<DeploymentRolledBack>(id).Count), count => count >= 1, Deadline, "DeploymentRolledBack");
         var published = Assert.Single(fixture.Outcomes.Of<DeploymentRolledBack>(id));
         Assert.Equal((2L, 1L), (published.Revision, published.RestoredRevision));
+        var (historyExit, history) = await WorkersAsync(null, "history", name);
+        Assert.Equal(0, historyExit);
+        Assert.Matches(@"\s2\s+RolledBack .*rolled back to revision 1: replica \d+ on [a-z0-9-]+ is unhealthy: GET /does-not-exist -> 404", history);
+        Assert.Matches(@"\s1\*\s+Running ", history);
         await DeleteAndWaitAsync(client, name);
     }
 
@@ -145,6 +162,45 @@ public sealed class RolloutTests(PipelineFixture fixture)
         Assert.Equal((first.DeploymentId, 1L), (again.DeploymentId, again.Revision));
         Assert.Equal(["1"], await RevisionsInDockerAsync(name));
         await DeleteAndWaitAsync(client, name);
+    }
+
+    /// <summary>
+    /// Runs the built <c>workers</c> CLI against the fixture's broker, as a user would; <paramref name="spec"/>, when
+    /// given, is written to a file that the argument <c>{file}</c> names. Its exit code and everything it printed.
+    /// </summary>
+    private async Task<(int ExitCode, string Output)> WorkersAsync(string? spec, params string[] arguments)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.yaml");
+        if (spec is not null)
+        {
+            await File.WriteAllTextAsync(file, spec);
+        }
+
+        try
+        {
+            var dll = Builds.Dll(Path.Combine("src", "Cli"), "workers.dll");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(dll);
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument == "{file}" ? file : argument);
+            }
+
+            var broker = fixture.Broker;
+            start.ArgumentList.Add("--broker");
+            start.ArgumentList.Add($"rabbitmq://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/");
+            start.ArgumentList.Add("--timeout");
+            start.ArgumentList.Add("120");
+            using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"dotnet {dll} did not start");
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output + await error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private async Task<HashSet<string>> RevisionsInDockerAsync(string name)

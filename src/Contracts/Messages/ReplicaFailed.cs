@@ -9,4 +9,6 @@ namespace Workers.Contracts.Messages;
 /// <param name="Revision">The revision.</param>
 /// <param name="Index">The replica's index.</param>
 /// <param name="Reason">The engine's reason, or the agent's (expired or stale command).</param>
-public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason);
+/// <param name="HostPortTaken">The engine refused a host port that something else held at that moment (a container the
+/// planner did not know of yet): a matter of placement, not of the spec.</param>
+public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason, bool HostPortTaken = false);

@@ -96,6 +96,16 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
             view.Record(accepted.CorrelationId, spec, number, step.Placements, []);
         }
 
+        if (older.Count > 0)
+        {
+            // An earlier rollout still under way is overtaken: its replicas are now just older ones to replace, and it
+            // can no longer finish (or be rolled back to).
+            foreach (var overtaken in (await store.GetRevisionsAsync(name, cancellationToken)).Where(r => r.Revision < number && r.State == DeploymentState.Pending))
+            {
+                await store.TransitionRevisionAsync(overtaken.DeploymentId, [DeploymentState.Pending], DeploymentState.Superseded, $"overtaken by revision {number}", now, cancellationToken);
+            }
+        }
+
         Rollouts.SendDisplacedStops(older, step.Displaced, name, now, effects);
         Rollouts.SendStarts(accepted.CorrelationId, number, spec, step.Placements, options.Value, now, effects);
         await Rollouts.StopAsync(store, older, step.Stops, now, effects, cancellationToken);

@@ -96,6 +96,14 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             return effects;
         }
 
+        if (replica.State == ReplicaState.Pending && failed.HostPortTaken && revision.Spec is { } spec && spec.Ports.All(p => p.Host is null))
+        {
+            // A host port the planner chose was still held (a container it no longer counted, not yet gone): placement's
+            // fault, not the spec's, so place it again. A fixed host port taken is the spec's problem and fails below.
+            await Recovery.ReplaceAsync(store, _settings, revision, [replica], $"its host port was taken on {failed.HostId}: {failed.Reason}", now, effects, cancellationToken);
+            return effects;
+        }
+
         await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
         var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
         var current = (await store.GetCurrentRevisionsAsync(failed.Name, cancellationToken)).FirstOrDefault();

@@ -110,16 +110,16 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
                 return new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, name, command.Revision, replica.Index, started.ContainerId,
                     [.. started.Ports.Select(p => new PortBinding(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))]);
             case ContainerFailed failed:
-                return Failed(command, replica.Index, failed.Reason);
+                return Failed(command, replica.Index, failed.Reason, failed.HostPortTaken);
             default:
                 throw new InvalidOperationException($"unknown outcome {outcome}");
         }
     }
 
-    private ReplicaFailed Failed(StartReplicas command, int index, string reason)
+    private ReplicaFailed Failed(StartReplicas command, int index, string reason, bool hostPortTaken = false)
     {
         AgentLog.ReplicaFailed(logger, command.Spec.Name.Value, command.Revision, index, reason);
-        return new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Spec.Name.Value, command.Revision, index, reason);
+        return new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Spec.Name.Value, command.Revision, index, reason, hostPortTaken);
     }
 
     private static string Protocol(Protocol protocol) => protocol == Contracts.Spec.Protocol.Udp ? "udp" : "tcp";

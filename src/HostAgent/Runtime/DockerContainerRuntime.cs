@@ -297,11 +297,15 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
                 await ForceRemoveAsync(client, existing.ID, cancellationToken);
                 if (lastAttempt)
                 {
-                    return new ContainerFailed($"container {launch.Name} could not be started: {reason}");
+                    return new ContainerFailed($"container {launch.Name} could not be started: {reason}", PortTaken(reason));
                 }
             }
         }
     }
+
+    /// <summary>The engine's words for a host port that something else holds (its API has no code for it).</summary>
+    private static bool PortTaken(string reason) =>
+        reason.Contains("port is already allocated", StringComparison.Ordinal) || reason.Contains("address already in use", StringComparison.Ordinal);
 
     private async Task<StartOutcome> StartCreatedAsync(DockerClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken)
     {
@@ -315,7 +319,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             var reason = EngineMessage(exception);
             Log.StartFailed(_logger, launch.Name, id, reason);
             await ForceRemoveAsync(client, id, cancellationToken);
-            return new ContainerFailed($"container {launch.Name} could not be started: {reason}");
+            return new ContainerFailed($"container {launch.Name} could not be started: {reason}", PortTaken(reason));
         }
 
         Log.Started(_logger, launch.Name, id);

@@ -74,5 +74,8 @@ public abstract record StartOutcome;
 /// <summary>The container runs; <paramref name="Ports"/> are the host ports actually bound.</summary>
 public sealed record ContainerStarted(string ContainerId, IReadOnlyList<PortPublish> Ports, bool AlreadyRunning) : StartOutcome;
 
-/// <summary>The container could not be brought up; <paramref name="Reason"/> carries the engine's message.</summary>
-public sealed record ContainerFailed(string Reason) : StartOutcome;
+/// <summary>
+/// The container could not be brought up; <paramref name="Reason"/> carries the engine's message, and
+/// <paramref name="HostPortTaken"/> says the engine refused a host port something else holds.
+/// </summary>
+public sealed record ContainerFailed(string Reason, bool HostPortTaken = false) : StartOutcome;

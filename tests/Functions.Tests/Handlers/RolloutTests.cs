@@ -393,6 +393,7 @@ public sealed class RolloutTests
         await h.StartAllAsync(first);
         var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, Version2));
         var (v3, third) = await h.DeployAsync(Specs.Make("web", 2, "env:\n  VERSION: \"3\"\n"));
+        Assert.Equal("overtaken by revision 3", (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.Reason);
 
         await h.ConvergeAsync(new Effects().Add(second).Add(third));
 

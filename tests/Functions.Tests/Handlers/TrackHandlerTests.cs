@@ -70,6 +70,39 @@ public sealed class TrackHandlerTests
     }
 
     [Fact]
+    public async Task ReplicaFailed_HostPortTakenOnADynamicPort_PlacesItAgainInsteadOfFailingTheDeployment()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1, "ports:\n  - container: 8080\n"));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-a", "web", 1, 0, "Bind for 127.0.0.1:20001 failed: port is already allocated", HostPortTaken: true),
+            CancellationToken.None);
+
+        Assert.Empty(effects.Published);
+        Assert.Equal([1], Assert.Single(effects.SentOf<StartReplicas>()).Command.Replicas.Select(r => r.Index));
+        Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        Assert.Contains("its host port was taken on host-a", (await h.Store.GetReplicasAsync(id, CancellationToken.None)).Single(r => r.Index == start.Replicas[0].Index).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplicaFailed_HostPortTakenOnAFixedPort_FailsTheDeployment()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, _) = await h.DeployAsync(Specs.Make("web", 1, "ports:\n  - container: 8080\n    host: 18080\n"));
+
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-a", "web", 1, 0, "Bind for 127.0.0.1:18080 failed: port is already allocated", HostPortTaken: true),
+            CancellationToken.None);
+
+        Assert.IsType<DeploymentFailed>(Assert.Single(effects.Published));
+        Assert.Equal(DeploymentState.Failed, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task ReplicaFailed_ForAReplicaThatRuns_ChangesNothing()
     {
         await using var h = await HandlerHarness.CreateAsync();

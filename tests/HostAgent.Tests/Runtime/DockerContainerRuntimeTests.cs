@@ -163,6 +163,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
         var failed = Assert.IsType<ContainerFailed>(outcome);
         Assert.Contains(hostPort.ToString(CultureInfo.InvariantCulture), failed.Reason, StringComparison.Ordinal);
+        Assert.True(failed.HostPortTaken, failed.Reason);
         Assert.Empty(await _runtime.ListAsync(Labels(intruder), Token));
         await Assert.ThrowsAsync<DockerContainerNotFoundException>(
             () => _docker.Containers.InspectContainerAsync(intruder.Name, Token));
@@ -179,6 +180,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
         var failed = Assert.IsType<ContainerFailed>(outcome);
         Assert.Contains(image, failed.Reason, StringComparison.Ordinal);
+        Assert.False(failed.HostPortTaken);
         Assert.Contains("could not be pulled", failed.Reason, StringComparison.Ordinal);
         Assert.Empty(await _runtime.ListAsync(Labels(launch), Token));
     }
