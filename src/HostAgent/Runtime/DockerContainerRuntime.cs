@@ -158,11 +158,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         var client = await GetClientAsync(cancellationToken);
         try
         {
-            // false = 304, already stopped: the outcome asked for.
-            await client.Containers.StopContainerAsync(
-                nameOrId,
-                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
-                cancellationToken);
+            await StopContainerAsync(client, nameOrId, stopGrace, cancellationToken);
         }
         catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
@@ -173,6 +169,13 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         return true;
     }
 
+    /// <summary>SIGTERM, then SIGKILL after the grace; a container already stopped (304) is the outcome asked for.</summary>
+    private static Task StopContainerAsync(DockerClient client, string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken) =>
+        client.Containers.StopContainerAsync(
+            nameOrId,
+            new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
+            cancellationToken);
+
     public async Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -180,11 +183,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         var client = await GetClientAsync(cancellationToken);
         try
         {
-            // false = 304, already stopped: fine, removal follows.
-            await client.Containers.StopContainerAsync(
-                name,
-                new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
-                cancellationToken);
+            await StopContainerAsync(client, name, stopGrace, cancellationToken);
             await client.Containers.RemoveContainerAsync(
                 name, new ContainerRemoveParameters { Force = true }, cancellationToken);
         }
