@@ -84,7 +84,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 // The first fault of each kind that stops or restarts something lands on a rollout: a redeploy.
                 var rolloutFault = faultAt.TryGetValue(i, out var planned) && planned is not (Fault.DuplicateRequest or Fault.DuplicateStart) && !_hitRollout.Contains(planned);
                 var redeploy = live.Count > 3 && (rolloutFault || _random.Next(4) == 0);
-                var name = redeploy ? live[_random.Next(live.Count)] : $"{_prefix}-{names++:00}";
+                var name = redeploy ? await RedeployTargetAsync(live) : $"{_prefix}-{names++:00}";
                 published = await DeployAsync(name, 1 + _random.Next(3));
             }
 
@@ -109,6 +109,21 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
         await Task.WhenAll(_agentBack, _functionsBack);
         log($"scenario done in {clock.Elapsed.TotalSeconds:0}s: {_requests.Count} deployment requests, {_deleted.Count} deletes, {FaultsInjected} faults");
+    }
+
+    /// <summary>
+    /// A name to deploy again: one whose current revision runs, so that the redeploy is a rollout over serving
+    /// replicas (the one the sampler watches); any live name when none runs yet.
+    /// </summary>
+    private async Task<string> RedeployTargetAsync(IReadOnlyList<string> live)
+    {
+        var running = (await cluster.Store.GetCurrentRevisionsAsync(null, CancellationToken.None))
+            .Where(r => r.State == DeploymentState.Running && r.Name is not null && live.Contains(r.Name))
+            .Select(r => r.Name!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var from = running.Count > 0 ? running : live;
+        return from[_random.Next(from.Count)];
     }
 
     /// <summary>Until request <paramref name="id"/>'s first wave is placed while an older revision still runs (false when it is not a rollout).</summary>
