@@ -111,7 +111,8 @@ public sealed class PipelineTests(PipelineFixture fixture)
         var client = fixture.NewClient();
         var name = Name("roll");
         var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
-        var second = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
+        // A changed spec: the same one again would make no revision.
+        var second = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2) + "env:\n  VERSION: \"2\"\n", $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
 
         Assert.Equal(first.Revision + 1, second.Revision);
         var running = await Poll.UntilAsync(
