@@ -9,8 +9,9 @@ namespace Workers.FaultInjection.Tests;
 /// Watches rollouts from outside while the scenario runs: every 500 ms, for each deployment whose current revision is
 /// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. A sample
 /// with fewer answering than the policy allows (the smaller of the two revisions' replica counts less the new
-/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a host was silent past the host timeout lately (a lost host
-/// takes replicas away whatever the policy says).
+/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a host was silent past the host timeout lately
+/// or one of the deployment's running replicas was lost lately (a lost host or container takes replicas away whatever
+/// the policy says).
 /// </summary>
 internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Replicas, int MaxUnavailable)?> policyOf, Action<string> log) : IAsyncDisposable
 {
@@ -124,12 +125,30 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
                 .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0 && p.Type == "tcp").Take(1).Select(p => $"http://{p.IP}:{p.PublicPort!.Value.ToString(CultureInfo.InvariantCulture)}/"))
                 .ToList();
             var answering = (await Task.WhenAll(urls.Select(url => AnswersAsync(http, url)))).Count(ok => ok);
-            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil)
+            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil && !await LostLatelyAsync(target.Name!))
             {
                 BelowFloor++;
                 log($"below floor: {target.Name} r{target.Revision} rolling out, {answering} answering of {urls.Count} running, the policy allows no fewer than {floor}");
             }
         }
+    }
+
+    /// <summary>
+    /// True when a replica of the deployment that had a container was given up as lost in the last minute (its host
+    /// declared down, its container gone outside Workers): the fault took it, not the update policy.
+    /// </summary>
+    private async Task<bool> LostLatelyAsync(string name)
+    {
+        foreach (var revision in (await cluster.Store.GetRevisionsAsync(name, CancellationToken.None)).Take(3))
+        {
+            if ((await cluster.Store.GetReplicasAsync(revision.DeploymentId, CancellationToken.None))
+                .Any(r => r.State == ReplicaState.Lost && r.ContainerId is not null && DateTimeOffset.UtcNow - r.UpdatedAt < TimeSpan.FromMinutes(1)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task<bool> AnswersAsync(HttpClient http, string url)
