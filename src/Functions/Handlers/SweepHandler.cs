@@ -11,6 +11,13 @@ namespace Workers.Functions.Handlers;
 /// </summary>
 public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler track)
 {
+    /// <summary>
+    /// After a round: the earliest moment a host that is alive now would have been silent for the host timeout, so
+    /// that the next round can run then rather than a sweep interval later (a host is declared down within the host
+    /// timeout of its last heartbeat, not up to an interval after); null when no host is alive.
+    /// </summary>
+    public DateTimeOffset? NextHostDeadline { get; private set; }
+
     public async Task<Effects> HandleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -22,6 +29,9 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
             .Where(h => !liveness.IsAlive(h))
             .Select(h => h.Heartbeat.HostId)
             .ToHashSet(StringComparer.Ordinal);
+        NextHostDeadline = known.Where(h => now - h.ReceivedAt <= settings.HostTimeout).Select(h => h.ReceivedAt + settings.HostTimeout).DefaultIfEmpty().Min() is var next && next > now
+            ? next
+            : null;
 
         // When no heartbeat at all got through within HostTimeout, the silence is most likely on this side (the
         // broker restarting, or the functions cut off from it), not every host failing at once: nothing is declared

@@ -239,4 +239,26 @@ public sealed class RecoveryTests
         Assert.Equal([2, 3], effects.SentOf<StartReplicas>().SelectMany(s => s.Command.Replicas.Select(r => r.Index)).Order());
         Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
     }
+
+    [Fact]
+    public async Task Sweep_AfterARound_NamesTheMomentTheFirstLiveHostRunsOutOfTime()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var first = h.Time.GetUtcNow();
+        await h.HeartbeatAsync("host-a");
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        await h.HeartbeatAsync("host-b");
+
+        await h.Sweep.HandleAsync(CancellationToken.None);
+        Assert.Equal(first + h.Options.HostTimeout, h.Sweep.NextHostDeadline);
+
+        // host-a has run out of time; host-b is next.
+        h.Time.Advance(h.Options.HostTimeout - TimeSpan.FromSeconds(5));
+        await h.Sweep.HandleAsync(CancellationToken.None);
+        Assert.Equal(first + TimeSpan.FromSeconds(10) + h.Options.HostTimeout, h.Sweep.NextHostDeadline);
+
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        await h.Sweep.HandleAsync(CancellationToken.None);
+        Assert.Null(h.Sweep.NextHostDeadline);
+    }
 }
