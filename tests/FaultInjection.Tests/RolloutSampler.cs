@@ -10,8 +10,8 @@ namespace Workers.FaultInjection.Tests;
 /// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. A sample
 /// with fewer answering than the policy allows (the smaller of the two revisions' replica counts less the new
 /// revision's <c>maxUnavailable</c>) counts as below the floor, unless a host was silent past the host timeout lately
-/// or one of the deployment's running replicas was lost lately (a lost host or container takes replicas away whatever
-/// the policy says).
+/// or one of the deployment's running replicas was lost during the rollout (a lost host or container takes replicas away
+/// whatever the policy says).
 /// </summary>
 internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Replicas, int MaxUnavailable)?> policyOf, Action<string> log) : IAsyncDisposable
 {
@@ -125,7 +125,7 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
                 .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0 && p.Type == "tcp").Take(1).Select(p => $"http://{p.IP}:{p.PublicPort!.Value.ToString(CultureInfo.InvariantCulture)}/"))
                 .ToList();
             var answering = (await Task.WhenAll(urls.Select(url => AnswersAsync(http, url)))).Count(ok => ok);
-            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil && !await LostLatelyAsync(target.Name!))
+            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil && !await LostDuringAsync(target))
             {
                 BelowFloor++;
                 log($"below floor: {target.Name} r{target.Revision} rolling out, {answering} answering of {urls.Count} running, the policy allows no fewer than {floor}");
@@ -134,15 +134,18 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
     }
 
     /// <summary>
-    /// True when a replica of the deployment that had a container was given up as lost in the last minute (its host
-    /// declared down, its container gone outside Workers): the fault took it, not the update policy.
+    /// True when a replica of the deployment that had a container was given up as lost since shortly before this
+    /// rollout began (its host declared down, its container gone outside Workers): a fault took it, not the update
+    /// policy, and until the rollout ends the floor is the fault's to keep, as a disruption budget counts only
+    /// voluntary disruptions. (A pending revision's last change is its creation.)
     /// </summary>
-    private async Task<bool> LostLatelyAsync(string name)
+    private async Task<bool> LostDuringAsync(RevisionRecord target)
     {
-        foreach (var revision in (await cluster.Store.GetRevisionsAsync(name, CancellationToken.None)).Take(3))
+        var since = target.UpdatedAt - TimeSpan.FromMinutes(1);
+        foreach (var revision in (await cluster.Store.GetRevisionsAsync(target.Name!, CancellationToken.None)).Take(3))
         {
             if ((await cluster.Store.GetReplicasAsync(revision.DeploymentId, CancellationToken.None))
-                .Any(r => r.State == ReplicaState.Lost && r.ContainerId is not null && DateTimeOffset.UtcNow - r.UpdatedAt < TimeSpan.FromMinutes(1)))
+                .Any(r => r.State == ReplicaState.Lost && r.ContainerId is not null && r.UpdatedAt >= since))
             {
                 return true;
             }
