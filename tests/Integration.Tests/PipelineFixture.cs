@@ -50,6 +50,9 @@ public class PipelineFixture : IAsyncLifetime
     /// <summary>The outcome events a subscriber on the bus heard.</summary>
     public Outcomes Outcomes { get; } = new();
 
+    /// <summary>Publishes the functions host is to fail, as if it died right before them.</summary>
+    public PublishFaults PublishFaults { get; } = new();
+
     /// <summary>Where the functions host's HTTP intake listens (Kestrel on 127.0.0.1, a free port).</summary>
     public Uri IntakeAddress { get; private set; } = null!;
 
@@ -97,7 +100,12 @@ public class PipelineFixture : IAsyncLifetime
         _hosts.Add(await StartAsync(services =>
         {
             services.AddWorkersHandlers(_ => new SqliteDialect(_store));
-            services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
+            services.AddSingleton(PublishFaults);
+            services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) =>
+            {
+                cfg.UsePublishFilter(typeof(PublishFaultFilter<>), context);
+                cfg.ConfigureEndpoints(context);
+            });
             services.AddWorkersSweep();
         }));
         if (WithIntake)
@@ -246,6 +254,8 @@ public class PipelineFixture : IAsyncLifetime
             ["Workers:HostTimeout"] = HostTimeout.ToString(),
             ["Workers:OrphanGrace"] = "00:00:05",
             ["Workers:SweepInterval"] = "00:00:01",
+            // An outcome a test hears came with its handler's effects or a redelivery, never the sweep's late republish.
+            ["Workers:OutboxGrace"] = "01:00:00",
         });
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         configure(builder.Services);

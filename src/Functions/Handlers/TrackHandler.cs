@@ -19,7 +19,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         ArgumentNullException.ThrowIfNull(started);
         var now = time.GetUtcNow();
         var effects = new Effects();
-        await store.UpdateReplicaAsync(started.CorrelationId, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, now, cancellationToken);
+        var moved = await store.UpdateReplicaAsync(started.CorrelationId, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, now, cancellationToken);
         var revision = await store.GetRevisionAsync(started.CorrelationId, cancellationToken);
         var all = revision is null ? [] : await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
         if (revision is null || all.FirstOrDefault(r => r.Index == started.Index) is not { State: ReplicaState.Running })
@@ -31,6 +31,11 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         // A revision runs once every replica is healthy, not merely started: its agent says so (ReplicaHealthChanged).
         // Also when it already runs: a redelivery after a crash must still retire the older revisions.
         await Rollouts.AdvanceAsync(store, _settings, started.Name, now, effects, cancellationToken);
+        if (!moved)
+        {
+            await Outcomes.RepublishAsync(store, effects, started.Name, now, cancellationToken);
+        }
+
         return effects;
     }
 
@@ -69,6 +74,11 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         }
 
         await Rollouts.AdvanceAsync(store, _settings, health.Name, now, effects, cancellationToken);
+        if (!changed)
+        {
+            await Outcomes.RepublishAsync(store, effects, health.Name, now, cancellationToken);
+        }
+
         return effects;
     }
 

@@ -30,6 +30,7 @@ public sealed class RolloutTests
 
         var first = await h.Track.HandleAsync(h.Health(starts[0], starts[0].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
         var last = await h.Track.HandleAsync(h.Health(starts[1], starts[1].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
+        await last.CompleteAsync(CancellationToken.None);
         var duplicate = await h.Track.HandleAsync(h.Health(starts[1], starts[1].Replicas[0].Index, ReplicaHealth.Healthy), CancellationToken.None);
 
         Assert.Empty(first.Published);
@@ -343,6 +344,26 @@ public sealed class RolloutTests
         Assert.Equal((lost.PublishedOf<DeploymentSucceeded>().Single().MessageId, id, 1L), (again.MessageId, again.CorrelationId, again.Revision));
         await swept.CompleteAsync(CancellationToken.None);
         Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
+    }
+
+    [Fact]
+    public async Task Outcome_ProcessDiesBetweenTheTransitionAndThePublish_TheRedeliveredMessagePublishesIt()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        await h.Track.HandleAsync(h.Started(start, 0), CancellationToken.None);
+        var healthy = h.Health(start, 0, ReplicaHealth.Healthy);
+        var lost = await h.Track.HandleAsync(healthy, CancellationToken.None);
+
+        // The same message again, as the broker redelivers it when its consumer died unacknowledged.
+        var redelivered = await h.Track.HandleAsync(healthy, CancellationToken.None);
+
+        var again = Assert.Single(redelivered.PublishedOf<DeploymentSucceeded>());
+        Assert.Equal((lost.PublishedOf<DeploymentSucceeded>().Single().MessageId, id), (again.MessageId, again.CorrelationId));
+        await redelivered.CompleteAsync(CancellationToken.None);
+        Assert.Empty((await h.Track.HandleAsync(healthy, CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
     }
 
     [Fact]
