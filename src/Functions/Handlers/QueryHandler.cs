@@ -38,12 +38,28 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
                 revision.Spec?.Image.ToString() ?? string.Empty,
                 reason,
                 revision.UpdatedAt,
-                [.. replicas.Select(r => new ReplicaStatus(r.Index, r.HostId, r.State, r.ContainerId, r.Ports, r.Reason, Health(r, silent), Address(r, hosts)))],
+                [.. (query.DeploymentId is null ? CurrentView(revision, replicas) : replicas).Select(r => new ReplicaStatus(r.Index, r.HostId, r.State, r.ContainerId, r.Ports, r.Reason, Health(r, silent), Address(r, hosts)))],
                 revision.Problems,
                 await ProgressAsync(revision, replicas, cancellationToken)));
         }
 
         return new DeploymentStatusReply(Guid.NewGuid(), query.CorrelationId, time.GetUtcNow(), statuses);
+    }
+
+    /// <summary>
+    /// The replicas a name's status shows: those wanted (pending, running) and those on their way out (stopping); of
+    /// the ones that ended (failed, lost), only as many as are still missing, newest first, so that the reason of a
+    /// shortfall shows and a row that was replaced leaves the view. A revision that failed shows its failures. Every
+    /// row stays in the revision's own record (a status by deployment id, as <c>deploy --wait</c> reads it).
+    /// </summary>
+    internal static IReadOnlyList<ReplicaRecord> CurrentView(RevisionRecord revision, IReadOnlyList<ReplicaRecord> replicas)
+    {
+        var shown = replicas.Where(r => r.Alive || r.State == ReplicaState.Stopping).ToList();
+        var ended = replicas.Where(r => r.State is ReplicaState.Failed or ReplicaState.Lost).OrderByDescending(r => r.UpdatedAt).ToList();
+        var missing = revision.State is DeploymentState.Failed or DeploymentState.Rejected
+            ? ended.Count
+            : Math.Max(0, (revision.Spec?.Replicas ?? 0) - replicas.Count(r => r.Alive));
+        return [.. shown.Concat(ended.Take(missing)).OrderBy(r => r.Index)];
     }
 
     public async Task<DeploymentHistoryReply> HandleAsync(GetDeploymentHistory query, CancellationToken cancellationToken)

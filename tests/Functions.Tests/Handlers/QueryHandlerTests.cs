@@ -55,6 +55,44 @@ public sealed class QueryHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_ByName_ReplicaLostAndReplaced_LeavesTheViewButStaysInTheRevisionsRecord()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, "ports:\n  - container: 8080\n"));
+        await h.StartAllAsync(planned);
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", [.. h.RunningOn(planned, "host-b")]);
+        await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var byName = Assert.Single((await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None)).Deployments);
+        var byId = Assert.Single((await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), null, id), CancellationToken.None)).Deployments);
+
+        Assert.Equal(2, byName.Replicas.Count);
+        Assert.DoesNotContain(byName.Replicas, r => r.State == ReplicaState.Lost);
+        Assert.Contains("sent no heartbeat", Assert.Single(byId.Replicas, r => r.State == ReplicaState.Lost).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ByName_ReplicaLostWithNoRoomForAReplacement_StaysInViewWithItsReason()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 2, "ports:\n  - container: 8080\n    host: 18080\n"));
+        await h.StartAllAsync(planned);
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", [.. h.RunningOn(planned, "host-b")]);
+        await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var status = Assert.Single((await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None)).Deployments);
+
+        Assert.Equal(DeploymentState.Failed, status.State);
+        Assert.Contains("sent no heartbeat", Assert.Single(status.Replicas, r => r.HostId == "host-a").Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HandleAsync_ByDeploymentIdOfARejectedRequest_ReturnsItsProblems()
     {
         await using var h = await HandlerHarness.CreateAsync();
