@@ -7,21 +7,28 @@ namespace Workers.FaultInjection.Tests;
 
 /// <summary>
 /// Watches rollouts from outside while the scenario runs: every 500 ms, for each deployment whose current revision is
-/// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. A sample
-/// with fewer answering than the policy allows (the smaller of the two revisions' replica counts less the new
-/// revision's <c>maxUnavailable</c>) counts as below the floor, unless a host was silent past the host timeout lately
-/// or one of the deployment's running replicas was lost during the rollout (a lost host or container takes replicas away
-/// whatever the policy says).
+/// rolling out over one that ran, it lists that deployment's running containers in Docker and GETs each one. The floor
+/// is the smaller of the two revisions' replica counts less the new revision's <c>maxUnavailable</c>. A sample counts
+/// as below the floor when fewer answer than that <em>and</em> Workers itself stopped a replica that answered at the
+/// previous sample (the store has it <c>Stopping</c>/<c>Stopped</c>, and not for failing its health check): the update
+/// policy is a budget for the disruptions Workers chooses, as a Kubernetes disruption budget counts only voluntary
+/// ones. Dips a fault causes without any stop by Workers (an agent killed, a broker restart that delays replacements,
+/// an old revision already short when its rollout began) are printed but not counted; stops while a host was silent
+/// past the host timeout, or after one of the deployment's running replicas was lost during the rollout, are excused.
 /// </summary>
 internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Replicas, int MaxUnavailable)?> policyOf, Action<string> log) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<string> _rolled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, (Guid DeploymentId, int Index)>> _answered = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
     private DateTimeOffset _excusedUntil = DateTimeOffset.MinValue;
 
-    /// <summary>Samples with fewer replicas answering than the policy allows.</summary>
+    /// <summary>Samples below the policy's floor right after Workers stopped a replica that answered.</summary>
     public int BelowFloor { get; private set; }
+
+    /// <summary>Samples below the floor with no stop by Workers to blame (a fault's dip): printed, not judged.</summary>
+    public int Dips { get; private set; }
 
     /// <summary>Samples taken while some rollout was in progress.</summary>
     public int Samples { get; private set; }
@@ -121,16 +128,50 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
             {
                 Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"workers.deployment={target.Name}"] = true } },
             });
-            var urls = containers.Where(c => c.State == "running")
-                .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0 && p.Type == "tcp").Take(1).Select(p => $"http://{p.IP}:{p.PublicPort!.Value.ToString(CultureInfo.InvariantCulture)}/"))
+            var running = containers.Where(c => c.State == "running")
+                .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0 && p.Type == "tcp").Take(1).Select(p => (Container: c, Url: $"http://{p.IP}:{p.PublicPort!.Value.ToString(CultureInfo.InvariantCulture)}/")))
                 .ToList();
-            var answering = (await Task.WhenAll(urls.Select(url => AnswersAsync(http, url)))).Count(ok => ok);
-            if (answering < floor && DateTimeOffset.UtcNow > _excusedUntil && !await LostDuringAsync(target))
+            var answers = await Task.WhenAll(running.Select(r => AnswersAsync(http, r.Url)));
+            var answering = running.Where((_, i) => answers[i]).ToDictionary(r => r.Container.ID, r => ReplicaOf(r.Container), StringComparer.Ordinal);
+            var before = _answered.GetValueOrDefault(target.Name!) ?? [];
+            _answered[target.Name!] = answering;
+            if (answering.Count >= floor)
+            {
+                continue;
+            }
+
+            var gone = before.Where(b => !running.Any(r => r.Container.ID == b.Key)).Select(b => b.Value).ToList();
+            var stopped = await StoppedByWorkersAsync(gone);
+            if (stopped.Count > 0 && DateTimeOffset.UtcNow > _excusedUntil && !await LostDuringAsync(target))
             {
                 BelowFloor++;
-                log($"below floor: {target.Name} r{target.Revision} rolling out, {answering} answering of {urls.Count} running, the policy allows no fewer than {floor}");
+                log($"below floor: {target.Name} r{target.Revision} rolling out, {answering.Count} answering of {running.Count} running, the policy allows no fewer than {floor}, and Workers stopped {string.Join(", ", stopped)} since the last sample");
+            }
+            else
+            {
+                Dips++;
+                log($"dip: {target.Name} r{target.Revision} rolling out, {answering.Count} answering of {running.Count} running (floor {floor}), no stop by Workers to blame");
             }
         }
+    }
+
+    private static (Guid DeploymentId, int Index) ReplicaOf(ContainerListResponse container) =>
+        (Guid.TryParse(container.Labels.GetValueOrDefault("workers.deployment-id"), out var id) ? id : Guid.Empty,
+         int.TryParse(container.Labels.GetValueOrDefault("workers.replica"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var index) ? index : -1);
+
+    /// <summary>Of the replicas whose containers went away, those Workers asked to stop while they were not unhealthy.</summary>
+    private async Task<List<string>> StoppedByWorkersAsync(IReadOnlyList<(Guid DeploymentId, int Index)> gone)
+    {
+        var stopped = new List<string>();
+        foreach (var group in gone.GroupBy(g => g.DeploymentId))
+        {
+            var replicas = await cluster.Store.GetReplicasAsync(group.Key, CancellationToken.None);
+            stopped.AddRange(replicas
+                .Where(r => group.Any(g => g.Index == r.Index) && r.State is ReplicaState.Stopping or ReplicaState.Stopped && r.Health != ReplicaHealth.Unhealthy)
+                .Select(r => $"r{r.Revision}/{r.Index} on {r.HostId}"));
+        }
+
+        return stopped;
     }
 
     /// <summary>
@@ -154,7 +195,10 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
         return false;
     }
 
-    private static async Task<bool> AnswersAsync(HttpClient http, string url)
+    /// <summary>A replica answers when one of two GETs succeeds: one slow answer on a busy machine is not a dip.</summary>
+    private static async Task<bool> AnswersAsync(HttpClient http, string url) => await AnswersOnceAsync(http, url) || await AnswersOnceAsync(http, url);
+
+    private static async Task<bool> AnswersOnceAsync(HttpClient http, string url)
     {
         try
         {
