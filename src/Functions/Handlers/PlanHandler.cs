@@ -100,7 +100,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
         {
             // An earlier rollout still under way is overtaken: its replicas are now just older ones to replace, and it
             // can no longer finish (or be rolled back to).
-            foreach (var overtaken in (await store.GetRevisionsAsync(name, cancellationToken)).Where(r => r.Revision < number && r.State == DeploymentState.Pending))
+            foreach (var overtaken in await store.GetRevisionsAsync(name, new RevisionFilter([DeploymentState.Pending], Below: number), cancellationToken))
             {
                 await store.TransitionRevisionAsync(overtaken.DeploymentId, [DeploymentState.Pending], DeploymentState.Superseded, $"overtaken by revision {number}", now, cancellationToken);
             }

@@ -23,7 +23,7 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
             var (state, reason) = (revision.State, revision.Reason);
             if (query.DeploymentId is null && revision.Name is { } name
-                && (await store.GetRevisionsAsync(name, cancellationToken)).FirstOrDefault() is { State: DeploymentState.RolledBack } rolledBack
+                && (await store.GetRevisionsAsync(name, new RevisionFilter(Limit: 1), cancellationToken)).FirstOrDefault() is { State: DeploymentState.RolledBack } rolledBack
                 && rolledBack.Revision > revision.Revision)
             {
                 // The newest revision was rolled back: the name runs this one again, and says why.
@@ -66,7 +66,7 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
     {
         ArgumentNullException.ThrowIfNull(query);
         var current = (await store.GetCurrentRevisionsAsync(query.Name, cancellationToken)).FirstOrDefault();
-        var revisions = (await store.GetRevisionsAsync(query.Name, cancellationToken))
+        var revisions = (await store.GetRevisionsAsync(query.Name, new RevisionFilter(Limit: DeploymentHistoryReply.MaxRevisions), cancellationToken))
             .Where(r => r.Spec is not null)
             .Take(DeploymentHistoryReply.MaxRevisions)
             .Select(r => new RevisionSummary(r.Revision, r.DeploymentId, r.State, r.Spec!.Image.ToString(), r.Reason, r.RequestedBy, r.UpdatedAt, r.Spec));

@@ -204,7 +204,7 @@ internal static class Rollouts
 
         // Every earlier revision still pending or running is superseded, those with no replica left too (a rollout
         // that a newer one overtook before it finished).
-        foreach (var older in (await store.GetRevisionsAsync(name, cancellationToken)).Where(r => r.Revision < target.Revision && r.State is DeploymentState.Pending or DeploymentState.Running))
+        foreach (var older in await store.GetRevisionsAsync(name, new RevisionFilter([DeploymentState.Pending, DeploymentState.Running], Below: target.Revision), cancellationToken))
         {
             await store.TransitionRevisionAsync(older.DeploymentId, [DeploymentState.Pending, DeploymentState.Running], DeploymentState.Superseded, null, now, cancellationToken);
         }
@@ -286,5 +286,5 @@ internal static class Rollouts
 
     /// <summary>The newest revision before <paramref name="revision"/> that ran healthy and was not replaced since.</summary>
     private static async Task<RevisionRecord?> PreviousAsync(IDeploymentStore store, RevisionRecord revision, CancellationToken cancellationToken) =>
-        (await store.GetRevisionsAsync(revision.Name!, cancellationToken)).FirstOrDefault(r => r.Revision < revision.Revision && r.State == DeploymentState.Running);
+        (await store.GetRevisionsAsync(revision.Name!, new RevisionFilter([DeploymentState.Running], Below: revision.Revision, Limit: 1), cancellationToken)).FirstOrDefault();
 }

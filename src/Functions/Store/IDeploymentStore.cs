@@ -85,6 +85,9 @@ public interface IDeploymentStore
     /// <summary>Every revision of a name (not rejected requests), newest first.</summary>
     Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary>The revisions of a name that <paramref name="filter"/> selects, newest first: what a handler needs, not the whole history.</summary>
+    Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, RevisionFilter filter, CancellationToken cancellationToken);
+
     /// <summary>
     /// Makes request <paramref name="deploymentId"/> stand for revision <paramref name="targetId"/> (its spec is the one
     /// that revision runs), so that looking the request up finds that revision. A second call changes nothing.

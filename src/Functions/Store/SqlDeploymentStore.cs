@@ -179,10 +179,29 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             ("@n", name), ("@d", Id(deploymentId)), ("@v", revision));
     }
 
-    public async Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, CancellationToken cancellationToken) =>
+        GetRevisionsAsync(name, new RevisionFilter(), cancellationToken);
+
+    public async Task<IReadOnlyList<RevisionRecord>> GetRevisionsAsync(string name, RevisionFilter filter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(filter);
+        var parameters = new List<(string, object?)> { ("@n", name) };
+        var where = "r.name = @n AND r.revision > 0";
+        if (filter.States is { } states)
+        {
+            where += $" AND r.state IN ({string.Join(", ", states.Select((_, i) => $"@s{i}"))})";
+            parameters.AddRange(states.Select((s, i) => ($"@s{i}", (object?)s.ToString())));
+        }
+
+        if (filter.Below is { } below)
+        {
+            where += " AND r.revision < @b";
+            parameters.Add(("@b", below));
+        }
+
+        var limit = filter.Limit is { } n ? $" LIMIT {n.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
         await using var connection = await OpenAsync(cancellationToken);
-        return await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE r.name = @n AND r.revision > 0 ORDER BY r.revision DESC", cancellationToken, ReadRevision, ("@n", name));
+        return await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE {where} ORDER BY r.revision DESC{limit}", cancellationToken, ReadRevision, [.. parameters]);
     }
 
     public async Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken)

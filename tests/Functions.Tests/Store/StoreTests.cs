@@ -439,6 +439,31 @@ public abstract class StoreTests : IAsyncLifetime
         Assert.Equal((DeploymentState.Running, (string?)null), (record!.State, record.Reason));
     }
 
+    [Fact]
+    public async Task GetRevisionsAsync_WithAFilter_ReadsOnlyThoseStatesBelowTheNumberNewestFirstUpToTheLimit()
+    {
+        var name = Specs.UniqueName("filter");
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            await SaveAsync(id, Specs.Make(name, 1), Placement(0, 21000 + i));
+        }
+
+        await Store.TransitionRevisionAsync(ids[1], [DeploymentState.Pending], DeploymentState.Running, null, At, CancellationToken.None);
+        await Store.TransitionRevisionAsync(ids[2], [DeploymentState.Pending], DeploymentState.Running, null, At, CancellationToken.None);
+
+        var running = await Store.GetRevisionsAsync(name, new RevisionFilter([DeploymentState.Running]), CancellationToken.None);
+        var pendingBelowFour = await Store.GetRevisionsAsync(name, new RevisionFilter([DeploymentState.Pending], Below: 4), CancellationToken.None);
+        var newestRunningBelowThree = await Store.GetRevisionsAsync(name, new RevisionFilter([DeploymentState.Running], Below: 3, Limit: 1), CancellationToken.None);
+        var newest = await Store.GetRevisionsAsync(name, new RevisionFilter(Limit: 1), CancellationToken.None);
+
+        Assert.Equal([3L, 2L], running.Select(r => r.Revision));
+        Assert.Equal([1L], pendingBelowFour.Select(r => r.Revision));
+        Assert.Equal([2L], newestRunningBelowThree.Select(r => r.Revision));
+        Assert.Equal([4L], newest.Select(r => r.Revision));
+        Assert.Equal([4L, 3L, 2L, 1L], (await Store.GetRevisionsAsync(name, CancellationToken.None)).Select(r => r.Revision));
+    }
+
     private async Task<SqlDeploymentStore> OpenAsync(string database, bool migrate)
     {
         var dialect = CreateDialect(database);
