@@ -59,14 +59,14 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         if (health.Health == ReplicaHealth.Unhealthy && changed)
         {
             var reason = $"replica {health.Index} on {health.HostId} is unhealthy: {health.Reason}";
-            var current = (await store.GetCurrentRevisionsAsync(health.Name, cancellationToken)).FirstOrDefault();
-            if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Pending)
+            var current = await IsCurrentAsync(revision, health.Name, cancellationToken);
+            if (current && revision.State == DeploymentState.Pending)
             {
                 await Rollouts.FailAsync(store, _settings, revision, reason, now, effects, cancellationToken);
                 return effects;
             }
 
-            if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Running
+            if (current && revision.State == DeploymentState.Running
                 && await store.UpdateReplicaAsync(revision.DeploymentId, health.Index, ReplicaState.Lost, null, null, health.Reason, now, cancellationToken))
             {
                 await StopAsync(store, revision, r => r.Index == health.Index && r.State == ReplicaState.Lost, effects, now, cancellationToken);
@@ -114,10 +114,9 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             return effects;
         }
 
-        await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
+        var redelivered = !await store.UpdateReplicaAsync(failed.CorrelationId, failed.Index, ReplicaState.Failed, null, null, failed.Reason, now, cancellationToken);
         var reason = $"replica {failed.Index} on {failed.HostId} failed: {failed.Reason}";
-        var current = (await store.GetCurrentRevisionsAsync(failed.Name, cancellationToken)).FirstOrDefault();
-        if (current?.DeploymentId == revision.DeploymentId && revision.State == DeploymentState.Pending)
+        if (revision.State == DeploymentState.Pending && await IsCurrentAsync(revision, failed.Name, cancellationToken))
         {
             await Rollouts.FailAsync(store, _settings, revision, reason, now, effects, cancellationToken);
         }
@@ -129,6 +128,11 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         else
         {
             await Rollouts.AdvanceAsync(store, _settings, failed.Name, now, effects, cancellationToken);
+        }
+
+        if (redelivered)
+        {
+            await Outcomes.RepublishAsync(store, effects, failed.Name, now, cancellationToken);
         }
 
         return effects;
@@ -174,6 +178,10 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             effects.Send(host.Key, new StopReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, revision.Name!, revision.Revision, [.. host.Select(r => r.Index)]));
         }
     }
+
+    /// <summary>True when <paramref name="revision"/> is its name's current one (the one a rollout is taking it to).</summary>
+    private async Task<bool> IsCurrentAsync(RevisionRecord revision, string name, CancellationToken cancellationToken) =>
+        (await store.GetCurrentRevisionsAsync(name, cancellationToken)).FirstOrDefault()?.DeploymentId == revision.DeploymentId;
 
     private Task StopAsync(RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken) =>
         StopAsync(store, revision, effects, now, cancellationToken);

@@ -36,6 +36,24 @@ public sealed class TrackHandlerTests
     }
 
     [Fact]
+    public async Task ReplicaFailed_RedeliveredAfterTheTransitionButBeforeThePublish_PublishesDeploymentFailedAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+        var failure = new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-a", "web", 1, start.Replicas[0].Index, "image not found");
+        var lost = await h.Track.HandleAsync(failure, CancellationToken.None);
+
+        var redelivered = await h.Track.HandleAsync(failure, CancellationToken.None);
+
+        var again = Assert.Single(redelivered.PublishedOf<DeploymentFailed>());
+        Assert.Equal(lost.PublishedOf<DeploymentFailed>().Single().MessageId, again.MessageId);
+        await redelivered.CompleteAsync(CancellationToken.None);
+        Assert.Empty((await h.Track.HandleAsync(failure, CancellationToken.None)).PublishedOf<DeploymentFailed>());
+    }
+
+    [Fact]
     public async Task ReplicaStarted_UnknownDeployment_SendsStopReplicasForIt()
     {
         await using var h = await HandlerHarness.CreateAsync();
