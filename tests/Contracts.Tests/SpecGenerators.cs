@@ -67,7 +67,18 @@ internal static class SpecGenerators
             (1, Gen.OneOfConst(MemoryQuantity.MinBytes, long.MaxValue, 7L << 60)),
             (2, Gen.Long[6, 1 << 20].Select(n => n << 20)),
             (2, Gen.Long[MemoryQuantity.MinBytes, long.MaxValue])).Select(MemoryQuantity.FromBytes).Null(),
-        (cpu, memory) => new ResourceLimits(cpu, memory));
+        Gen.Frequency((3, Gen.OneOfConst<int?>(null, 1, ResourceLimits.MaxPids)), (2, Gen.Int[1, ResourceLimits.MaxPids].Select(p => (int?)p))),
+        (cpu, memory, pids) => new ResourceLimits(cpu, memory) { Pids = pids });
+
+    private static readonly Gen<string> UserPart = Gen.OneOf(
+        Gen.Int[0, int.MaxValue].Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        Gen.Select(Gen.Char[Lower + "ABC_"], Gen.String[Gen.Char[Lower + "XYZ" + Digits + "_.-"], 0, 31], (first, rest) => first + rest));
+
+    public static readonly Gen<ContainerUser> User =
+        Gen.Select(UserPart, UserPart.Null(), (user, group) => ContainerUser.From(group is null ? user : user + ":" + group));
+
+    public static readonly Gen<ValueList<Capability>> Capabilities =
+        Gen.OneOfConst([.. Capability.All]).Array[0, 5].Select(names => new ValueList<Capability>(names.Distinct().Select(Capability.From)));
 
     private static readonly Gen<ValueList<string>> Strings = NonEmptyText.Array[1, 4].Select(items => new ValueList<string>(items));
 
@@ -119,8 +130,8 @@ internal static class SpecGenerators
     public static readonly Gen<DeploymentSpec> Spec =
         Gen.Select(Name, Image, Gen.Frequency((3, Gen.Int[1, 5]), (1, Gen.Int[1, DeploymentSpec.MaxReplicas])), Strings.Null(), Env)
             .Select(Ports, Resources, Placement, Update, (head, ports, resources, placement, update) => (head, ports, resources, placement, update))
-            .SelectMany(t => HealthCheck(t.ports).Null().Select(health =>
-                new DeploymentSpec(t.head.Item1, t.head.Item2, t.head.Item3, t.head.Item4, t.head.Item5, t.ports, t.resources, health, t.placement, t.update)));
+            .SelectMany(t => Gen.Select(HealthCheck(t.ports).Null(), User.Null(), Gen.Bool, Capabilities, (health, user, readOnly, capabilities) =>
+                new DeploymentSpec(t.head.Item1, t.head.Item2, t.head.Item3, t.head.Item4, t.head.Item5, t.ports, t.resources, health, t.placement, t.update, user, readOnly, capabilities)));
 
     private delegate bool TryParseText<T>(string text, out T? value, out string? error);
 

@@ -88,7 +88,7 @@ public sealed class SpecPropertyTests
 
     // ---- (b) one broken rule -------------------------------------------------------------------------------
 
-    private const int MutationKinds = 16;
+    private const int MutationKinds = 20;
 
     private static readonly Gen<(DeploymentSpec Spec, int Kind, int Pick)> Mutated =
         Gen.Select(SpecGenerators.Spec, Gen.Int[0, MutationKinds - 1], Gen.Int[0, 1_000_000]);
@@ -209,6 +209,28 @@ public sealed class SpecPropertyTests
             case 15:
                 document["env"]!["NESTED"] = new JsonArray("a", "b");
                 return ("env.NESTED", "type.mismatch");
+            case 16:
+                document["resources"]!["pids"] = pick % 2 == 0 ? 0 : ResourceLimits.MaxPids + 1;
+                return ("resources.pids", "pids.range");
+            case 17:
+            {
+                var capabilities = new JsonArray([.. spec.Capabilities.Select(c => (JsonNode)JsonValue.Create(c.Name)!)]);
+                capabilities.Add(new[] { "ALL", "CAP_CHOWN", "net_raw", "SYS_EVERYTHING", "" }[pick % 5]);
+                document["capabilities"] = capabilities;
+                return ($"capabilities[{spec.Capabilities.Count}]", "capability.invalid");
+            }
+
+            case 18 when spec.Capabilities.Count > 0:
+            {
+                var capabilities = new JsonArray([.. spec.Capabilities.Select(c => (JsonNode)JsonValue.Create(c.Name)!)]);
+                capabilities.Add(spec.Capabilities[pick % spec.Capabilities.Count].Name);
+                document["capabilities"] = capabilities;
+                return ($"capabilities[{spec.Capabilities.Count}]", "capability.duplicate");
+            }
+
+            case 19:
+                document["user"] = new[] { "", "1000:", ":1000", "a:b:c", "4294967296", "-1", "1user", "has space" }[pick % 8];
+                return ("user", "user.invalid");
             default:
                 // The chosen rule needs a part this spec lacks (ports, a health check): break a rule every spec has.
                 document["replicas"] = "3";

@@ -19,7 +19,10 @@ public sealed record DeploymentSpec
         ResourceLimits resources,
         HealthCheck? healthCheck,
         Placement placement,
-        UpdatePolicy update)
+        UpdatePolicy update,
+        ContainerUser? user,
+        bool readOnlyRootFilesystem,
+        ValueList<Capability> capabilities)
     {
         Name = name;
         Image = image;
@@ -31,6 +34,9 @@ public sealed record DeploymentSpec
         HealthCheck = healthCheck;
         Placement = placement;
         Update = update;
+        User = user;
+        ReadOnlyRootFilesystem = readOnlyRootFilesystem;
+        Capabilities = capabilities;
     }
 
     /// <summary>The most replicas one spec may ask for.</summary>
@@ -65,4 +71,16 @@ public sealed record DeploymentSpec
 
     /// <summary>How an update replaces running replicas.</summary>
     public UpdatePolicy Update { get; }
+
+    /// <summary>The user (and group) the container's process runs as, or null for the image's own.</summary>
+    public ContainerUser? User { get; }
+
+    /// <summary>Whether the container's root file system is mounted read-only (with a writable tmpfs at <c>/tmp</c>).</summary>
+    public bool ReadOnlyRootFilesystem { get; }
+
+    /// <summary>
+    /// The capabilities given back to the container after every one is dropped, in order and without duplicates;
+    /// empty gives none back. Each must be one the host's agent allows.
+    /// </summary>
+    public ValueList<Capability> Capabilities { get; }
 }

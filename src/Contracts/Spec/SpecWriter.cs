@@ -52,11 +52,27 @@ public static class SpecWriter
             }
         }
 
-        if (spec.Resources.Cpu is not null || spec.Resources.Memory is not null)
+        if (spec.Resources.Cpu is not null || spec.Resources.Memory is not null || spec.Resources.Pids is not null)
         {
             yaml.AppendLine("resources:");
             Scalar(yaml, "  cpu", spec.Resources.Cpu?.ToString());
             Scalar(yaml, "  memory", spec.Resources.Memory?.ToString());
+            if (spec.Resources.Pids is { } pids)
+            {
+                yaml.Append("  pids: ").AppendLine(Number(pids));
+            }
+        }
+
+        // Left out when they ask nothing, so that a spec that does not use them reads the same to an older agent.
+        Scalar(yaml, "user", spec.User?.Value);
+        if (spec.ReadOnlyRootFilesystem)
+        {
+            yaml.AppendLine("readOnlyRootFilesystem: true");
+        }
+
+        if (spec.Capabilities.Count > 0)
+        {
+            yaml.Append("capabilities: ").AppendLine(List(spec.Capabilities.Select(c => c.Name)));
         }
 
         if (spec.HealthCheck is { } health)
@@ -133,7 +149,28 @@ public static class SpecWriter
             writer.WriteString("memory", memory.ToString());
         }
 
+        if (spec.Resources.Pids is { } pids)
+        {
+            writer.WriteNumber("pids", pids);
+        }
+
         writer.WriteEndObject();
+
+        // Left out when they ask nothing, so that a spec that does not use them reads the same to an older agent.
+        if (spec.User is { } user)
+        {
+            writer.WriteString("user", user.Value);
+        }
+
+        if (spec.ReadOnlyRootFilesystem)
+        {
+            writer.WriteBoolean("readOnlyRootFilesystem", true);
+        }
+
+        if (spec.Capabilities.Count > 0)
+        {
+            WriteStrings(writer, "capabilities", spec.Capabilities.Select(c => c.Name));
+        }
         if (spec.HealthCheck is { } health)
         {
             writer.WriteStartObject("healthCheck");

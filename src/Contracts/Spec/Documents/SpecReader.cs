@@ -14,7 +14,8 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
     public DeploymentSpec? Read(Node root)
     {
         const string path = SpecPath.Root;
-        var fields = Fields(root, path, "name", "image", "replicas", "command", "env", "ports", "resources", "healthCheck", "placement", "update");
+        var fields = Fields(root, path, "name", "image", "replicas", "command", "env", "ports", "resources", "healthCheck", "placement", "update",
+            "user", "readOnlyRootFilesystem", "capabilities");
         if (fields is null)
         {
             return null;
@@ -32,10 +33,13 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
         var healthCheck = Field(fields, path, "healthCheck", ReadHealthCheck);
         var placement = Field(fields, path, "placement", ReadPlacement) ?? Placement.Anywhere;
         var update = Field(fields, path, "update", ReadUpdate) ?? UpdatePolicy.Default;
+        var user = Field(fields, path, "user", ReadUser);
+        var readOnly = fields.TryGetValue("readOnlyRootFilesystem", out var ro) ? Boolean(ro.Value, SpecPath.Field(path, "readOnlyRootFilesystem")) : false;
+        var capabilities = Field(fields, path, "capabilities", ReadCapabilities) ?? ValueList<Capability>.Empty;
 
-        return name is null || image is null || replicas is null || Problems.Any
+        return name is null || image is null || replicas is null || readOnly is null || Problems.Any
             ? null
-            : new DeploymentSpec(name, image, (int)replicas, command, env, ports, resources, healthCheck, placement, update);
+            : new DeploymentSpec(name, image, (int)replicas, command, env, ports, resources, healthCheck, placement, update, user, readOnly.Value, capabilities);
     }
 
     private static T? Field<T>(Dictionary<string, (ScalarNode Key, Node Value)> fields, string path, string name, Func<Node, string, T?> read)
@@ -215,7 +219,7 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
 
     private ResourceLimits? ReadResources(Node node, string path)
     {
-        if (Fields(node, path, "cpu", "memory") is not { } fields)
+        if (Fields(node, path, "cpu", "memory", "pids") is not { } fields)
         {
             return null;
         }
@@ -234,7 +238,63 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
             memory = Parsed<MemoryQuantity>(m.Value, memoryPath, Text(m.Value, memoryPath, "a memory quantity"), MemoryQuantity.TryParse, "memory.invalid");
         }
 
-        return new ResourceLimits(cpu, memory);
+        int? pids = null;
+        if (fields.TryGetValue("pids", out var p))
+        {
+            var pidsPath = SpecPath.Field(path, "pids");
+            var value = Integer(p.Value, pidsPath);
+            if (value is < 1 or > ResourceLimits.MaxPids)
+            {
+                Problems.Add(p.Value, pidsPath, "pids.range", $"must be between 1 and {ResourceLimits.MaxPids}, got {value}");
+            }
+            else
+            {
+                pids = (int?)value;
+            }
+        }
+
+        return new ResourceLimits(cpu, memory) { Pids = pids };
+    }
+
+    private ContainerUser? ReadUser(Node node, string path)
+    {
+        // `user: 1000` is a number to YAML and JSON: taken as its text, as for env values; true/false is not a user.
+        if (node is not ScalarNode { Kind: ScalarKind.String or ScalarKind.Number } scalar)
+        {
+            TypeMismatch(node, path, "a user name or id, optionally with ':group'");
+            return null;
+        }
+
+        return Parsed<ContainerUser>(node, path, scalar.Text, ContainerUser.TryParse, "user.invalid");
+    }
+
+    private ValueList<Capability>? ReadCapabilities(Node node, string path)
+    {
+        if (Sequence(node, path) is not { } sequence)
+        {
+            return null;
+        }
+
+        var capabilities = new List<Capability>();
+        for (var i = 0; i < sequence.Items.Count; i++)
+        {
+            var item = sequence.Items[i];
+            var itemPath = SpecPath.Index(path, i);
+            if (Parsed<Capability>(item, itemPath, String(item, itemPath), Capability.TryParse, "capability.invalid") is not { } capability)
+            {
+                continue;
+            }
+
+            if (capabilities.Contains(capability))
+            {
+                Problems.Add(item, itemPath, "capability.duplicate", $"capability {capability} is listed twice");
+                continue;
+            }
+
+            capabilities.Add(capability);
+        }
+
+        return new ValueList<Capability>(capabilities);
     }
 
     private HealthCheck? ReadHealthCheck(Node node, string path)
