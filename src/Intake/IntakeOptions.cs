@@ -20,6 +20,15 @@ public sealed class IntakeOptions
     /// </summary>
     public string? WebhookSecret { get; set; }
 
+    /// <summary>
+    /// How many webhook bodies may be read at once before their signature is known (both webhooks together); past it a
+    /// delivery is answered 429 unread. Each spools to a temporary file past 64 KiB, so memory stays flat.
+    /// </summary>
+    public int MaxUnverifiedBodies { get; set; } = 8;
+
+    /// <summary>How long a webhook body may take to arrive before its signature is known; past it the answer is 408.</summary>
+    public TimeSpan UnverifiedBodyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Which GitHub events deploy what.</summary>
     public List<TriggerRule> Triggers { get; } = [];
 }
@@ -27,14 +36,15 @@ public sealed class IntakeOptions
 /// <summary>
 /// One trigger rule: a GitHub event of <see cref="Repository"/> whose ref matches <see cref="Ref"/> deploys the spec
 /// template with its image replaced by <see cref="Image"/>, in which <c>{tag}</c>, <c>{version}</c>, <c>{branch}</c>,
-/// <c>{sha}</c>, <c>{short_sha}</c>, <c>{repository}</c> and <c>{package}</c> are filled in from the event.
+/// <c>{sha}</c>, <c>{short_sha}</c>, <c>{repository}</c>, <c>{package}</c> and <c>{digest}</c> are filled in from the event; a
+/// container version is always pinned to its digest.
 /// </summary>
 public sealed class TriggerRule
 {
     /// <summary><c>owner/name</c>, compared without regard to case.</summary>
     public string Repository { get; set; } = string.Empty;
 
-    /// <summary><c>push</c>, <c>release</c> (published) or <c>registry_package</c> (published).</summary>
+    /// <summary><c>push</c>, <c>release</c> (published) or <c>package</c> (published; <c>registry_package</c> is the same event under its older name).</summary>
     public string Event { get; set; } = "push";
 
     /// <summary>
@@ -43,7 +53,7 @@ public sealed class TriggerRule
     /// </summary>
     public string Ref { get; set; } = "*";
 
-    /// <summary>For <c>registry_package</c>: a pattern over the package name; unset matches any.</summary>
+    /// <summary>For <c>package</c>: a pattern over the package name; unset matches any.</summary>
     public string? Package { get; set; }
 
     /// <summary>The spec template inline (YAML or JSON); exactly one of this and <see cref="SpecFile"/>.</summary>

@@ -34,6 +34,7 @@ public static class IntakeRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiTokens>();
         services.AddSingleton<TriggerRules>();
+        services.AddSingleton<UnverifiedBodies>();
         services.AddScoped<DeploymentIntake>();
         services.AddScoped<GitHubHookHandler>();
         services.AddScoped<EventsHookHandler>();
@@ -107,6 +108,16 @@ public static class IntakeRegistration
             if (!StandardWebhook.TryParseSecrets(options.WebhookSecret, out _, out var error))
             {
                 errors.Add($"WORKERS_WEBHOOK_SECRET: {error}");
+            }
+
+            if (options.MaxUnverifiedBodies < 1)
+            {
+                errors.Add($"{IntakeOptions.Section}:MaxUnverifiedBodies must be at least 1, got {options.MaxUnverifiedBodies}");
+            }
+
+            if (options.UnverifiedBodyTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{IntakeOptions.Section}:UnverifiedBodyTimeout must be longer than 0, got {options.UnverifiedBodyTimeout}");
             }
 
             if (options.Triggers.Count > 0 && string.IsNullOrEmpty(options.GitHubSecret))

@@ -7,6 +7,7 @@ using Workers.Contracts.Spec;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
 using Workers.Intake.GitHub;
+using Workers.Intake.Http;
 using Workers.Intake.Security;
 using Workers.Intake.Triggers;
 
@@ -38,7 +39,7 @@ public sealed record DeployEventData(string? Name, string? Image, string? Spec);
 /// <c>POST /api/hooks/events</c>: verifies a Standard Webhooks signature and publishes the deployment the event asks
 /// for, once per <c>webhook-id</c> (recorded in the store).
 /// </summary>
-public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeploymentStore store, IEffectsDispatcher dispatcher, TimeProvider time, ILogger<EventsHookHandler> logger)
+public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeploymentStore store, IEffectsDispatcher dispatcher, UnverifiedBodies bodies, TimeProvider time, ILogger<EventsHookHandler> logger)
 {
     /// <summary>The only event type this endpoint acts on.</summary>
     public const string DeployType = "deployment.requested";
@@ -49,17 +50,36 @@ public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeployme
 
     private readonly IReadOnlyList<byte[]> _keys = StandardWebhook.TryParseSecrets(options.Value.WebhookSecret, out var keys, out _) ? keys : [];
 
+    /// <summary>The slots that bodies are read in before their signature is known.</summary>
+    public UnverifiedBodies Bodies => bodies;
+
+    /// <summary>Checks the three headers before the body is read; a check to stream the body through when they are good.</summary>
+    public SignatureCheck Start(StandardWebhookDelivery delivery, out IBodySignature? signature)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return StandardWebhook.Start(_keys, delivery.Id, delivery.Timestamp, delivery.Signature, time.GetUtcNow(), out signature);
+    }
+
+    /// <summary>The 401 for a delivery whose signature is not good, logged with the reason.</summary>
+    public IntakeResult Refuse(string? id, SignatureCheck check)
+    {
+        IntakeLog.WebhookRefused(logger, Webhook, GitHubHookHandler.Shorten(id), check);
+        return IntakeResult.Problem(StatusCodes.Status401Unauthorized, "the webhook-signature is missing, does not match, or webhook-timestamp is more than 5 minutes from now");
+    }
+
+    /// <summary>Verifies the signature over the whole body, then acts on the delivery.</summary>
     public async Task<IntakeResult> HandleAsync(StandardWebhookDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var now = time.GetUtcNow();
-        var check = StandardWebhook.Verify(_keys, delivery.Id, delivery.Timestamp, delivery.Signature, delivery.Body.Span, now);
-        if (check != SignatureCheck.Valid)
-        {
-            IntakeLog.WebhookRefused(logger, Webhook, GitHubHookHandler.Shorten(delivery.Id), check);
-            return IntakeResult.Problem(StatusCodes.Status401Unauthorized, "the webhook-signature is missing, does not match, or webhook-timestamp is more than 5 minutes from now");
-        }
+        var check = StandardWebhook.Verify(_keys, delivery.Id, delivery.Timestamp, delivery.Signature, delivery.Body.Span, time.GetUtcNow());
+        return check == SignatureCheck.Valid ? await HandleVerifiedAsync(delivery, cancellationToken) : Refuse(delivery.Id, check);
+    }
 
+    /// <summary>Acts on a delivery whose signature was found good.</summary>
+    public async Task<IntakeResult> HandleVerifiedAsync(StandardWebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var now = time.GetUtcNow();
         DeployEvent? body;
         try
         {

@@ -1,15 +1,20 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Workers.Contracts.Spec;
 using Workers.Intake.Events;
 using Workers.Intake.GitHub;
+using Workers.Intake.Security;
 
 namespace Workers.Intake.Http;
 
 /// <summary>
 /// The HTTP plumbing around the intake's logic: headers, content types, size limits and the raw body. Both hosts call
 /// these with the ASP.NET Core <see cref="HttpRequest"/>: the minimal API of the functions host and the HTTP-triggered
-/// Azure Functions.
+/// Azure Functions. Nothing reads a body before the caller is known to be someone: the API's bearer token and the
+/// webhooks' signature headers are checked first, and a request refused then is answered with <c>Connection: close</c>
+/// and its body left unread. A webhook body is hashed as it streams, in one of the <see cref="UnverifiedBodies"/> slots.
 /// </summary>
 public static class IntakeHttp
 {
@@ -25,17 +30,27 @@ public static class IntakeHttp
         ArgumentNullException.ThrowIfNull(intake);
         if (intake.Authorize(request.Headers.Authorization) is { } refused)
         {
-            return new(refused);
+            return Unread(request, refused);
         }
 
         if (FormatOf(request.ContentType) is not { } format)
         {
-            return new(IntakeResult.Problem(StatusCodes.Status415UnsupportedMediaType, "send the spec as application/yaml, application/x-yaml, text/yaml or application/json"));
+            return Unread(request, IntakeResult.Problem(StatusCodes.Status415UnsupportedMediaType, "send the spec as application/yaml, application/x-yaml, text/yaml or application/json"));
         }
 
-        if (await ReadBodyAsync(request, SpecParser.MaxBytes, cancellationToken) is not { } body)
+        byte[]? body;
+        try
         {
-            return TooLarge(SpecParser.MaxBytes);
+            body = await ReadBodyAsync(request, SpecParser.MaxBytes, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Unread(request, Unreadable(e));
+        }
+
+        if (body is null)
+        {
+            return Unread(request, TooLarge(SpecParser.MaxBytes));
         }
 
         return new(await intake.SubmitAsync(body, format, cancellationToken));
@@ -101,26 +116,52 @@ public static class IntakeHttp
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
-        if (await ReadBodyAsync(request, MaxGitHubBytes, cancellationToken) is not { } body)
+        var headers = request.Headers;
+        var delivery = new GitHubDelivery(headers["X-GitHub-Event"], headers["X-GitHub-Delivery"], headers["X-Hub-Signature-256"], ReadOnlyMemory<byte>.Empty);
+        var check = handler.Start(delivery, out var signature);
+        if (signature is null)
         {
-            return TooLarge(MaxGitHubBytes);
+            return Unread(request, handler.Refuse(delivery.DeliveryId, check));
         }
 
-        var headers = request.Headers;
-        return new(await handler.HandleAsync(new GitHubDelivery(headers["X-GitHub-Event"], headers["X-GitHub-Delivery"], headers["X-Hub-Signature-256"], body), cancellationToken));
+        using (signature)
+        {
+            var read = await ReadSignedBodyAsync(request, MaxGitHubBytes, signature, handler.Bodies, cancellationToken);
+            if (read.Refusal is { } refusal)
+            {
+                return Unread(request, refusal);
+            }
+
+            return read.Check == SignatureCheck.Valid
+                ? new(await handler.HandleVerifiedAsync(delivery with { Body = read.Body }, cancellationToken))
+                : new(handler.Refuse(delivery.DeliveryId, read.Check));
+        }
     }
 
     public static async Task<IntakeHttpResult> EventsAsync(HttpRequest request, EventsHookHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
-        if (await ReadBodyAsync(request, MaxEventBytes, cancellationToken) is not { } body)
+        var headers = request.Headers;
+        var delivery = new StandardWebhookDelivery(headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], ReadOnlyMemory<byte>.Empty);
+        var check = handler.Start(delivery, out var signature);
+        if (signature is null)
         {
-            return TooLarge(MaxEventBytes);
+            return Unread(request, handler.Refuse(delivery.Id, check));
         }
 
-        var headers = request.Headers;
-        return new(await handler.HandleAsync(new StandardWebhookDelivery(headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], body), cancellationToken));
+        using (signature)
+        {
+            var read = await ReadSignedBodyAsync(request, MaxEventBytes, signature, handler.Bodies, cancellationToken);
+            if (read.Refusal is { } refusal)
+            {
+                return Unread(request, refusal);
+            }
+
+            return read.Check == SignatureCheck.Valid
+                ? new(await handler.HandleVerifiedAsync(delivery with { Body = read.Body }, cancellationToken))
+                : new(handler.Refuse(delivery.Id, read.Check));
+        }
     }
 
     /// <summary>The spec syntax a content type names, or null for one the intake does not take.</summary>
@@ -141,7 +182,7 @@ public static class IntakeHttp
             return null;
         }
 
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream((int)(request.ContentLength ?? 0));
         var chunk = new byte[64 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
@@ -154,9 +195,86 @@ public static class IntakeHttp
             buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
-    private static IntakeHttpResult TooLarge(int limit) =>
-        new(IntakeResult.Problem(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {limit:N0} bytes"));
+    /// <summary>
+    /// Reads a webhook body through <paramref name="signature"/> in one of the unverified slots: 413 past
+    /// <paramref name="limit"/>, 429 when no slot is free, 408 when it is slower than the timeout. The body is hashed as
+    /// it arrives and spooled past 64 KiB to a temporary file (deleted at once), and comes back as an array only when
+    /// the signature matched.
+    /// </summary>
+    private static async Task<(IntakeResult? Refusal, SignatureCheck Check, byte[] Body)> ReadSignedBodyAsync(HttpRequest request, int limit, IBodySignature signature, UnverifiedBodies bodies, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return (TooLarge(limit), SignatureCheck.Mismatch, []);
+        }
+
+        using var slot = bodies.TryEnter();
+        if (slot is null)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return (IntakeResult.Problem(StatusCodes.Status429TooManyRequests, "too many unverified webhook bodies are being read; send it again in a few seconds"), SignatureCheck.Mismatch, []);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(bodies.Timeout);
+        await using var spool = new FileBufferingReadStream(request.Body, 64 * 1024, null, Path.GetTempPath);
+        var chunk = new byte[16 * 1024];
+        long total = 0;
+        try
+        {
+            int read;
+            while ((read = await spool.ReadAsync(chunk, deadline.Token)) > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    return (TooLarge(limit), SignatureCheck.Mismatch, []);
+                }
+
+                signature.Append(chunk.AsSpan(0, read));
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (IntakeResult.Problem(StatusCodes.Status408RequestTimeout, $"the body did not arrive within {bodies.Timeout.TotalSeconds:0} s"), SignatureCheck.Mismatch, []);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (Unreadable(e), SignatureCheck.Mismatch, []);
+        }
+
+        var check = signature.Finish();
+        if (check != SignatureCheck.Valid)
+        {
+            return (null, check, []);
+        }
+
+        var body = new byte[total];
+        spool.Seek(0, SeekOrigin.Begin);
+        await spool.ReadExactlyAsync(body, cancellationToken);
+        return (null, check, body);
+    }
+
+    /// <summary>
+    /// An answer given without reading the body: the connection is closed after it, so that the server does not go on
+    /// to read (drain) a body it refused.
+    /// </summary>
+    private static IntakeHttpResult Unread(HttpRequest request, IntakeResult result)
+    {
+        if (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0)
+        {
+            request.HttpContext.Response.Headers.Connection = "close";
+        }
+
+        return new(result);
+    }
+
+    private static IntakeResult Unreadable(BadHttpRequestException e) =>
+        IntakeResult.Problem(e.StatusCode, $"the body could not be read: {e.Message}");
+
+    private static IntakeResult TooLarge(int limit) =>
+        IntakeResult.Problem(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {limit:N0} bytes");
 }

@@ -15,9 +15,13 @@ public static class GitHubSignature
     public static string Sign(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> body) =>
         Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(secret, body));
 
-    /// <summary>Checks a header value against the body, comparing digests in constant time.</summary>
-    public static SignatureCheck Verify(ReadOnlySpan<byte> secret, string? header, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Reads the header before any of the body: <see cref="SignatureCheck.Valid"/> with a check to feed the body to
+    /// when it is well-formed, else why the request is refused unread.
+    /// </summary>
+    public static SignatureCheck Start(ReadOnlySpan<byte> secret, string? header, out IBodySignature? signature)
     {
+        signature = null;
         if (secret.IsEmpty)
         {
             return SignatureCheck.NotConfigured;
@@ -28,7 +32,7 @@ public static class GitHubSignature
             return SignatureCheck.Missing;
         }
 
-        Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var presented = new byte[HMACSHA256.HashSizeInBytes];
         if (!header.StartsWith(Prefix, StringComparison.Ordinal)
             || header.Length != Prefix.Length + (2 * HMACSHA256.HashSizeInBytes)
             || Convert.FromHexString(header.AsSpan(Prefix.Length), presented, out _, out _) != OperationStatus.Done)
@@ -36,8 +40,37 @@ public static class GitHubSignature
             return SignatureCheck.Malformed;
         }
 
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(secret, body, expected);
-        return CryptographicOperations.FixedTimeEquals(presented, expected) ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+        signature = new Streaming(IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret), presented);
+        return SignatureCheck.Valid;
+    }
+
+    /// <summary>Checks a header value against the whole body, comparing digests in constant time.</summary>
+    public static SignatureCheck Verify(ReadOnlySpan<byte> secret, string? header, ReadOnlySpan<byte> body)
+    {
+        var check = Start(secret, header, out var signature);
+        if (signature is null)
+        {
+            return check;
+        }
+
+        using (signature)
+        {
+            signature.Append(body);
+            return signature.Finish();
+        }
+    }
+
+    private sealed class Streaming(IncrementalHash hash, byte[] presented) : IBodySignature
+    {
+        public void Append(ReadOnlySpan<byte> chunk) => hash.AppendData(chunk);
+
+        public SignatureCheck Finish()
+        {
+            Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            hash.GetHashAndReset(expected);
+            return CryptographicOperations.FixedTimeEquals(presented, expected) ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+        }
+
+        public void Dispose() => hash.Dispose();
     }
 }

@@ -44,10 +44,15 @@ public static class StandardWebhook
     public static string Sign(ReadOnlySpan<byte> key, string id, long timestamp, ReadOnlySpan<byte> body) =>
         "v1," + Convert.ToBase64String(Digest(key, id, timestamp.ToString(CultureInfo.InvariantCulture), body));
 
-    /// <summary>Checks the three headers against the body with every key, comparing digests in constant time.</summary>
-    public static SignatureCheck Verify(IReadOnlyList<byte[]> keys, string? id, string? timestamp, string? signatures, ReadOnlySpan<byte> body, DateTimeOffset now)
+    /// <summary>
+    /// Reads the three headers before any of the body: <see cref="SignatureCheck.Valid"/> with a check to feed the body
+    /// to when they are present, well-formed and the timestamp is within <see cref="Tolerance"/>; else why the request
+    /// is refused unread.
+    /// </summary>
+    public static SignatureCheck Start(IReadOnlyList<byte[]> keys, string? id, string? timestamp, string? signatures, DateTimeOffset now, out IBodySignature? signature)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        signature = null;
         if (keys.Count == 0)
         {
             return SignatureCheck.NotConfigured;
@@ -69,13 +74,13 @@ public static class StandardWebhook
         }
 
         var presented = new List<byte[]>();
-        foreach (var signature in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             // Other versions (v1a is asymmetric) are not ours to check; they neither pass nor fail the request.
-            if (signature.StartsWith("v1,", StringComparison.Ordinal))
+            if (candidate.StartsWith("v1,", StringComparison.Ordinal))
             {
-                var buffer = new byte[signature.Length];
-                if (Convert.TryFromBase64String(signature[3..], buffer, out var length) && length == HMACSHA256.HashSizeInBytes)
+                var buffer = new byte[candidate.Length];
+                if (Convert.TryFromBase64String(candidate[3..], buffer, out var length) && length == HMACSHA256.HashSizeInBytes)
                 {
                     presented.Add(buffer[..length]);
                 }
@@ -87,25 +92,72 @@ public static class StandardWebhook
             return SignatureCheck.Malformed;
         }
 
-        var match = false;
-        foreach (var key in keys)
+        var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
+        var hashes = keys.Select(key =>
         {
-            var expected = Digest(key, id, timestamp, body);
-            foreach (var candidate in presented)
-            {
-                match |= CryptographicOperations.FixedTimeEquals(candidate, expected);
-            }
+            var hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+            hash.AppendData(prefix);
+            return hash;
+        }).ToList();
+        signature = new Streaming(hashes, presented);
+        return SignatureCheck.Valid;
+    }
+
+    /// <summary>Checks the three headers against the whole body with every key, comparing digests in constant time.</summary>
+    public static SignatureCheck Verify(IReadOnlyList<byte[]> keys, string? id, string? timestamp, string? signatures, ReadOnlySpan<byte> body, DateTimeOffset now)
+    {
+        var check = Start(keys, id, timestamp, signatures, now, out var signature);
+        if (signature is null)
+        {
+            return check;
         }
 
-        return match ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+        using (signature)
+        {
+            signature.Append(body);
+            return signature.Finish();
+        }
     }
 
     private static byte[] Digest(ReadOnlySpan<byte> key, string id, string timestamp, ReadOnlySpan<byte> body)
     {
-        var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
-        var signed = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(signed, 0);
-        body.CopyTo(signed.AsSpan(prefix.Length));
-        return HMACSHA256.HashData(key, signed);
+        using var hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{id}.{timestamp}."));
+        hash.AppendData(body);
+        return hash.GetHashAndReset();
+    }
+
+    private sealed class Streaming(List<IncrementalHash> hashes, List<byte[]> presented) : IBodySignature
+    {
+        public void Append(ReadOnlySpan<byte> chunk)
+        {
+            foreach (var hash in hashes)
+            {
+                hash.AppendData(chunk);
+            }
+        }
+
+        public SignatureCheck Finish()
+        {
+            var match = false;
+            foreach (var hash in hashes)
+            {
+                var expected = hash.GetHashAndReset();
+                foreach (var candidate in presented)
+                {
+                    match |= CryptographicOperations.FixedTimeEquals(candidate, expected);
+                }
+            }
+
+            return match ? SignatureCheck.Valid : SignatureCheck.Mismatch;
+        }
+
+        public void Dispose()
+        {
+            foreach (var hash in hashes)
+            {
+                hash.Dispose();
+            }
+        }
     }
 }

@@ -48,6 +48,13 @@ public sealed partial class SpecTemplate
         return Placeholder().Replace(template, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
     }
 
+    /// <summary>The placeholders of <paramref name="template"/> that <paramref name="values"/> has no value for, as written (<c>{tag}</c>).</summary>
+    public static IReadOnlyList<string> Unfilled(string template, IReadOnlyDictionary<string, string> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return [.. Placeholder().Matches(template).Where(m => !values.ContainsKey(m.Groups[1].Value)).Select(m => m.Value).Distinct()];
+    }
+
     [GeneratedRegex(@"\{([a-z_]+)\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Placeholder();
 }

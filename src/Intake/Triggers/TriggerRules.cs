@@ -8,14 +8,20 @@ namespace Workers.Intake.Triggers;
 /// <param name="Rule">The rule as configured.</param>
 /// <param name="Template">The spec template.</param>
 /// <param name="Image">The image for this event, or null to keep the template's.</param>
-public sealed record TriggerMatch(int Index, TriggerRule Rule, SpecTemplate Template, string? Image);
+/// <param name="Missing">Placeholders of the rule's image this event gives no value for (an untagged container version has no <c>{tag}</c>).</param>
+public sealed record TriggerMatch(int Index, TriggerRule Rule, SpecTemplate Template, string? Image, IReadOnlyList<string> Missing);
 
 /// <summary>The configured trigger rules with their templates loaded; matches GitHub events against them.</summary>
 public sealed class TriggerRules
 {
-    private static readonly string[] Events = ["push", "release", "registry_package"];
+    private static readonly string[] Events = ["push", "release", "package", "registry_package"];
 
     private static readonly GitHubEvent Sample = new("push", "acme/web", "refs/tags/v1.0.0", "v1.0.0", "main", "0123456789abcdef0123456789abcdef01234567", "web");
+
+    private static readonly GitHubEvent SamplePackage = new(GitHubEventReader.PackageKind, "acme/web", "refs/tags/v1.0.0", "v1.0.0", null, "0123456789abcdef0123456789abcdef01234567", "web")
+    {
+        Digest = "sha256:" + new string('0', 64),
+    };
 
     private readonly IReadOnlyList<(TriggerRule Rule, SpecTemplate Template)> _rules;
 
@@ -39,16 +45,31 @@ public sealed class TriggerRules
         for (var i = 0; i < _rules.Count; i++)
         {
             var (rule, template) = _rules[i];
-            if (string.Equals(rule.Event, @event.Kind, StringComparison.OrdinalIgnoreCase)
+            if (string.Equals(GitHubEventReader.KindOf(rule.Event.ToLowerInvariant()), @event.Kind, StringComparison.Ordinal)
                 && string.Equals(rule.Repository, @event.Repository, StringComparison.OrdinalIgnoreCase)
                 && Glob.IsMatch(rule.Ref, @event.Ref)
                 && (rule.Package is null || (@event.Package is { } package && Glob.IsMatch(rule.Package, package))))
             {
-                matches.Add(new TriggerMatch(i, rule, template, rule.Image is null ? null : SpecTemplate.Fill(rule.Image, values)));
+                matches.Add(new TriggerMatch(i, rule, template, ImageFor(rule, @event, values), rule.Image is null ? [] : SpecTemplate.Unfilled(rule.Image, values)));
             }
         }
 
         return matches;
+    }
+
+    /// <summary>
+    /// The rule's image filled in; for a container version, pinned to its digest (appended when the rule's image does
+    /// not place <c>{digest}</c> itself), so that what runs is the version GitHub announced even if its tag moves.
+    /// </summary>
+    private static string? ImageFor(TriggerRule rule, GitHubEvent @event, IReadOnlyDictionary<string, string> values)
+    {
+        if (rule.Image is null)
+        {
+            return null;
+        }
+
+        var image = SpecTemplate.Fill(rule.Image, values);
+        return @event.Digest is { } digest && !image.Contains('@', StringComparison.Ordinal) ? $"{image}@{digest}" : image;
     }
 
     /// <summary>Every problem of the configured rules: unknown events, missing or broken templates, images that cannot be filled in.</summary>
@@ -106,7 +127,14 @@ public sealed class TriggerRules
                 continue;
             }
 
-            var sample = rule.Image is null ? null : SpecTemplate.Fill(rule.Image, Sample.Values());
+            var example = GitHubEventReader.KindOf(rule.Event.ToLowerInvariant()) == GitHubEventReader.PackageKind ? SamplePackage : Sample;
+            if (rule.Image is not null && SpecTemplate.Unfilled(rule.Image, example.Values()) is [_, ..] unknown)
+            {
+                errors.Add($"{at}:Image '{rule.Image}' uses {string.Join(", ", unknown)}, which a {rule.Event} event never gives");
+                continue;
+            }
+
+            var sample = rule.Image is null ? null : ImageFor(rule, example, example.Values());
             var rendered = template.Render(sample, out _);
             if (!rendered.IsValid)
             {

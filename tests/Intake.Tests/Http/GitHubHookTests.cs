@@ -10,6 +10,8 @@ namespace Workers.Intake.Tests.Http;
 
 public sealed class GitHubHookTests : IAsyncLifetime
 {
+    private const string PushIdentity = "push acme/web refs/tags/v1.4.2 6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+
     private IntakeHarness _intake = null!;
 
     public async Task InitializeAsync() => _intake = await IntakeHarness.StartAsync();
@@ -35,7 +37,7 @@ public sealed class GitHubHookTests : IAsyncLifetime
         var request = Assert.IsType<DeploymentRequested>(Assert.Single(_intake.Dispatcher.Published));
         var spec = SpecParser.Parse(request.SpecText, request.Source).Spec!;
         Assert.Equal(("web", "ghcr.io/acme/web:v1.4.2", 2), (spec.Name.Value, spec.Image.ToString(), spec.Replicas));
-        Assert.Equal("github:acme/web@refs/tags/v1.4.2", request.RequestedBy);
+        Assert.Equal("github:acme/web@refs/tags/v1.4.2 6113728f27ae at 2019-05-15T15:20:57Z by rule 0", request.RequestedBy);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(request.CorrelationId, body.RootElement.GetProperty("deployments")[0].GetProperty("deploymentId").GetGuid());
     }
@@ -51,13 +53,27 @@ public sealed class GitHubHookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Post_PublishedContainerPackage_DeploysThePublishedTag()
+    public async Task Post_PublishedContainerPackage_DeploysThePublishedTagPinnedToItsDigest()
     {
         using var response = await _intake.PostGitHubAsync("registry_package", Payloads.Read("registry-package-published.json"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var request = Assert.IsType<DeploymentRequested>(Assert.Single(_intake.Dispatcher.Published));
-        Assert.Equal("ghcr.io/acme/web:3.1.0", SpecParser.Parse(request.SpecText, request.Source).Spec!.Image.ToString());
+        Assert.Equal("ghcr.io/acme/web:3.1.0@sha256:2f0ea8d9d9a3e9d12e0b1a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f", SpecParser.Parse(request.SpecText, request.Source).Spec!.Image.ToString());
+    }
+
+    [Fact]
+    public async Task Post_SamePackageVersionAsPackageAfterRegistryPackage_DeploysOnce()
+    {
+        // GitHub sends both events for one publish to a hook subscribed to both names.
+        var body = Payloads.Read("registry-package-published.json");
+        var renamed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"registry_package\":", "\"package\":", StringComparison.Ordinal));
+
+        using var first = await _intake.PostGitHubAsync("registry_package", body);
+        using var second = await _intake.PostGitHubAsync("package", renamed);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Single(_intake.Dispatcher.Published);
     }
 
     [Fact]
@@ -130,13 +146,12 @@ public sealed class GitHubHookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Post_AcceptedDelivery_IsRecordedInTheStoreForEveryInstance()
+    public async Task Post_AcceptedPush_IsRecordedInTheStoreByWhatItIsForEveryInstance()
     {
-        var delivery = Guid.NewGuid().ToString();
-        using var first = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"), delivery);
+        using var first = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"));
 
-        // What a second instance of the intake would see: only the store remembers the delivery.
-        Assert.False(await _intake.Store.TryClaimDeliveryAsync("github", delivery, DateTimeOffset.UtcNow, CancellationToken.None));
+        // What a second instance of the intake would see: only the store remembers the push.
+        Assert.False(await _intake.Store.TryClaimDeliveryAsync("github-event", PushIdentity, DateTimeOffset.UtcNow, CancellationToken.None));
     }
 
     [Fact]
@@ -153,13 +168,12 @@ public sealed class GitHubHookTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Post_SameDeliveryIdTwice_HasTheSameDeploymentId()
+    public async Task Post_SamePushUnderTwoDeliveryIds_HasTheSameDeploymentId()
     {
-        // The id is derived from the delivery, so two copies racing past the store would still be one deployment.
-        var delivery = Guid.NewGuid().ToString();
-        using var first = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"), delivery);
-        await _intake.Store.ReleaseDeliveryAsync("github", delivery, CancellationToken.None);
-        using var second = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"), delivery);
+        // The id is derived from what the push is, so two copies racing past the store would still be one deployment.
+        using var first = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"), Guid.NewGuid().ToString());
+        await _intake.Store.ReleaseDeliveryAsync("github-event", PushIdentity, CancellationToken.None);
+        using var second = await _intake.PostGitHubAsync("push", Payloads.Read("push-tag.json"), Guid.NewGuid().ToString());
 
         Assert.Equal(2, _intake.Dispatcher.Published.Count);
         Assert.Single(_intake.Dispatcher.Published.Cast<DeploymentRequested>().Select(r => r.CorrelationId).Distinct());

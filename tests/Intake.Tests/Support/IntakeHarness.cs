@@ -1,12 +1,17 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Workers.Contracts.Messages;
 using Workers.Functions.Bus;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
@@ -15,8 +20,8 @@ using Workers.Intake.Security;
 namespace Workers.Intake.Tests.Support;
 
 /// <summary>
-/// The intake as the functions host maps it, on ASP.NET Core's TestServer, with a real SQLite store in a temporary
-/// file, a recording dispatcher in place of the bus, and a fake clock.
+/// The intake as the functions host maps it, on ASP.NET Core's TestServer or over real HTTP (Kestrel on 127.0.0.1),
+/// with a real SQLite store in a temporary file, a recording dispatcher in place of the bus, and a fake clock.
 /// </summary>
 internal sealed class IntakeHarness : IAsyncDisposable
 {
@@ -74,10 +79,18 @@ internal sealed class IntakeHarness : IAsyncDisposable
         ["Workers:Intake:Triggers:2:Image"] = "ghcr.io/{repository}:{tag}",
     };
 
-    public static async Task<IntakeHarness> StartAsync(Dictionary<string, string?>? settings = null, DateTimeOffset? now = null)
+    public static async Task<IntakeHarness> StartAsync(Dictionary<string, string?>? settings = null, DateTimeOffset? now = null, bool overHttp = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
+        if (overHttp)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseTestServer();
+        }
+
         builder.Configuration.AddInMemoryCollection(settings ?? DefaultSettings());
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
@@ -92,7 +105,9 @@ internal sealed class IntakeHarness : IAsyncDisposable
         app.MapWorkersIntake();
         var harness = new IntakeHarness(app, dispatcher, time, logs, database);
         await app.StartAsync();
-        harness.Client = app.GetTestClient();
+        harness.Client = overHttp
+            ? new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single()) }
+            : app.GetTestClient();
         return harness;
     }
 
@@ -117,6 +132,16 @@ internal sealed class IntakeHarness : IAsyncDisposable
         }
 
         return Client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// Records a request the intake published as the pipeline would once it planned it (a revision with its spec and
+    /// <c>RequestedBy</c>), with no replicas: what the intake reads back to order events.
+    /// </summary>
+    public async Task RecordRevisionAsync(DeploymentRequested request)
+    {
+        var spec = Workers.Contracts.Spec.SpecParser.Parse(request.SpecText, request.Source).Spec!;
+        await Store.SavePlanAsync(request.CorrelationId, spec, request.RequestedBy, [], [], Time.GetUtcNow(), CancellationToken.None);
     }
 
     public Task<HttpResponseMessage> PostGitHubAsync(string @event, byte[] body, string? delivery = null, string? signature = null, bool sign = true)

@@ -11,7 +11,34 @@ public sealed class GitHubEventReaderTests
     {
         var read = GitHubEventReader.Read("push", Payloads.Read("push-tag.json"), out _);
 
-        Assert.Equal(new GitHubEvent("push", "acme/web", "refs/tags/v1.4.2", "v1.4.2", null, "6113728f27ae82c7b1a177c8d03f9e96e0adf246", null), read);
+        Assert.Equal(new GitHubEvent("push", "acme/web", "refs/tags/v1.4.2", "v1.4.2", null, "6113728f27ae82c7b1a177c8d03f9e96e0adf246", null), read! with { Identity = string.Empty, Names = string.Empty, At = null });
+        Assert.Equal("push acme/web refs/tags/v1.4.2 6113728f27ae82c7b1a177c8d03f9e96e0adf246", read.Identity);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1557933657), read.At);
+    }
+
+    [Fact]
+    public void Read_SamePushUnderAnyDelivery_HasOneIdentityAndAForcedPushAnother()
+    {
+        var body = Encoding.UTF8.GetString(Payloads.Read("push-tag.json"));
+        var forced = body.Replace("\"forced\": false", "\"forced\": true", StringComparison.Ordinal);
+
+        var first = GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(body), out _)!;
+        var again = GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(body), out _)!;
+        var rollback = GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(forced), out _)!;
+
+        Assert.Equal(first.Identity, again.Identity);
+        Assert.NotEqual(first.Identity, rollback.Identity);
+        Assert.EndsWith("forced", rollback.Identity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_PushWithAllZeroAfter_IsADeletionWhateverDeletedSays()
+    {
+        var body = Encoding.UTF8.GetString(Payloads.Read("push-tag.json")).Replace("\"after\": \"6113728f27ae82c7b1a177c8d03f9e96e0adf246\"", "\"after\": \"0000000000000000000000000000000000000000\"", StringComparison.Ordinal);
+        Assert.Contains("\"deleted\": false", body, StringComparison.Ordinal);
+
+        Assert.Null(GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(body), out var reason));
+        Assert.Contains("deletes", reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -31,11 +58,13 @@ public sealed class GitHubEventReaderTests
     }
 
     [Fact]
-    public void Read_PublishedContainerPackage_GivesTheContainerTagNotTheDigest()
+    public void Read_PublishedContainerPackage_GivesTheContainerTagAndTheDigest()
     {
         var read = GitHubEventReader.Read("registry_package", Payloads.Read("registry-package-published.json"), out _);
 
-        Assert.Equal(("acme/web", "web", "3.1.0", "refs/tags/3.1.0"), (read!.Repository, read.Package, read.Tag, read.Ref));
+        Assert.Equal(("package", "acme/web", "web", "3.1.0", "refs/tags/3.1.0"), (read!.Kind, read.Repository, read.Package, read.Tag, read.Ref));
+        Assert.Equal("sha256:2f0ea8d9d9a3e9d12e0b1a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f", read.Digest);
+        Assert.Equal(("package acme/web 190418339", new DateTimeOffset(2024, 3, 1, 10, 0, 0, TimeSpan.Zero)), (read.Identity, read.At));
     }
 
     [Fact]

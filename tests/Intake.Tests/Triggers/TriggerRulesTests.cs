@@ -8,6 +8,8 @@ public sealed class TriggerRulesTests
 {
     private const string Template = "name: web\nimage: ghcr.io/acme/web:latest\n";
 
+    private const string Digest = "sha256:2f0ea8d9d9a3e9d12e0b1a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f";
+
     private static IntakeOptions Options(params TriggerRule[] rules)
     {
         var options = new IntakeOptions();
@@ -75,8 +77,40 @@ public sealed class TriggerRulesTests
         rule.Package = "web";
         var rules = new TriggerRules(Wrap(Options(rule)));
 
-        Assert.Equal("ghcr.io/acme/web:3.1.0", Assert.Single(rules.Match(new GitHubEvent("registry_package", "acme/web", "refs/tags/3.1.0", "3.1.0", null, null, "web"))).Image);
-        Assert.Empty(rules.Match(new GitHubEvent("registry_package", "acme/web", "refs/tags/3.1.0", "3.1.0", null, null, "web-worker")));
+        Assert.Equal("ghcr.io/acme/web:3.1.0", Assert.Single(rules.Match(new GitHubEvent("package", "acme/web", "refs/tags/3.1.0", "3.1.0", null, null, "web"))).Image);
+        Assert.Empty(rules.Match(new GitHubEvent("package", "acme/web", "refs/tags/3.1.0", "3.1.0", null, null, "web-worker")));
+    }
+
+    [Theory]
+    [InlineData("ghcr.io/{repository}:{tag}", "ghcr.io/acme/web:3.1.0@" + Digest)]
+    [InlineData("ghcr.io/{repository}", "ghcr.io/acme/web@" + Digest)]
+    [InlineData("ghcr.io/{repository}@{digest}", "ghcr.io/acme/web@" + Digest)]
+    public void Match_ContainerVersion_IsPinnedToItsDigest(string image, string expected)
+    {
+        var rules = new TriggerRules(Wrap(Options(Rule("package", "*", image))));
+
+        var match = Assert.Single(rules.Match(new GitHubEvent("package", "acme/web", "refs/tags/3.1.0", "3.1.0", null, null, "web") { Digest = Digest }));
+
+        Assert.Equal(expected, match.Image);
+        Assert.Equal(expected, match.Template.Render(match.Image, out _).Spec!.Image.ToString());
+    }
+
+    [Fact]
+    public void Match_UntaggedContainerVersionForATagImage_NamesTheMissingPlaceholder()
+    {
+        var rules = new TriggerRules(Wrap(Options(Rule("registry_package", "*", "ghcr.io/{repository}:{tag}"))));
+
+        var match = Assert.Single(rules.Match(new GitHubEvent("package", "acme/web", string.Empty, null, null, null, "web") { Digest = Digest }));
+
+        Assert.Equal(["{tag}"], match.Missing);
+    }
+
+    [Fact]
+    public void Validate_DigestInAPushRule_IsReportedAsNeverGiven()
+    {
+        var errors = TriggerRules.Validate(Options(Rule(image: "ghcr.io/acme/web@{digest}")));
+
+        Assert.Contains(errors, e => e.Contains("{digest}", StringComparison.Ordinal) && e.Contains("never gives", StringComparison.Ordinal));
     }
 
     [Fact]
