@@ -7,19 +7,41 @@ using Workers.Functions.Store;
 
 namespace Workers.FaultInjection.Tests;
 
-/// <summary>What the scenario asked for: every deployment request published, by id, and the names it deleted.</summary>
-internal sealed record ScenarioRecord(IReadOnlyDictionary<Guid, string> Requests, IReadOnlySet<string> Deleted);
+/// <summary>One deployment request as the test made it: the name, replica count and image it asked for.</summary>
+internal sealed record ScenarioRequest(Guid Id, string Name, int Replicas, string Image);
 
-/// <summary>The counters of the summary line, and a line per problem behind them.</summary>
-internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int PortConflicts, IReadOnlyList<string> Problems, string States)
+/// <summary>What a test asked for: every deployment request published, in the order published, and the names it deleted.</summary>
+internal sealed record ScenarioRecord(IReadOnlyList<ScenarioRequest> Requests, IReadOnlySet<string> Deleted)
 {
-    public bool Clean => Lost == 0 && Duplicates == 0 && Orphans == 0 && PortConflicts == 0;
+    public static ScenarioRecord Empty { get; } = new([], new HashSet<string>(StringComparer.Ordinal));
 }
 
 /// <summary>
-/// Compares what the store says with what Docker itself runs for the three hosts: every request settled, a Running
-/// deployment's current revision runs exactly its desired replicas, nothing runs twice, nothing runs that nobody
-/// wants, and no (address, port, protocol) is bound twice.
+/// The counters of the summary line and a line per problem behind them. <see cref="Failed"/> and
+/// <see cref="Rejected"/> list the names whose newest request ended failed, rolled back or rejected, with the reason:
+/// settled, but judged against a cap by the caller.
+/// </summary>
+internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int PortConflicts, IReadOnlyList<string> Failed, IReadOnlyList<string> Rejected, IReadOnlyList<string> Problems, string States)
+{
+    public bool Clean => Lost == 0 && Duplicates == 0 && Orphans == 0 && PortConflicts == 0;
+
+    public string Counters => $"lost={Lost} duplicates={Duplicates} orphans={Orphans} port_conflicts={PortConflicts} failed={Failed.Count} rejected={Rejected.Count}";
+}
+
+/// <summary>
+/// Compares what a test asked for and what the store says with what Docker itself runs for a set of hosts:
+/// <list type="bullet">
+/// <item><c>lost</c>: a request that never settled; a name whose newest request is not the one running, or runs with
+/// another replica count or image than the test asked for; a running revision with fewer containers of its image
+/// than asked; a failure or rejection without a reason; a deleted name still current.</item>
+/// <item><c>duplicates</c>: a replica with more than one running container, or a revision with more replicas
+/// running than asked (in Docker or in the store).</item>
+/// <item><c>orphans</c>: a container of these hosts that no running replica of a wanted revision owns, or one named
+/// like a replica that carries no labels.</item>
+/// <item><c>port_conflicts</c>: an (address, port, protocol) bound twice, or a host port the store reserves for a
+/// replica on a host's bind address held by any other container.</item>
+/// </list>
+/// It reads only Docker and the store, so it can be pointed at a planted store and planted containers.
 /// </summary>
 internal static partial class ClusterAudit
 {
@@ -28,10 +50,14 @@ internal static partial class ClusterAudit
     public static async Task<AuditResult> RunAsync(DockerClient docker, IDeploymentStore store, IReadOnlyList<string> hostIds, ScenarioRecord scenario, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
+        var failed = new List<string>();
+        var rejected = new List<string>();
         int lost = 0, duplicates = 0, orphans = 0, conflicts = 0;
         var all = await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, cancellationToken);
         var ours = all.Where(c => c.Labels is not null && c.Labels.TryGetValue("workers.host", out var host) && hostIds.Contains(host)).ToList();
         var running = ours.Where(c => c.State == "running").ToList();
+        var asked = scenario.Requests.ToDictionary(r => r.Id);
+        var newest = scenario.Requests.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
         // Containers named like replicas of these hosts that carry no Workers labels: nobody could ever find them.
         var unlabelled = all.Where(c => !ours.Contains(c) && c.Names.Any(n => ReplicaName().Match(n) is { Success: true } m && hostIds.Contains(m.Groups["host"].Value))).ToList();
@@ -41,11 +67,13 @@ internal static partial class ClusterAudit
             problems.Add($"orphan: unlabelled container {string.Join(",", container.Names)} ({container.State})");
         }
 
-        // Every request reached a final state, or its name was deleted and is gone.
+        // Every request reached a final state, or its name was deleted and is gone; a name's newest request is the
+        // one that runs, as the test asked for it, or it failed or was rejected with a reason.
         var current = (await store.GetCurrentRevisionsAsync(null, cancellationToken)).ToDictionary(r => r.Name ?? string.Empty, StringComparer.Ordinal);
         var states = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (id, name) in scenario.Requests)
+        foreach (var request in scenario.Requests)
         {
+            var (id, name) = (request.Id, request.Name);
             var revision = await store.GetRevisionAsync(id, cancellationToken);
             var deleted = scenario.Deleted.Contains(name);
             var state = revision is null ? "missing" : deleted ? (current.ContainsKey(name) ? $"deleting-{revision.State}" : "deleted") : revision.State.ToString();
@@ -56,36 +84,86 @@ internal static partial class ClusterAudit
                 var replicas = revision is null ? [] : await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
                 var detail = string.Join(", ", replicas.Select(r => $"#{r.Index} {r.State}{(r.Health is { } h ? "/" + h : string.Empty)} on {r.HostId}"));
                 problems.Add($"lost: request {id} for {name} is {state} (r{revision?.Revision}; current r{(current.TryGetValue(name, out var now) ? now.Revision : 0)}; replicas: {detail}; {revision?.Reason})");
+                continue;
             }
-            else if (revision is { State: DeploymentState.Failed or DeploymentState.RolledBack } && !deleted)
+
+            if (deleted || newest[name] != request)
             {
-                problems.Add($"note: request {id} for {name} ended {revision.State}: {revision.Reason}");
+                continue;
+            }
+
+            switch (revision.State)
+            {
+                case DeploymentState.Running when !current.TryGetValue(name, out var now) || now.DeploymentId != revision.DeploymentId:
+                    lost++;
+                    problems.Add($"lost: the newest request {id} for {name} (r{revision.Revision}) is Running but the current revision is r{(current.TryGetValue(name, out var other) ? other.Revision : 0)}");
+                    break;
+                case DeploymentState.Running when revision.Spec is not { } spec || spec.Replicas != request.Replicas || spec.Image.ToString() != request.Image:
+                    lost++;
+                    problems.Add($"lost: the newest request {id} for {name} asked for {request.Replicas} of {request.Image}; r{revision.Revision} runs {revision.Spec?.Replicas} of {revision.Spec?.Image}");
+                    break;
+                case DeploymentState.Running:
+                    break;
+                case DeploymentState.Failed or DeploymentState.RolledBack or DeploymentState.Rejected when string.IsNullOrWhiteSpace(revision.Reason):
+                    lost++;
+                    problems.Add($"lost: the newest request {id} for {name} ended {revision.State} without a reason");
+                    break;
+                case DeploymentState.Rejected:
+                    rejected.Add($"{name} ({id}): {revision.Reason}");
+                    break;
+                case DeploymentState.Failed or DeploymentState.RolledBack:
+                    failed.Add($"{name} ({id}) {revision.State}: {revision.Reason}");
+                    break;
+                default:
+                    lost++;
+                    problems.Add($"lost: the newest request {id} for {name} is {revision.State}, and no newer request was made");
+                    break;
             }
         }
 
-        // A Running deployment runs exactly its desired replicas of its current revision, in Docker and in the store.
-        foreach (var revision in current.Values.Where(r => r.State == DeploymentState.Running && r.Spec is not null))
+        foreach (var line in failed.Concat(rejected))
         {
-            var desired = revision.Spec!.Replicas;
-            var inDocker = running.Count(c => Label(c, "workers.deployment") == revision.Name && Label(c, "workers.revision") == Number(revision.Revision));
-            var inStore = (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken)).Count(r => r.State == ReplicaState.Running);
-            if (Math.Min(inDocker, inStore) < desired)
-            {
-                lost += desired - Math.Min(inDocker, inStore);
-                problems.Add($"lost: {revision.Name} r{revision.Revision} wants {desired} replicas, Docker runs {inDocker}, the store has {inStore} running");
-            }
-
-            if (Math.Max(inDocker, inStore) > desired)
-            {
-                duplicates += Math.Max(inDocker, inStore) - desired;
-                problems.Add($"duplicate: {revision.Name} r{revision.Revision} wants {desired} replicas, Docker runs {inDocker}, the store has {inStore} running");
-            }
+            problems.Add($"note: {line}");
         }
 
-        foreach (var twice in running.GroupBy(c => (Label(c, "workers.deployment"), Label(c, "workers.revision"), Label(c, "workers.replica"))).Where(g => g.Count() > 1))
+        // One container per replica.
+        foreach (var twice in running.GroupBy(c => (Label(c, "workers.deployment-id"), Label(c, "workers.revision"), Label(c, "workers.replica"))).Where(g => g.Count() > 1))
         {
             duplicates += twice.Count() - 1;
             problems.Add($"duplicate: replica {twice.Key} runs {twice.Count()} times ({string.Join(", ", twice.Select(c => c.Names[0]))})");
+        }
+
+        // A Running deployment runs exactly the replicas asked for (the test's count, else its spec's), of the image
+        // asked for, in Docker and in the store.
+        foreach (var revision in current.Values.Where(r => r.State == DeploymentState.Running && r.Spec is not null))
+        {
+            var request = asked.GetValueOrDefault(revision.DeploymentId);
+            var desired = request?.Replicas ?? revision.Spec!.Replicas;
+            var image = request?.Image ?? revision.Spec!.Image.ToString();
+            var containers = running.Where(c => Label(c, "workers.deployment") == revision.Name && Label(c, "workers.revision") == Number(revision.Revision)).ToList();
+            var wrong = containers.Where(c => c.Image != image).ToList();
+            var inDocker = containers.Except(wrong).Select(c => Label(c, "workers.replica")).Distinct(StringComparer.Ordinal).Count();
+            var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+            if (!replicas.Any(r => hostIds.Contains(r.HostId)))
+            {
+                // Placed on other hosts than the ones audited: another test's, in a shared store.
+                continue;
+            }
+
+            var inStore = replicas.Count(r => r.State == ReplicaState.Running);
+            if (Math.Min(inDocker, inStore) < desired)
+            {
+                lost += desired - Math.Min(inDocker, inStore);
+                var images = wrong.Count == 0 ? string.Empty : $" ({string.Join(", ", wrong.Select(c => $"{c.Names[0]} runs the wrong image {c.Image}"))})";
+                problems.Add($"lost: {revision.Name} r{revision.Revision} wants {desired} replicas of {image}, Docker runs {inDocker}{images}, the store has {inStore} running");
+            }
+
+            var replicasInDocker = containers.Select(c => Label(c, "workers.replica")).Distinct(StringComparer.Ordinal).Count();
+            if (Math.Max(replicasInDocker, inStore) > desired)
+            {
+                duplicates += Math.Max(replicasInDocker, inStore) - desired;
+                problems.Add($"duplicate: {revision.Name} r{revision.Revision} wants {desired} replicas, Docker runs {replicasInDocker}, the store has {inStore} running");
+            }
         }
 
         // Every Workers container belongs to a replica the store has running, of a revision that should run.
@@ -101,18 +179,43 @@ internal static partial class ClusterAudit
         }
 
         // Docker's own port bindings: no (address, host port, protocol) twice, on any running container.
-        foreach (var bound in all.Where(c => c.State == "running")
-                     .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort != 0).Select(p => (Key: (p.IP, p.PublicPort, p.Type), Name: c.Names[0])))
-                     .DistinctBy(b => (b.Key, b.Name))
-                     .GroupBy(b => b.Key)
-                     .Where(g => g.Count() > 1))
+        var bindings = all.Where(c => c.State == "running")
+            .SelectMany(c => (c.Ports ?? []).Where(p => p.PublicPort is > 0).Select(p => (Key: (p.IP, p.PublicPort, p.Type), Container: c)))
+            .DistinctBy(b => (b.Key, b.Container.ID))
+            .ToList();
+        foreach (var bound in bindings.GroupBy(b => b.Key).Where(g => g.Count() > 1))
         {
             conflicts += bound.Count() - 1;
-            problems.Add($"port conflict: {bound.Key.IP}:{bound.Key.PublicPort}/{bound.Key.Type} bound by {string.Join(", ", bound.Select(b => b.Name))}");
+            problems.Add($"port conflict: {bound.Key.IP}:{bound.Key.PublicPort}/{bound.Key.Type} bound by {string.Join(", ", bound.Select(b => b.Container.Names[0]))}");
+        }
+
+        // Docker's bindings against the store's reservations: a host port reserved for a replica on a host's bind
+        // address (or on every address) is held by that replica's container or by nobody.
+        var addresses = (await store.GetHostsAsync(cancellationToken))
+            .Where(h => hostIds.Contains(h.Heartbeat.HostId))
+            .ToDictionary(h => h.Heartbeat.HostId, h => h.Heartbeat.BindAddress, StringComparer.Ordinal);
+        foreach (var reservation in await store.GetReservationsAsync(cancellationToken))
+        {
+            if (!addresses.TryGetValue(reservation.HostId, out var address))
+            {
+                continue;
+            }
+
+            var protocol = reservation.Protocol.ToString().ToLowerInvariant();
+            foreach (var (_, holder) in bindings.Where(b => b.Key.PublicPort == reservation.HostPort && b.Key.Type == protocol && (b.Key.IP == address || AllAddresses(b.Key.IP))))
+            {
+                if (Label(holder, "workers.deployment-id") == reservation.DeploymentId.ToString("D") && Label(holder, "workers.replica") == Number(reservation.Index) && Label(holder, "workers.host") == reservation.HostId)
+                {
+                    continue;
+                }
+
+                conflicts++;
+                problems.Add($"port conflict: {address}:{reservation.HostPort}/{protocol} is reserved for {reservation.Name} #{reservation.Index} on {reservation.HostId} but {holder.Names[0]} ({holder.Image}) holds it");
+            }
         }
 
         var summary = string.Join(" ", states.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
-        return new AuditResult(lost, duplicates, orphans, conflicts, problems, summary);
+        return new AuditResult(lost, duplicates, orphans, conflicts, failed, rejected, problems, summary);
 
         async Task<string?> UnwantedAsync(ContainerListResponse container)
         {
@@ -160,6 +263,8 @@ internal static partial class ClusterAudit
                 : null;
         }
     }
+
+    private static bool AllAddresses(string? ip) => ip is null or "" or "0.0.0.0" or "::";
 
     private static string Label(ContainerListResponse container, string key) =>
         container.Labels is not null && container.Labels.TryGetValue(key, out var value) ? value : string.Empty;
