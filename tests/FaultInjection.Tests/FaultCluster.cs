@@ -27,11 +27,17 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     public static readonly TimeSpan CommandTimeToLive = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long the functions leave an unwanted container before removing it.</summary>
+    public static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(3);
+
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
     private static readonly string[] BindAddresses = ["127.0.0.4", "127.0.0.5", "127.0.0.6"];
 
     private readonly List<ManagedProcess> _functions = [];
     private readonly Dictionary<string, ManagedProcess> _agents = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<StartReplicas> _captured = new();
+    private readonly ConcurrentQueue<CapturedEvent> _events = new();
     private readonly Action<string> _log;
     private RabbitMqContainer? _rabbit;
     private PostgreSqlContainer? _postgres;
@@ -60,6 +66,9 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     /// <summary>Start commands seen on the hosts' exchanges (a copy, bound beside each agent's queue), to deliver again.</summary>
     public IReadOnlyCollection<StartReplicas> CapturedStarts => _captured;
+
+    /// <summary>Every <see cref="DeploymentAccepted"/>, <see cref="ReplicaStarted"/> and <see cref="ReplicaFailed"/> published, as seen by a queue of the test's own.</summary>
+    public IReadOnlyCollection<CapturedEvent> Events => _events;
 
     /// <param name="suffix">Makes the host ids and the log directory unique to the run.</param>
     /// <param name="log">Where the cluster says what it does.</param>
@@ -153,8 +162,8 @@ internal sealed class FaultCluster : IAsyncDisposable
                 ["Workers__CommandTimeToLive"] = CommandTimeToLive.ToString(),
                 ["Workers__StartDeadline"] = "00:00:20",
                 ["Workers__StopDeadline"] = "00:00:15",
-                ["Workers__OrphanGrace"] = "00:00:03",
-                ["Workers__SweepInterval"] = "00:00:01",
+                ["Workers__OrphanGrace"] = OrphanGrace.ToString(),
+                ["Workers__SweepInterval"] = SweepInterval.ToString(),
             };
             var process = new ManagedProcess($"functions-{i}", functionsDll, settings, Path.Combine(LogDirectory, $"functions-{i}.log"));
             _functions.Add(process);
@@ -192,18 +201,61 @@ internal sealed class FaultCluster : IAsyncDisposable
             deadline,
             "fresh heartbeats of all three agents in the store");
 
-    /// <summary>SIGKILL of an agent; its containers keep running, as after a real crash.</summary>
-    public Task KillAgentAsync(string hostId) => _agents[hostId].KillAsync();
+    /// <summary>Until the store has a heartbeat the agent sent after its current incarnation started.</summary>
+    public Task WaitForAgentHeardAsync(string hostId, TimeSpan deadline)
+    {
+        var since = _agents[hostId].StartedAt;
+        return Poll.UntilAsync(
+            () => Store.GetHostsAsync(CancellationToken.None),
+            hosts => hosts.Any(h => h.Heartbeat.HostId == hostId && h.Heartbeat.Timestamp > since),
+            deadline,
+            $"a heartbeat of {hostId} sent after its start at {since:HH:mm:ss.fff}");
+    }
+
+    /// <summary>The agents whose newest heartbeat in the store was sent before their current incarnation started.</summary>
+    public async Task<IReadOnlyList<string>> AgentsNotHeardSinceStartAsync()
+    {
+        var hosts = await Store.GetHostsAsync(CancellationToken.None);
+        return [.. _agents.Where(a => !hosts.Any(h => h.Heartbeat.HostId == a.Key && h.Heartbeat.Timestamp > a.Value.StartedAt)).Select(a => a.Key)];
+    }
+
+    /// <summary>SIGKILL of an agent; its containers keep running, as after a real crash. True when its exit was seen.</summary>
+    public Task<bool> KillAgentAsync(string hostId) => _agents[hostId].KillAsync();
 
     public void StartAgent(string hostId) => _agents[hostId].Start();
 
-    public Task KillFunctionsAsync(int index) => _functions[index].KillAsync();
+    /// <summary>SIGKILL of a functions host; true when its exit was seen.</summary>
+    public Task<bool> KillFunctionsAsync(int index) => _functions[index].KillAsync();
 
     public void StartFunctions(int index) => _functions[index].Start();
 
-    /// <summary>Restarts the broker container in place (same port, same durable queues) and waits until it speaks AMQP again.</summary>
-    public async Task RestartBrokerAsync()
+    public bool FunctionsRunning(int index) => _functions[index].IsRunning;
+
+    /// <summary>
+    /// The broker's error queues (MassTransit's <c>&lt;queue&gt;_error</c>) that hold messages, with their counts, as
+    /// <c>rabbitmqctl</c> inside the broker's container lists them.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NonEmptyErrorQueuesAsync()
     {
+        var listed = await _rabbit!.ExecAsync(["rabbitmqctl", "list_queues", "--quiet", "--no-table-headers", "name", "messages"]);
+        if (listed.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({listed.ExitCode}): {listed.Stderr}");
+        }
+
+        return [.. listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t', ' '))
+            .Where(columns => columns.Length >= 2 && columns[0].EndsWith("_error", StringComparison.Ordinal) && columns[^1] != "0")
+            .Select(columns => $"{columns[0]}={columns[^1]}")];
+    }
+
+    /// <summary>
+    /// Restarts the broker container in place (same port, same durable queues) and waits until it speaks AMQP again.
+    /// True when Docker reports a new start of the container (the restart took effect) and the broker answered.
+    /// </summary>
+    public async Task<bool> RestartBrokerAsync()
+    {
+        var before = (await Docker.Containers.InspectContainerAsync(_rabbit!.Id)).State?.StartedAt;
         await Docker.Containers.RestartContainerAsync(_rabbit!.Id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 });
 
         // Docker's port proxy accepts connections before RabbitMQ listens: only a finished AMQP handshake counts.
@@ -219,6 +271,8 @@ internal sealed class FaultCluster : IAsyncDisposable
             TimeSpan.FromSeconds(120),
             "the restarted broker accepting AMQP connections",
             TimeSpan.FromMilliseconds(500));
+        var after = (await Docker.Containers.InspectContainerAsync(_rabbit.Id)).State?.StartedAt;
+        return after is not null && after != before;
     }
 
     /// <summary>Sends a command to a host's exchange again, as a redelivery would.</summary>
@@ -294,10 +348,24 @@ internal sealed class FaultCluster : IAsyncDisposable
                     });
                 });
             }
+
+            // A queue of its own bound to the events' exchanges: a copy of each, the functions' own queues untouched.
+            cfg.ReceiveEndpoint($"fault-capture.events.{HostIds[0]}", endpoint =>
+            {
+                endpoint.Handler<DeploymentAccepted>(context => Capture(context.Message, context.Message.CorrelationId));
+                endpoint.Handler<ReplicaStarted>(context => Capture(context.Message, context.Message.CorrelationId));
+                endpoint.Handler<ReplicaFailed>(context => Capture(context.Message, context.Message.CorrelationId));
+            });
         });
         var host = builder.Build();
         await host.StartAsync();
         return host;
+    }
+
+    private Task Capture(object message, Guid correlationId)
+    {
+        _events.Enqueue(new CapturedEvent(message, correlationId, DateTimeOffset.UtcNow));
+        return Task.CompletedTask;
     }
 
     private async Task Quietly(Func<Task> cleanup)
@@ -333,3 +401,6 @@ internal sealed class FaultCluster : IAsyncDisposable
         throw new InvalidOperationException($"Workers.sln not found above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>An event the test's own queue received, and when.</summary>
+internal sealed record CapturedEvent(object Message, Guid CorrelationId, DateTimeOffset SeenAt);

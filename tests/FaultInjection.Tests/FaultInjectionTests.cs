@@ -5,7 +5,8 @@ namespace Workers.FaultInjection.Tests;
 /// <summary>
 /// The proof of issue 5: many deployments through the real broker, store, functions hosts and agents on the real
 /// Docker engine while agents are SIGKILLed mid-start, the broker and a functions host restart and messages arrive
-/// twice; then Docker's own view must show nothing lost, nothing running twice, nothing orphaned and no port bound twice.
+/// twice (each fault counted only once seen to take effect); then Docker's own view must show every deployment as the
+/// test asked for it, nothing running twice, nothing orphaned and no reserved port held by another, and stay so.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
@@ -29,26 +30,50 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         await scenario.RunAsync();
 
         // Settling takes the deadlines their time (a lost host's replicas, orphans after their grace): poll, then judge.
+        // Converged means clean and staying clean: audits clean for at least the orphan grace plus a sweep interval
+        // (an orphan the sweep is about to report would show by then), error queues empty, and every agent heard
+        // since its last start.
+        var stable = FaultCluster.OrphanGrace + FaultCluster.SweepInterval;
         AuditResult? audit = null;
+        IReadOnlyList<string> errorQueues = [];
+        IReadOnlyList<string> unheard = [];
+        DateTimeOffset? cleanSince = null;
+        var cleanAudits = 0;
         var reported = DateTimeOffset.UtcNow;
+        var converged = false;
         try
         {
             await Poll.UntilAsync(
                 async () =>
                 {
                     audit = await ClusterAudit.RunAsync(cluster.Docker, cluster.Store, cluster.HostIds, scenario.Record, CancellationToken.None);
-                    if (DateTimeOffset.UtcNow - reported > TimeSpan.FromSeconds(20))
+                    errorQueues = await cluster.NonEmptyErrorQueuesAsync();
+                    unheard = await cluster.AgentsNotHeardSinceStartAsync();
+                    var now = DateTimeOffset.UtcNow;
+                    if (audit.Clean && errorQueues.Count == 0 && unheard.Count == 0)
                     {
-                        reported = DateTimeOffset.UtcNow;
-                        Detail($"converging: lost={audit.Lost} duplicates={audit.Duplicates} orphans={audit.Orphans} port_conflicts={audit.PortConflicts}; {audit.States}");
+                        cleanSince ??= now;
+                        cleanAudits++;
+                    }
+                    else
+                    {
+                        cleanSince = null;
+                        cleanAudits = 0;
                     }
 
-                    return audit;
+                    if (now - reported > TimeSpan.FromSeconds(20))
+                    {
+                        reported = now;
+                        Detail($"converging: {audit.Counters}; error queues [{string.Join(", ", errorQueues)}]; not heard since start [{string.Join(", ", unheard)}]; {audit.States}");
+                    }
+
+                    return cleanAudits >= 2 && now - cleanSince >= stable;
                 },
-                a => a.Clean,
+                done => done,
                 ConvergenceDeadline,
                 "convergence",
                 TimeSpan.FromSeconds(1));
+            converged = true;
         }
         catch (TimeoutException)
         {
@@ -63,10 +88,17 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
 
         var deployments = scenario.Record.Requests.Count;
-        Say($"deployments={deployments} faults={scenario.FaultsInjected} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} lost={audit.Lost} duplicates={audit.Duplicates} orphans={audit.Orphans} port_conflicts={audit.PortConflicts} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
-        Assert.True(audit.Clean, $"the cluster did not converge within {ConvergenceDeadline.TotalMinutes:0} minutes (seed {seed}, logs in {cluster.LogDirectory}):\n{string.Join("\n", audit.Problems)}");
+        Say($"deployments={deployments} faults={scenario.FaultsObserved} (of {scenario.FaultsScheduled} scheduled: {scenario.ObservedByKind}) kills_in_flight={scenario.KillsInFlight} duplicate_starts={scenario.DuplicateStarts} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} {audit.Counters} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
+        Assert.True(converged && audit.Clean, $"the cluster did not converge (clean for {stable.TotalSeconds:0}s, error queues empty, every agent heard since its start) within {ConvergenceDeadline.TotalMinutes:0} minutes (seed {seed}, logs in {cluster.LogDirectory}):\nerror queues: [{string.Join(", ", errorQueues)}]\nnot heard since start: [{string.Join(", ", unheard)}]\n{string.Join("\n", audit.Problems)}");
+
+        // A request may end rejected only when planned while no agent was heard (a broker restart), and failed or
+        // rolled back only when a process it depended on was stopped; duplicates justify neither.
+        Assert.True(audit.Rejected.Count <= scenario.BrokerRestarts, $"{audit.Rejected.Count} requests were rejected, more than the {scenario.BrokerRestarts} broker restarts that may justify one (seed {seed}):\n{string.Join("\n", audit.Rejected)}");
+        Assert.True(audit.Failed.Count <= scenario.ProcessFaults, $"{audit.Failed.Count} requests failed or rolled back, more than the {scenario.ProcessFaults} agent, broker and functions faults that may justify one (seed {seed}):\n{string.Join("\n", audit.Failed)}");
         Assert.True(deployments >= 50, $"only {deployments} deployments ran; the proof needs at least 50");
-        Assert.True(scenario.FaultsInjected >= 20, $"only {scenario.FaultsInjected} faults were injected; the proof needs at least 20");
+        Assert.True(scenario.FaultsObserved >= 20, $"only {scenario.FaultsObserved} of {scenario.FaultsScheduled} faults were seen to take effect ({scenario.ObservedByKind}); the proof needs at least 20");
+        Assert.True(scenario.KillsInFlight >= 1, "no agent kill hit a host holding a pending replica of the deployment in flight");
+        Assert.True(scenario.DuplicateStarts >= 1, "no start command was delivered again within its time to live and answered");
         Assert.True(sampler.BelowFloor == 0, $"{sampler.BelowFloor} samples found Workers stopping a serving replica while fewer answered than the update policy allows (seed {seed}; each is in scenario.log)");
         Assert.True(sampler.Rollouts >= 2, $"only {sampler.Rollouts} rollouts were watched; the proof needs at least 2");
         Assert.True(scenario.RolloutFaults >= 3, $"only {scenario.RolloutFaults} faults hit a rollout in flight; the proof needs at least 3");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Workers.Contracts.Messages;
 
@@ -34,8 +35,9 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         (Fault.DuplicateStart, 4),
     ];
 
+    private readonly ConcurrentDictionary<Fault, int> _observed = new();
     private readonly Random _random = new(seed);
-    private readonly Dictionary<Guid, string> _requests = [];
+    private readonly List<ScenarioRequest> _requests = [];
     private readonly Dictionary<string, List<Guid>> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, int> _replicas = [];
     private readonly Dictionary<Guid, (string Text, int MaxUnavailable)> _specs = [];
@@ -45,7 +47,26 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     private Task _agentBack = Task.CompletedTask;
     private Task _functionsBack = Task.CompletedTask;
 
-    public int FaultsInjected { get; private set; }
+    /// <summary>Faults the scenario set out to inject.</summary>
+    public int FaultsScheduled { get; private set; }
+
+    /// <summary>Faults seen to take effect: the process exited (and the agent was heard again), the broker restarted and answered, the duplicate was consumed.</summary>
+    public int FaultsObserved => _observed.Values.Sum();
+
+    /// <summary>Observed broker restarts: the faults that may justify a rejected request (planned while no agent was heard).</summary>
+    public int BrokerRestarts => _observed.GetValueOrDefault(Fault.BrokerRestart);
+
+    /// <summary>Observed faults that stop a process (agents, broker, functions): the ones that may justify a failed or rolled-back request.</summary>
+    public int ProcessFaults => _observed.Where(o => o.Key is not (Fault.DuplicateRequest or Fault.DuplicateStart)).Sum(o => o.Value);
+
+    /// <summary>Agent kills that hit a host holding a pending replica of the deployment in flight.</summary>
+    public int KillsInFlight { get; private set; }
+
+    /// <summary>Start commands delivered again within their time to live and answered by the agent.</summary>
+    public int DuplicateStarts => _observed.GetValueOrDefault(Fault.DuplicateStart);
+
+    /// <summary>Observed faults by kind, for the log.</summary>
+    public string ObservedByKind => string.Join(" ", _observed.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}"));
 
     /// <summary>Faults injected while a rollout was under way (a redeploy's waves in flight).</summary>
     public int RolloutFaults { get; private set; }
@@ -108,7 +129,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         }
 
         await Task.WhenAll(_agentBack, _functionsBack);
-        log($"scenario done in {clock.Elapsed.TotalSeconds:0}s: {_requests.Count} deployment requests, {_deleted.Count} deletes, {FaultsInjected} faults");
+        log($"scenario done in {clock.Elapsed.TotalSeconds:0}s: {_requests.Count} deployment requests, {_deleted.Count} deletes, {FaultsObserved} of {FaultsScheduled} faults observed ({ObservedByKind})");
     }
 
     /// <summary>
@@ -148,7 +169,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     private async Task<Guid> DeployAsync(string name, int replicas)
     {
         var id = Guid.NewGuid();
-        _requests[id] = name;
+        _requests.Add(new ScenarioRequest(id, name, replicas, TestImages.Workload));
         (_byName.TryGetValue(name, out var ids) ? ids : _byName[name] = []).Add(id);
         await PublishAsync(Request(id, name, replicas));
         return id;
@@ -168,41 +189,59 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
     private async Task InjectAsync(Fault fault, Guid deployment)
     {
-        FaultsInjected++;
+        var number = ++FaultsScheduled;
         switch (fault)
         {
             case Fault.AgentShortOutage or Fault.AgentLongOutage:
             {
                 // One agent down at a time: the previous one must be back first.
                 await _agentBack;
-                var host = cluster.HostIds[_random.Next(cluster.HostIds.Count)];
                 var down = fault == Fault.AgentShortOutage
                     ? TimeSpan.FromSeconds(1.5 + _random.NextDouble())
                     : FaultCluster.HostTimeout + TimeSpan.FromSeconds(3 + (3 * _random.NextDouble()));
                 await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(400)));
-                await cluster.KillAgentAsync(host);
+
+                // A host that holds a pending replica of the deployment in flight, when there is one.
+                var pending = await PendingHostsAsync(deployment);
+                var host = pending.Count > 0 ? pending[_random.Next(pending.Count)] : cluster.HostIds[_random.Next(cluster.HostIds.Count)];
+                if (!await cluster.KillAgentAsync(host))
+                {
+                    log($"fault {number}: agent {host} was not running: not counted");
+                    break;
+                }
+
+                if (pending.Contains(host))
+                {
+                    KillsInFlight++;
+                }
+
                 if (fault == Fault.AgentLongOutage)
                 {
                     // Its replicas are lost for real until their replacements are healthy: dips then are the fault's.
                     sampler.Excuse(DateTimeOffset.UtcNow + down + TimeSpan.FromSeconds(30));
                 }
 
-                log($"fault {FaultsInjected}: SIGKILL agent {host} after publishing {deployment}, back in {down.TotalSeconds:0.0}s");
-                _agentBack = RestartLaterAsync(down, () => cluster.StartAgent(host));
+                log($"fault {number}: SIGKILL agent {host} after publishing {deployment}{(pending.Contains(host) ? ", which holds a pending replica of it" : string.Empty)}, exit seen, back in {down.TotalSeconds:0.0}s");
+                _agentBack = AgentBackAsync(fault, number, host, down);
                 break;
             }
 
             case Fault.BrokerRestart:
             {
-                log($"fault {FaultsInjected}: broker restart while {deployment} is in flight");
+                log($"fault {number}: broker restart while {deployment} is in flight");
                 var clock = Stopwatch.StartNew();
-                await cluster.RestartBrokerAsync();
-                log($"  broker back after {clock.Elapsed.TotalSeconds:0.0}s");
+                var restarted = await cluster.RestartBrokerAsync();
+                log($"  broker {(restarted ? "restarted and" : "NOT restarted (same start time) but")} answering after {clock.Elapsed.TotalSeconds:0.0}s");
 
                 // The pause before the next operation: until every agent is heard again (MassTransit reconnects with
                 // back-off), so that later requests test the pipeline rather than the outage.
                 await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
                 log($"  every agent heard again after {clock.Elapsed.TotalSeconds:0.0}s");
+                if (restarted)
+                {
+                    Observe(fault);
+                }
+
                 break;
             }
 
@@ -211,9 +250,14 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 await _functionsBack;
                 var index = _random.Next(cluster.FunctionsCount);
                 var down = TimeSpan.FromSeconds(1 + (3 * _random.NextDouble()));
-                await cluster.KillFunctionsAsync(index);
-                log($"fault {FaultsInjected}: SIGKILL functions-{index} after publishing {deployment}, back in {down.TotalSeconds:0.0}s");
-                _functionsBack = RestartLaterAsync(down, () => cluster.StartFunctions(index));
+                if (!await cluster.KillFunctionsAsync(index))
+                {
+                    log($"fault {number}: functions-{index} was not running: not counted");
+                    break;
+                }
+
+                log($"fault {number}: SIGKILL functions-{index} after publishing {deployment}, exit seen, back in {down.TotalSeconds:0.0}s");
+                _functionsBack = FunctionsBackAsync(number, index, down);
                 break;
             }
 
@@ -226,23 +270,136 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                     await Task.Delay(TimeSpan.FromSeconds(1 + _random.NextDouble()));
                 }
 
-                var name = _requests[deployment];
-                log($"fault {FaultsInjected}: request {deployment} ({name}) published again{(later ? " a little later" : string.Empty)}");
+                var name = _requests.Single(r => r.Id == deployment).Name;
+                log($"fault {number}: request {deployment} ({name}) published again{(later ? " a little later" : string.Empty)}");
                 await PublishAsync(new DeploymentRequested(deployment, deployment, DateTimeOffset.UtcNow, _specs[deployment].Text, $"{name}.yaml", "fault-injection"));
+
+                // Taken effect once the functions validated the request a second time (each validation publishes
+                // DeploymentAccepted again).
+                if (await ObservedAsync(() => cluster.Events.Count(e => e.Message is DeploymentAccepted && e.CorrelationId == deployment) >= 2, $"request {deployment} validated twice"))
+                {
+                    Observe(fault);
+                }
+
                 break;
             }
 
             case Fault.DuplicateStart:
             {
-                // A start command its host already got, delivered once more.
-                var captured = await Poll.UntilAsync(() => Task.FromResult(cluster.CapturedStarts.ToList()), c => c.Count > 0, TimeSpan.FromSeconds(30), "a captured start command");
-                var command = captured[_random.Next(captured.Count)];
-                log($"fault {FaultsInjected}: start of {command.Spec.Name} r{command.Revision} replicas [{string.Join(",", command.Replicas.Select(r => r.Index))}] sent to {command.HostId} again");
+                // A start command its host already got, delivered once more within its time to live (an expired one
+                // is refused before the engine is asked, and proves nothing about "twice is one container"): the
+                // deployment in flight's, or the freshest one captured.
+                var margin = FaultCluster.CommandTimeToLive / 3;
+                StartReplicas? command = null;
+                try
+                {
+                    command = await Poll.UntilAsync(
+                        () => Task.FromResult(cluster.CapturedStarts.Where(c => c.ExpiresAt - DateTimeOffset.UtcNow > margin).OrderByDescending(c => c.CorrelationId == deployment).ThenByDescending(c => c.ExpiresAt).FirstOrDefault()),
+                        c => c is not null,
+                        TimeSpan.FromSeconds(20),
+                        "a captured start command still within its time to live");
+                }
+                catch (TimeoutException)
+                {
+                    log($"fault {number}: no start command within its time to live to send again: not counted");
+                    break;
+                }
+
+                var before = Results(command!);
+                var left = command!.ExpiresAt - DateTimeOffset.UtcNow;
+                log($"fault {number}: start of {command.Spec.Name} r{command.Revision} replicas [{string.Join(",", command.Replicas.Select(r => r.Index))}] sent to {command.HostId} again, {left.TotalSeconds:0.0}s before it expires");
                 await RetryAsync(token => cluster.SendToHostAsync(command.HostId, command, token), "resend of a start command");
+
+                // Taken effect once the agent answered the copy too: one more result for each of its replicas, none
+                // of them a refusal as expired.
+                if (await ObservedAsync(() => Results(command).Count >= before.Count + command.Replicas.Count, $"the agent's answers to the resent start of {command.Spec.Name} r{command.Revision}"))
+                {
+                    var answers = Results(command).Skip(before.Count).ToList();
+                    var expired = answers.OfType<ReplicaFailed>().Where(f => f.Reason.Contains("expired", StringComparison.Ordinal)).ToList();
+                    log($"  answered: {string.Join("; ", answers.Select(a => a is ReplicaFailed f ? $"failed #{f.Index}: {f.Reason}" : $"started #{((ReplicaStarted)a).Index}"))}");
+                    if (expired.Count == 0)
+                    {
+                        Observe(fault);
+                    }
+                }
+
                 break;
             }
         }
     }
+
+    /// <summary>The agent's results (started or failed) for the replicas of <paramref name="command"/> on its host, in the order seen.</summary>
+    private List<object> Results(StartReplicas command) =>
+        [.. cluster.Events.Select(e => e.Message).Where(m => m switch
+        {
+            ReplicaStarted s => s.CorrelationId == command.CorrelationId && s.HostId == command.HostId && s.Revision == command.Revision && command.Replicas.Any(r => r.Index == s.Index),
+            ReplicaFailed f => f.CorrelationId == command.CorrelationId && f.HostId == command.HostId && f.Revision == command.Revision && command.Replicas.Any(r => r.Index == f.Index),
+            _ => false,
+        })];
+
+    private async Task<IReadOnlyList<string>> PendingHostsAsync(Guid deployment)
+    {
+        try
+        {
+            var replicas = await Poll.UntilAsync(
+                () => cluster.Store.GetReplicasAsync(deployment, CancellationToken.None),
+                r => r.Count > 0,
+                TimeSpan.FromSeconds(5),
+                $"the plan of {deployment}");
+            return [.. replicas.Where(r => r.State == ReplicaState.Pending).Select(r => r.HostId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        }
+        catch (TimeoutException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The killed agent started again, counted once a heartbeat it sent after the start reaches the store.</summary>
+    private async Task AgentBackAsync(Fault fault, int number, string host, TimeSpan down)
+    {
+        await Task.Delay(down);
+        cluster.StartAgent(host);
+        try
+        {
+            await cluster.WaitForAgentHeardAsync(host, TimeSpan.FromSeconds(120));
+            log($"  fault {number}: agent {host} heard again");
+            Observe(fault);
+        }
+        catch (TimeoutException e)
+        {
+            log($"  fault {number}: agent {host} not heard again: not counted ({e.Message})");
+        }
+    }
+
+    private async Task FunctionsBackAsync(int number, int index, TimeSpan down)
+    {
+        await Task.Delay(down);
+        cluster.StartFunctions(index);
+        if (cluster.FunctionsRunning(index))
+        {
+            Observe(Fault.FunctionsRestart);
+        }
+        else
+        {
+            log($"  fault {number}: functions-{index} did not start again: not counted");
+        }
+    }
+
+    private async Task<bool> ObservedAsync(Func<bool> seen, string what)
+    {
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(seen()), s => s, TimeSpan.FromSeconds(30), what);
+            return true;
+        }
+        catch (TimeoutException e)
+        {
+            log($"  not observed, not counted: {e.Message}");
+            return false;
+        }
+    }
+
+    private void Observe(Fault fault) => _observed.AddOrUpdate(fault, 1, (_, n) => n + 1);
 
     /// <summary>
     /// A request whose spec is new (its version is the request id), so that every redeploy is a real rollout, with a
@@ -306,9 +463,4 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         }
     }
 
-    private static async Task RestartLaterAsync(TimeSpan after, Action start)
-    {
-        await Task.Delay(after);
-        start();
-    }
 }

@@ -17,6 +17,9 @@ internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionar
 
     public string Name => name;
 
+    /// <summary>When the current incarnation was started.</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
     public bool IsRunning
     {
         get
@@ -50,14 +53,18 @@ internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionar
             _incarnation++;
             Write("---", $"start #{_incarnation} of {name} at {DateTimeOffset.UtcNow:O}");
             process.Start();
+            StartedAt = DateTimeOffset.UtcNow;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
         }
     }
 
-    /// <summary>SIGKILL of the whole process tree: a crash, as seen from outside (no shutdown code runs).</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// SIGKILL of the whole process tree: a crash, as seen from outside (no shutdown code runs). True when a live
+    /// process was killed and its exit seen; false when there was none, or it had exited already.
+    /// </summary>
+    public async Task<bool> KillAsync()
     {
         Process? process;
         lock (_gate)
@@ -68,22 +75,25 @@ internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionar
 
         if (process is null)
         {
-            return;
+            return false;
         }
 
         Write("---", $"SIGKILL of {name} at {DateTimeOffset.UtcNow:O}");
+        var alive = !process.HasExited;
         try
         {
             process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
-            // Already exited.
+            alive = false;
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
+        var exited = process.HasExited;
         process.Dispose();
+        return alive && exited;
     }
 
     public async ValueTask DisposeAsync()
