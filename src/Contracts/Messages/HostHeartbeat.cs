@@ -13,6 +13,8 @@ namespace Workers.Contracts.Messages;
 /// <param name="MemoryFreeBytes">Memory not reserved by the limits of the replicas it runs.</param>
 /// <param name="Replicas">The replicas it runs.</param>
 /// <param name="PortsInUse">Host ports that something listens on at the bind address or on all addresses.</param>
+/// <param name="Allows">What the agent lets a spec ask of this host; null from an agent that restricts nothing (one
+/// that predates the restrictions), and then the planner checks nothing either.</param>
 public sealed record HostHeartbeat(
     Guid MessageId,
     Guid CorrelationId,
@@ -25,4 +27,5 @@ public sealed record HostHeartbeat(
     long CpuFreeMillicores,
     long MemoryFreeBytes,
     IReadOnlyList<RunningReplica> Replicas,
-    IReadOnlyList<HostPort> PortsInUse);
+    IReadOnlyList<HostPort> PortsInUse,
+    HostAllowances? Allows = null);

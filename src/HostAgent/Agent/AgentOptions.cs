@@ -17,9 +17,12 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
     /// </summary>
     public TimeSpan? DisconnectStopAfter { get; init; }
 
+    /// <summary>What every container gets and what a spec may ask for on this host (see <see cref="ContainerPolicy"/>).</summary>
+    public ContainerPolicy Containers { get; init; } = ContainerPolicy.Default;
+
     /// <summary>
     /// Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS, WORKERS_HEARTBEAT_INTERVAL,
-    /// WORKERS_STOP_GRACE and WORKERS_DISCONNECT_STOP_AFTER.
+    /// WORKERS_STOP_GRACE, WORKERS_DISCONNECT_STOP_AFTER and the container settings <see cref="ContainerPolicy.Read"/> reads.
     /// </summary>
     public static bool TryRead(Func<string, string?> setting, [NotNullWhen(true)] out AgentOptions? options, out IReadOnlyList<string> errors)
     {
@@ -53,8 +56,9 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
         var interval = ReadDuration(setting("WORKERS_HEARTBEAT_INTERVAL"), TimeSpan.FromSeconds(5), "WORKERS_HEARTBEAT_INTERVAL", problems);
         var grace = ReadDuration(setting("WORKERS_STOP_GRACE"), TimeSpan.FromSeconds(10), "WORKERS_STOP_GRACE", problems);
         var stopAfter = ReadStopAfter(setting("WORKERS_DISCONNECT_STOP_AFTER"), interval, problems);
+        var containers = ContainerPolicy.Read(setting, problems);
         errors = problems;
-        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) { DisconnectStopAfter = stopAfter } : null;
+        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) { DisconnectStopAfter = stopAfter, Containers = containers } : null;
         return options is not null;
     }
 

@@ -71,7 +71,8 @@ public sealed class HeartbeatService(
             capacity.CpuMillicores - running.Sum(c => Number(c.Labels, ContainerLabels.CpuMillicores)),
             capacity.MemoryBytes - running.Sum(c => Number(c.Labels, ContainerLabels.MemoryBytes)),
             replicas,
-            taken);
+            taken,
+            options.Containers.Allowances());
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -60,6 +60,13 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             return $"the command expired at {command.ExpiresAt:O} before it arrived";
         }
 
+        // The planner refuses this already when it knows the host's allowances; a command planned without them (or forged)
+        // is refused here, before anything starts.
+        if (options.Containers.Forbidden(command.Spec, command.Replicas.SelectMany(r => r.Ports)) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         var running = await runtime.ListAsync(
             new Dictionary<string, string> { [ContainerLabels.Deployment] = command.Spec.Name.Value, [ContainerLabels.Host] = options.HostId.Value },
             cancellationToken);
@@ -96,10 +103,12 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             spec.Command,
             spec.Env,
             [.. replica.Ports.Select(p => new PortPublish(p.ContainerPort, p.HostPort, Protocol(p.Protocol)))],
-            spec.Resources.Cpu?.NanoCpus,
-            spec.Resources.Memory?.Bytes,
+            // The agent's default limits cap a replica whose spec gives none; the labels keep what the spec reserved.
+            (spec.Resources.Cpu ?? options.Containers.DefaultCpu)?.NanoCpus,
+            (spec.Resources.Memory ?? options.Containers.DefaultMemory)?.Bytes,
             labels,
-            options.BindAddress);
+            options.BindAddress,
+            options.Containers.HardeningFor(spec));
         var outcome = await runtime.EnsureRunningAsync(launch, cancellationToken);
         switch (outcome)
         {

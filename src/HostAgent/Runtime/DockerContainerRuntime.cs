@@ -19,9 +19,11 @@ namespace Workers.HostAgent.Runtime;
 /// <para>Idempotency comes from the engine's own answers: 404 (no such container/image) and 409 (name already in use)
 /// are expected outcomes, not errors. Anything else the engine refuses while bringing a container up becomes a
 /// <see cref="ContainerFailed"/> carrying the engine's message; other failures propagate.</para>
-/// <para>Containers are created with least privilege: not privileged, no added capabilities, bridge network (never the
-/// host's), <c>no-new-privileges</c>, no init process, and restart policy <c>no</c>: the control plane owns the
-/// desired state and restarts workloads itself, so the engine must not resurrect a container behind its back.</para>
+/// <para>Containers are created with least privilege: not privileged, every capability dropped and only the launch's
+/// given back, bridge network (never the host's), <c>no-new-privileges</c>, a pids limit, json-file logs rotated by size,
+/// the launch's user and a read-only root file system when asked (with a tmpfs <c>/tmp</c>), no init process, and restart
+/// policy <c>no</c>: the control plane owns the desired state and restarts workloads itself, so the engine must not
+/// resurrect a container behind its back.</para>
 /// </remarks>
 public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
 {
@@ -29,6 +31,9 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     public static readonly Uri DefaultEndpoint = new("unix:///var/run/docker.sock");
 
     private const int MaxBringUpAttempts = 2;
+
+    /// <summary>The <c>/tmp</c> of a read-only container.</summary>
+    internal const string TmpfsOptions = "rw,noexec,nosuid,nodev,size=64m";
 
     /// <summary>How much of an exec's output is kept: the end, where the reason for a failure usually is.</summary>
     private const int ExecOutputTail = 4096;
@@ -382,6 +387,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     private static CreateContainerParameters CreateParameters(ContainerLaunch launch)
     {
+        var hardening = launch.Hardening;
         var exposed = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
         var bindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal);
         foreach (var port in launch.Ports)
@@ -416,10 +422,35 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
                 NetworkMode = "bridge",
                 Privileged = false,
+                CapDrop = ["ALL"],
+                CapAdd = [.. hardening.Capabilities],
                 SecurityOpt = ["no-new-privileges"],
+                PidsLimit = hardening.PidsLimit,
+                ReadonlyRootfs = hardening.ReadOnlyRootFilesystem,
+                LogConfig = new LogConfig
+                {
+                    Type = "json-file",
+                    Config = new Dictionary<string, string>(StringComparer.Ordinal)
+                    {
+                        ["max-size"] = hardening.LogMaxSize,
+                        ["max-file"] = hardening.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
+                    },
+                },
                 Init = false,
             },
         };
+        if (hardening.ReadOnlyRootFilesystem)
+        {
+            // Docker's own tmpfs options (noexec, nosuid, nodev; mode 1777), bounded: it counts against the memory limit.
+            parameters.HostConfig.Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal) { ["/tmp"] = TmpfsOptions };
+        }
+
+        if (hardening.User is not null)
+        {
+            // Otherwise the image's USER applies.
+            parameters.User = hardening.User;
+        }
+
         if (launch.Command is not null)
         {
             // Otherwise the image's CMD applies.
@@ -620,6 +651,10 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             throw new ArgumentException($"bind address '{launch.BindAddress}' is not an IP address", nameof(launch));
         }
 
+        ArgumentNullException.ThrowIfNull(launch.Hardening, nameof(launch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(launch.Hardening.PidsLimit, 1, nameof(launch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(launch.Hardening.LogMaxFiles, 1, nameof(launch));
+        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Hardening.LogMaxSize, nameof(launch));
         foreach (var port in launch.Ports)
         {
             if (port.ContainerPort is < 1 or > 65535 || port.HostPort is < 0 or > 65535)

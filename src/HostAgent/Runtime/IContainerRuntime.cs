@@ -58,7 +58,26 @@ public sealed record ContainerLaunch(
     long? NanoCpus,
     long? MemoryBytes,
     IReadOnlyDictionary<string, string> Labels,
-    string BindAddress);
+    string BindAddress,
+    ContainerHardening Hardening);
+
+/// <summary>
+/// How far a container is confined beyond what every container gets (every capability dropped, <c>no-new-privileges</c>,
+/// not privileged, the bridge network, json-file logs).
+/// </summary>
+/// <param name="Capabilities">Capabilities given back after all are dropped (Docker's names, without <c>CAP_</c>).</param>
+/// <param name="PidsLimit">The most processes and threads at once, at least 1.</param>
+/// <param name="User">The user[:group] to run as, or null for the image's.</param>
+/// <param name="ReadOnlyRootFilesystem">A read-only root file system, with a tmpfs at <c>/tmp</c>.</param>
+/// <param name="LogMaxSize">json-file's <c>max-size</c> (<c>10m</c>): a log file is rotated at this size.</param>
+/// <param name="LogMaxFiles">json-file's <c>max-file</c>: how many log files are kept.</param>
+public sealed record ContainerHardening(
+    IReadOnlyList<string> Capabilities,
+    long PidsLimit,
+    string? User,
+    bool ReadOnlyRootFilesystem,
+    string LogMaxSize,
+    int LogMaxFiles);
 
 public sealed record ManagedContainer(
     string Id,

@@ -1,3 +1,4 @@
+using Workers.Contracts.Messages;
 using Workers.HostAgent.Agent;
 
 namespace Workers.HostAgent.Tests.Agent;
@@ -69,6 +70,76 @@ public sealed class AgentOptionsTests
         var options = new AgentOptions(Contracts.Spec.HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
 
         Assert.Null(options.DisconnectStopAfter);
+    }
+
+    [Fact]
+    public void TryRead_NoContainerSettings_IsTheDocumentedDefaults()
+    {
+        var policy = Read().Containers;
+
+        Assert.Equal(ContainerPolicy.Default, policy);
+        Assert.Equal((1000L, 512L * 1024 * 1024, 512), (policy.DefaultCpu!.Millicores, policy.DefaultMemory!.Bytes, policy.DefaultPidsLimit));
+        Assert.Equal(("10m", 3), (policy.LogMaxSize, policy.LogMaxFiles));
+        Assert.Equal(new HostPortRange(20000, 32000), policy.DynamicPorts);
+        Assert.Empty(policy.ExtraHostPorts);
+        Assert.Equal(
+            ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"],
+            policy.AllowedCapabilities.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void TryRead_ContainerSettings_AreWhatTheAgentAdvertises()
+    {
+        var policy = Read(
+            ("WORKERS_HOST_PORT_RANGE", "30000-30999"),
+            ("WORKERS_HOST_PORTS_ALLOWED", "80, 443,10000-19999"),
+            ("WORKERS_ALLOWED_CAPABILITIES", "NET_BIND_SERVICE,SYS_TIME"),
+            ("WORKERS_DEFAULT_CPU", "none"),
+            ("WORKERS_DEFAULT_MEMORY", "1Gi")).Containers;
+
+        var allows = policy.Allowances();
+
+        Assert.Equal(new HostPortRange(30000, 30999), allows.DynamicPorts);
+        Assert.Equal([new HostPortRange(30000, 30999), new HostPortRange(80, 80), new HostPortRange(443, 443), new HostPortRange(10000, 19999)], allows.HostPorts);
+        Assert.Equal(["NET_BIND_SERVICE", "SYS_TIME"], allows.Capabilities);
+        Assert.Null(policy.DefaultCpu);
+        Assert.Equal(1L << 30, policy.DefaultMemory!.Bytes);
+    }
+
+    [Fact]
+    public void TryRead_AllowedCapabilitiesNone_AllowsNone() =>
+        Assert.Empty(Read(("WORKERS_ALLOWED_CAPABILITIES", "none")).Containers.AllowedCapabilities);
+
+    [Fact]
+    public void TryRead_BadContainerSettings_AreRefusedEachSayingWhy()
+    {
+        var read = AgentOptions.TryRead(
+            Settings(
+                ("WORKERS_HOST_PORT_RANGE", "32000-20000"),
+                ("WORKERS_HOST_PORTS_ALLOWED", "80,70000"),
+                ("WORKERS_ALLOWED_CAPABILITIES", "CAP_SYS_ADMIN"),
+                ("WORKERS_DEFAULT_CPU", "lots"),
+                ("WORKERS_DEFAULT_MEMORY", "1Ki"),
+                ("WORKERS_DEFAULT_PIDS_LIMIT", "0"),
+                ("WORKERS_LOG_MAX_SIZE", "10MB"),
+                ("WORKERS_LOG_MAX_FILES", "none")),
+            out var options,
+            out var errors);
+
+        Assert.False(read);
+        Assert.Null(options);
+        Assert.Equal(
+            [
+                "WORKERS_DEFAULT_CPU 'lots': ",
+                "WORKERS_DEFAULT_MEMORY '1Ki': ",
+                "WORKERS_DEFAULT_PIDS_LIMIT '0': expected a whole number from 1 to 4194304",
+                "WORKERS_LOG_MAX_SIZE '10MB': expected a size such as 10m (a whole number with k, m or g)",
+                "WORKERS_LOG_MAX_FILES 'none': expected a whole number from 1 to 100",
+                "WORKERS_HOST_PORT_RANGE: '32000-20000' is not a port or a range LOW-HIGH of ports from 1 to 65535",
+                "WORKERS_HOST_PORTS_ALLOWED: '70000' is not a port or a range LOW-HIGH of ports from 1 to 65535",
+                "WORKERS_ALLOWED_CAPABILITIES: 'CAP_SYS_ADMIN' is not written as Docker names it; write 'SYS_ADMIN'",
+            ],
+            errors.Select(e => e.StartsWith("WORKERS_DEFAULT_CPU", StringComparison.Ordinal) || e.StartsWith("WORKERS_DEFAULT_MEMORY", StringComparison.Ordinal) ? e[..(e.IndexOf(':', StringComparison.Ordinal) + 2)] : e));
     }
 
     private static AgentOptions Read(params (string Key, string Value)[] settings)

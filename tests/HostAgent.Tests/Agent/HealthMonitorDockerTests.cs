@@ -58,7 +58,7 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
             """, "web.yaml", SpecFormat.Yaml).Spec!;
         var deploymentId = Guid.NewGuid();
         var start = new StartReplicas(Guid.NewGuid(), deploymentId, DateTimeOffset.UtcNow, _options.HostId.Value, 3, DateTimeOffset.UtcNow.AddMinutes(5), spec,
-            [new ReplicaAssignment(1, [new PortBinding(DockerEngine.WorkloadPort, 0, Protocol.Tcp)])]);
+            [new ReplicaAssignment(1, [new PortBinding(DockerEngine.WorkloadPort, DockerEngine.FreePortInDefaultRange(), Protocol.Tcp)])]);
 
         // The earlier agent: starts the replica, then stops before judging it.
         string containerId;

@@ -33,6 +33,17 @@ public sealed class HeartbeatServiceTests
     }
 
     [Fact]
+    public async Task Read_AdvertisesWhatTheAgentAllows()
+    {
+        var heartbeat = await Heartbeats(new CountingRuntime(), new ManualTime()).ReadAsync(CancellationToken.None);
+
+        var allows = heartbeat.Allows!;
+        Assert.Equal(new HostPortRange(20000, 32000), allows.DynamicPorts);
+        Assert.Equal([new HostPortRange(20000, 32000)], allows.HostPorts);
+        Assert.Equal(Capability.DockerDefaults.Select(c => c.Name), allows.Capabilities);
+    }
+
+    [Fact]
     public async Task Read_AfterCapacityLifetime_AsksTheEngineAgain()
     {
         var runtime = new CountingRuntime();

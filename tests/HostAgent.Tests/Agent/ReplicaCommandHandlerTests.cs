@@ -8,8 +8,8 @@ using Workers.HostAgent.Tests.Support;
 namespace Workers.HostAgent.Tests.Agent;
 
 /// <summary>
-/// The agent's refusals: a start command that expired, that is for another host, or that is older than the revision the
-/// host runs is answered with <see cref="ReplicaFailed"/> saying why, and never reaches the container engine (the fake
+/// The agent's refusals: a start command that expired, that is for another host, that is older than the revision the
+/// host runs, or that asks for a host port or a capability the agent does not allow is answered with <see cref="ReplicaFailed"/> saying why, and never reaches the container engine (the fake
 /// engine throws on any start).
 /// </summary>
 public sealed class ReplicaCommandHandlerTests : IDisposable
@@ -66,6 +66,31 @@ public sealed class ReplicaCommandHandlerTests : IDisposable
         var results = await HandleAsync(command);
 
         Assert.All(results, r => Assert.Equal("stale command: revision 3 of web already runs on this host", r.Reason));
+    }
+
+    [Fact]
+    public async Task Start_HostPortOutsideWhatTheAgentAllows_IsRefusedSayingSoWithoutTouchingTheEngine()
+    {
+        var command = Start("host-a", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1)) with
+        {
+            Replicas = [new ReplicaAssignment(0, [new PortBinding(8080, 20001, Protocol.Tcp)]), new ReplicaAssignment(1, [new PortBinding(8080, 8080, Protocol.Tcp)])],
+        };
+
+        var results = await HandleAsync(command);
+
+        Assert.All(results, r => Assert.Equal(
+            "this host does not allow host port 8080/tcp (it allows 20000-32000; WORKERS_HOST_PORT_RANGE, WORKERS_HOST_PORTS_ALLOWED)", r.Reason));
+    }
+
+    [Fact]
+    public async Task Start_CapabilityTheAgentDoesNotAllow_IsRefusedSayingSoWithoutTouchingTheEngine()
+    {
+        var spec = SpecParser.Parse("name: web\nimage: workers-test/httpd:1\nreplicas: 2\ncapabilities: [NET_BIND_SERVICE, SYS_ADMIN]\n", "web.yaml").Spec!;
+        var command = Start("host-a", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1)) with { Spec = spec };
+
+        var results = await HandleAsync(command);
+
+        Assert.All(results, r => Assert.StartsWith("this host does not allow capability SYS_ADMIN (it allows AUDIT_WRITE, CHOWN, ", r.Reason, StringComparison.Ordinal));
     }
 
     /// <summary>Handles the command; every result must be a failure of one of its replicas, reported as well as returned.</summary>

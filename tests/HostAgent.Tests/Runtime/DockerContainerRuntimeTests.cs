@@ -340,7 +340,8 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
             NanoCpus: null,
             MemoryBytes: null,
             Labels: RunLabels((NameLabel, name)),
-            BindAddress: "127.0.0.1");
+            BindAddress: "127.0.0.1",
+            Hardening: DockerEngine.DefaultHardening);
     }
 
     private Dictionary<string, string> RunLabels(params (string Key, string Value)[] extra)

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Docker.DotNet;
+using Workers.Contracts.Spec;
+using Workers.HostAgent.Agent;
 using Workers.HostAgent.Runtime;
 
 namespace Workers.HostAgent.Tests.Support;
@@ -12,6 +14,36 @@ public static class DockerEngine
         Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
 
     public const int WorkloadPort = 8080;
+
+    /// <summary>What the agent gives a container whose spec asks for nothing special.</summary>
+    public static readonly ContainerHardening DefaultHardening =
+        ContainerPolicy.Default.HardeningFor(SpecParser.Parse("name: plain\nimage: workers-test/httpd:1\n", "plain.yaml").Spec!);
+
+    /// <summary>
+    /// A host port in the agent's default range (20000-32000) that nothing holds on 127.0.0.1 right now: an agent
+    /// refuses a replica bound anywhere else, so tests that start replicas through it take one of these.
+    /// </summary>
+    public static int FreePortInDefaultRange()
+    {
+        var range = ContainerPolicy.Default.DynamicPorts;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(range.First, range.Last + 1);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                probe.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"no free port in {range} after 100 tries");
+    }
 
     /// <summary>Fails, pointing at scripts/test.sh, when the engine does not answer or the workload image is missing.</summary>
     public static async Task RequireAsync(DockerContainerRuntime runtime, DockerClient docker)
