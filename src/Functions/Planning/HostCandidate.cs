@@ -1,3 +1,4 @@
+using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 
 namespace Workers.Functions.Planning;
@@ -11,6 +12,8 @@ namespace Workers.Functions.Planning;
 /// <param name="PortsTaken">Host ports something listens on, or that are reserved for a replica.</param>
 /// <param name="Replicas">Replicas it runs or will run (of any deployment): among hosts equally good for a spec, the
 /// least loaded goes first, so a fleet fills evenly rather than in host-name order.</param>
+/// <param name="Allows">What its agent lets a spec ask for (host ports, capabilities), from its heartbeat; null when the
+/// agent advertises nothing, and then nothing is checked and dynamic ports come from the default range.</param>
 public sealed record HostCandidate(
     HostId Id,
     IReadOnlyDictionary<string, string> Labels,
@@ -18,4 +21,5 @@ public sealed record HostCandidate(
     long CpuFreeMillicores,
     long MemoryFreeBytes,
     IReadOnlySet<(int Port, Protocol Protocol)> PortsTaken,
-    int Replicas = 0);
+    int Replicas = 0,
+    HostAllowances? Allows = null);

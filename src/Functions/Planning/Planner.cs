@@ -15,7 +15,10 @@ namespace Workers.Functions.Planning;
 /// </summary>
 public static class Planner
 {
-    /// <summary>Host ports assigned where a spec leaves <c>host</c> out come from this range (Nomad's dynamic range).</summary>
+    /// <summary>
+    /// Host ports assigned where a spec leaves <c>host</c> out come from this range (Nomad's dynamic range) on a host
+    /// whose agent advertises no range of its own.
+    /// </summary>
     public const int DynamicPortMin = 20000;
 
     /// <summary>The top of the dynamic range.</summary>
@@ -23,7 +26,7 @@ public static class Planner
 
     private const int MaxReasonsListed = 20;
 
-    private const int DynamicRange = DynamicPortMax - DynamicPortMin + 1;
+    private static readonly HostPortRange DefaultDynamicPorts = new(DynamicPortMin, DynamicPortMax);
 
     /// <summary>Places every replica of <paramref name="spec"/> or explains why it cannot.</summary>
     /// <param name="spec">The spec.</param>
@@ -54,7 +57,7 @@ public static class Planner
             }
 
             var draw = Draw(spec.Name.Value, host.Id.Value);
-            queue.Enqueue(new HostState(host, DynamicPortMin + (int)(draw % DynamicRange)), (0, host.Replicas, draw, host.Id.Value));
+            queue.Enqueue(new HostState(host, draw), (0, host.Replicas, draw, host.Id.Value));
         }
 
         var ports = new SpecPorts(spec);
@@ -119,6 +122,11 @@ public static class Planner
             return "not in placement.hosts";
         }
 
+        if (host.Allows is { } allows && Forbidden(spec, allows) is { } forbidden)
+        {
+            return forbidden;
+        }
+
         if (spec.Placement.Labels.All(label => host.Labels.TryGetValue(label.Key, out var value) && value == label.Value))
         {
             return null;
@@ -129,6 +137,35 @@ public static class Planner
             .Select(label => host.Labels.TryGetValue(label.Key, out var value) ? $"{label.Key}={label.Value} (has {value})" : $"{label.Key}={label.Value} (missing)")
             .ToList();
         return "lacks label " + string.Join(", ", missing);
+    }
+
+    /// <summary>What the host's agent would refuse to run, in the words an operator can act on; null when nothing.</summary>
+    private static string? Forbidden(DeploymentSpec spec, HostAllowances allows)
+    {
+        var capabilities = spec.Capabilities.Select(c => c.Name).Where(c => !allows.Capabilities.Contains(c, StringComparer.Ordinal)).ToList();
+        if (capabilities.Count > 0)
+        {
+            var allowed = allows.Capabilities.Count == 0 ? "none" : string.Join(", ", allows.Capabilities);
+            return $"its agent does not allow capability {string.Join(", ", capabilities)} (it allows {allowed}; WORKERS_ALLOWED_CAPABILITIES)";
+        }
+
+        var ports = spec.Ports
+            .Where(p => p.Host is { } host && !allows.HostPorts.Any(range => range.Contains(host.Value)))
+            .Select(p => $"{p.Host}/{(p.Protocol == Protocol.Tcp ? "tcp" : "udp")}")
+            .ToList();
+        if (ports.Count > 0)
+        {
+            var allowed = allows.HostPorts.Count == 0 ? "none" : string.Join(", ", allows.HostPorts);
+            return $"its agent does not allow host port {string.Join(", ", ports)} (it allows {allowed}; WORKERS_HOST_PORT_RANGE, WORKERS_HOST_PORTS_ALLOWED)";
+        }
+
+        var dynamic = allows.DynamicPorts;
+        if (spec.Ports.Any(p => p.Host is null) && (dynamic.First < Port.Min || dynamic.Last > Port.Max || dynamic.First > dynamic.Last))
+        {
+            return $"its agent advertises no usable range of dynamic host ports ({dynamic})";
+        }
+
+        return null;
     }
 
     private static string Explain(int position, int count, int considered, SortedDictionary<string, string> unsuitable)
@@ -164,16 +201,28 @@ public static class Planner
         public (Protocol Protocol, int Count)[] DynamicWanted { get; } = [.. spec.Ports.Where(p => p.Host is null).GroupBy(p => p.Protocol).Select(g => (g.Key, g.Count()))];
     }
 
-    private sealed class HostState(HostCandidate host, int firstDynamic)
+    private sealed class HostState
     {
         // The host's own set is read, never copied: a plan adds only the few ports it assigns (C1M has 5,000 hosts).
-        private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known = host.PortsTaken;
+        private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known;
+        private readonly int _dynamicMin;
+        private readonly int _dynamicRange;
         private HashSet<(int Port, Protocol Protocol)>? _assigned;
-        private int _nextDynamic = firstDynamic;
-        private long _cpuFree = host.CpuFreeMillicores;
-        private long _memoryFree = host.MemoryFreeBytes;
+        private int _nextDynamic;
+        private long _cpuFree;
+        private long _memoryFree;
 
-        public HostCandidate Host { get; } = host;
+        public HostState(HostCandidate host, ulong draw)
+        {
+            Host = host;
+            _known = host.PortsTaken;
+            var dynamic = host.Allows?.DynamicPorts ?? DefaultDynamicPorts;
+            (_dynamicMin, _dynamicRange) = (dynamic.First, Math.Max(0, dynamic.Last - dynamic.First + 1));
+            _nextDynamic = _dynamicRange == 0 ? _dynamicMin : _dynamicMin + (int)(draw % (ulong)_dynamicRange);
+            _cpuFree = host.CpuFreeMillicores;
+            _memoryFree = host.MemoryFreeBytes;
+        }
+        public HostCandidate Host { get; }
 
         public string? Refusal(DeploymentSpec spec, SpecPorts ports, long cpu, long memory)
         {
@@ -222,7 +271,7 @@ public static class Planner
             foreach (var (protocol, want) in ports.DynamicWanted)
             {
                 var found = 0;
-                for (var step = 0; step < DynamicRange && found < want; step++)
+                for (var step = 0; step < _dynamicRange && found < want; step++)
                 {
                     var port = Wrap(_nextDynamic + step);
                     found += Taken((port, protocol)) || ports.FixedSet.Contains((port, protocol)) ? 0 : 1;
@@ -248,6 +297,6 @@ public static class Planner
             return _nextDynamic;
         }
 
-        private static int Wrap(int port) => port > DynamicPortMax ? port - DynamicRange : port;
+        private int Wrap(int port) => port >= _dynamicMin + _dynamicRange ? port - _dynamicRange : port;
     }
 }
