@@ -82,8 +82,12 @@ public sealed class SpecParserContainerTests
     }
 
     [Fact]
-    public void Parse_UserAsBoolean_IsATypeMismatch() =>
-        Only(Yaml(Minimal + "user: true\n"), "type.mismatch", "user", 3, 7);
+    public void Parse_UserAsBoolean_IsATypeMismatch()
+    {
+        var problem = Only(Yaml(Minimal + "user: true\n"), "type.mismatch", "user", 3, 7);
+
+        Assert.Equal("expected a user name or id, optionally with ':group', got a boolean (true)", problem.Message);
+    }
 
     [Fact]
     public void Parse_ReadOnlyRootFilesystemAsString_IsATypeMismatch()
