@@ -7,7 +7,8 @@ namespace Workers.Functions.Handlers;
 /// <summary>
 /// Replaces replicas that are lost (host down, no result in time, container gone): marks them lost, places
 /// replacements under new indexes on other suitable hosts and sends their start commands; when no host can take them,
-/// the revision fails with the reason and its other replicas stop.
+/// the revision fails with the reason and its other replicas stop (unless no heartbeat at all gets through: then the
+/// sweep places them once one does).
 /// </summary>
 internal static class Recovery
 {
@@ -49,12 +50,19 @@ internal static class Recovery
             return;
         }
 
-        var next = all.Max(r => r.Index) + 1;
+        var next = all.Count == 0 ? 0 : all.Max(r => r.Index) + 1;
         var indexes = Enumerable.Range(next, missing).ToList();
         // Any live host may take a replacement, the lost replica's own included when it is still live (a lost
         // result or an exited container): the new index gives a new container, and the old one, if any, is an orphan.
         var candidates = await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken);
         var plan = Planner.Plan(spec, candidates, indexes);
+        if (!plan.Succeeded && !HostLiveness.Of(await store.GetHostsAsync(cancellationToken), now, options.HostTimeout).Heard)
+        {
+            // No heartbeat at all got through lately (the broker restarting, or this side cut off from it): no host
+            // can be judged, so nothing fails for want of one. The sweep places the shortfall once heartbeats flow.
+            return;
+        }
+
         if (!plan.Succeeded)
         {
             var why = $"{reason}; no other host can take its replacement: {plan.Reason}";

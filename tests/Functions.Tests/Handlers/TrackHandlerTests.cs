@@ -163,4 +163,29 @@ public sealed class TrackHandlerTests
         Assert.Equal(ReplicaState.Lost, replicas.Single(r => r.Index == onB.Replicas[0].Index).State);
         Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
     }
+
+    [Fact]
+    public async Task ReplicaFailed_ExpiredWhileNoHeartbeatGetsThrough_FailsNothingAndTheSweepPlacesItOnceHeartbeatsFlow()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 1));
+        var start = planned.SentOf<StartReplicas>().Single().Command;
+
+        // A broker restart: no heartbeat processed for longer than the host timeout, then the expired command's refusal.
+        h.Time.Advance((h.Options.HostTimeout > h.Options.CommandTimeToLive ? h.Options.HostTimeout : h.Options.CommandTimeToLive) + TimeSpan.FromSeconds(1));
+        var effects = await h.Track.HandleAsync(
+            new ReplicaFailed(Guid.NewGuid(), id, h.Time.GetUtcNow(), "host-a", "web", 1, start.Replicas[0].Index, $"the command expired at {start.ExpiresAt:O} before it arrived"),
+            CancellationToken.None);
+
+        Assert.Empty(effects.PublishedOf<DeploymentFailed>());
+        Assert.Empty(effects.Sent);
+        Assert.Equal(DeploymentState.Pending, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+
+        await h.HeartbeatAsync("host-a");
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var replacement = Assert.Single(swept.SentOf<StartReplicas>()).Command;
+        Assert.Equal(("host-a", 1), (replacement.HostId, Assert.Single(replacement.Replicas).Index));
+    }
 }
