@@ -124,15 +124,6 @@ public sealed class DeadLetters(Broker broker)
             throw new InvalidOperationException("dead letters live on a broker: set WORKERS_BROKER (the in-memory bus keeps none after the process ends)");
         }
 
-        var factory = new ConnectionFactory
-        {
-            HostName = broker.Host,
-            Port = broker.Port,
-            VirtualHost = broker.VirtualHost,
-            UserName = broker.Username,
-            Password = broker.Password,
-            ClientProvidedName = "workers-dead-letters",
-        };
-        return await factory.CreateConnectionAsync(cancellationToken);
+        return await broker.ConnectionFactory("workers-dead-letters").CreateConnectionAsync(cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,6 +28,15 @@ public static class TransportExtensions
                 host.Username(broker.Username);
                 host.Password(broker.Password);
                 host.PublisherConfirmation = true;
+                if (broker.Tls)
+                {
+                    host.UseSsl(ssl =>
+                    {
+                        ssl.ServerName = broker.Host;
+                        ssl.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+                        ssl.CertificateValidationCallback = broker.ValidateServerCertificate;
+                    });
+                }
             });
             cfg.Durable = true;
             configure(context, cfg);
