@@ -54,15 +54,66 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, repeated.Status);
             Assert.Contains("acted on before", repeated.Body, StringComparison.Ordinal);
 
-            // A deployment requested after them has gone all the way through, and the hooked one is still revision 1.
+            // A deployment requested after them has gone all the way through, and the hooked one is still the same revision.
             await BarrierAsync(http, client);
             var after = Assert.Single((await client.StatusAsync(fixture.HookedName, null, CancellationToken.None)).Deployments);
-            Assert.Equal((id, 1L, DeploymentState.Running), (after.DeploymentId, after.Revision, after.State));
+            Assert.Equal((id, status.Revision, DeploymentState.Running), (after.DeploymentId, after.Revision, after.State));
         }
         finally
         {
             await DeleteAndWaitAsync(http, client, fixture.HookedName);
             await fixture.Docker.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = false });
+            await Settle.HeartbeatsCaughtUpAsync(fixture);
+        }
+    }
+
+    [Fact]
+    public async Task GitHubHook_SamePushUnderANewDeliveryIdAndAnOlderPush_DeployNothing()
+    {
+        var version = Random.Shared.Next(1000, 9999);
+        var (olderTag, newerTag) = ($"v1.{version}", $"v2.{version}");
+        foreach (var tag in new[] { olderTag, newerTag })
+        {
+            await fixture.Docker.Images.TagImageAsync(TestImages.Workload, new ImageTagParameters { RepositoryName = PipelineFixture.HookedImage, Tag = tag });
+        }
+
+        using var http = new HttpClient { BaseAddress = fixture.IntakeAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var client = fixture.NewClient();
+        var pushedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        try
+        {
+            var newer = Encoding.UTF8.GetBytes(PushPayload(newerTag, "7224839f38bf93d2c288d9e07f0f1a07e1bfa357", pushedAt));
+            var accepted = await PostGitHubAsync(newer, Guid.NewGuid().ToString(), Sign(newer));
+            Assert.True(accepted.Status == HttpStatusCode.Accepted, accepted.Body);
+            var id = JsonDocument.Parse(accepted.Body).RootElement.GetProperty("deployments")[0].GetProperty("deploymentId").GetGuid();
+            var running = await WaitForStateAsync(client, id, DeploymentState.Running);
+
+            // Captured and sent again under a new delivery id; and a push made before it, never acted on until now.
+            var replayed = await PostGitHubAsync(newer, Guid.NewGuid().ToString(), Sign(newer));
+            var older = Encoding.UTF8.GetBytes(PushPayload(olderTag, "6113728f27ae82c7b1a177c8d03f9e96e0adf246", pushedAt - 3600));
+            var refused = await PostGitHubAsync(older, Guid.NewGuid().ToString(), Sign(older));
+
+            Assert.Equal(HttpStatusCode.OK, replayed.Status);
+            Assert.Contains("acted on before", replayed.Body, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+            Assert.Contains("older", refused.Body, StringComparison.Ordinal);
+
+            // A deployment requested after them has gone all the way through, and the hooked one still runs the newer push.
+            await BarrierAsync(http, client);
+            var after = Assert.Single((await client.StatusAsync(fixture.HookedName, null, CancellationToken.None)).Deployments);
+            Assert.Equal((id, running.Revision, DeploymentState.Running, $"{PipelineFixture.HookedImage}:{newerTag}"), (after.DeploymentId, after.Revision, after.State, after.Image));
+            var containers = (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, fixture.HookedName))
+                .Concat(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, fixture.HookedName)).ToList();
+            Assert.Equal($"{PipelineFixture.HookedImage}:{newerTag}", Assert.Single(containers).Image);
+        }
+        finally
+        {
+            await DeleteAndWaitAsync(http, client, fixture.HookedName);
+            foreach (var tag in new[] { olderTag, newerTag })
+            {
+                await fixture.Docker.Images.DeleteImageAsync($"{PipelineFixture.HookedImage}:{tag}", new ImageDeleteParameters { Force = false });
+            }
+
             await Settle.HeartbeatsCaughtUpAsync(fixture);
         }
     }
@@ -182,18 +233,19 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
     private static string Spec(string name) => $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n";
 
     // A push of a tag as GitHub sends it (trimmed of the fields nothing reads, in GitHub's field order).
-    private static string PushPayload(string tag) => $$"""
+    private static string PushPayload(string tag, string after = "6113728f27ae82c7b1a177c8d03f9e96e0adf246", long? pushedAt = null) => $$"""
         {
           "ref": "refs/tags/{{tag}}",
           "before": "0000000000000000000000000000000000000000",
-          "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+          "after": "{{after}}",
           "repository": {
             "id": 186853002,
             "name": "hooked",
             "full_name": "{{PipelineFixture.HookedRepository}}",
             "private": false,
             "owner": { "login": "acme", "id": 21031067, "type": "Organization" },
-            "default_branch": "main"
+            "default_branch": "main",
+            "pushed_at": {{pushedAt ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}
           },
           "pusher": { "name": "octocat", "email": "octocat@github.com" },
           "sender": { "login": "octocat", "id": 21031067, "type": "User" },
@@ -203,7 +255,7 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
           "base_ref": "refs/heads/main",
           "compare": "https://github.com/acme/hooked/compare/{{tag}}",
           "commits": [],
-          "head_commit": { "id": "6113728f27ae82c7b1a177c8d03f9e96e0adf246", "message": "Release {{tag}}" }
+          "head_commit": { "id": "{{after}}", "message": "Release {{tag}}" }
         }
         """;
 }
