@@ -33,9 +33,9 @@ public sealed partial record ContainerPolicy(
     public static ContainerPolicy Default { get; } = new(
         CpuQuantity.FromMillicores(1000),
         MemoryQuantity.FromBytes(512L * 1024 * 1024),
-        512,
-        "10m",
-        3,
+        (int)ContainerHardening.Default.PidsLimit,
+        ContainerHardening.Default.LogMaxSize,
+        ContainerHardening.Default.LogMaxFiles,
         new HostPortRange(20000, 32000),
         ValueList<HostPortRange>.Empty,
         new ValueList<Capability>(Capability.DockerDefaults));

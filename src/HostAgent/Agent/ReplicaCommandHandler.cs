@@ -107,8 +107,10 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             (spec.Resources.Cpu ?? options.Containers.DefaultCpu)?.NanoCpus,
             (spec.Resources.Memory ?? options.Containers.DefaultMemory)?.Bytes,
             labels,
-            options.BindAddress,
-            options.Containers.HardeningFor(spec));
+            options.BindAddress)
+        {
+            Hardening = options.Containers.HardeningFor(spec),
+        };
         var outcome = await runtime.EnsureRunningAsync(launch, cancellationToken);
         switch (outcome)
         {

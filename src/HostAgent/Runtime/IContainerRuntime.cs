@@ -58,8 +58,11 @@ public sealed record ContainerLaunch(
     long? NanoCpus,
     long? MemoryBytes,
     IReadOnlyDictionary<string, string> Labels,
-    string BindAddress,
-    ContainerHardening Hardening);
+    string BindAddress)
+{
+    /// <summary>How far the container is confined; <see cref="ContainerHardening.Default"/> unless the agent says more.</summary>
+    public ContainerHardening Hardening { get; init; } = ContainerHardening.Default;
+}
 
 /// <summary>
 /// How far a container is confined beyond what every container gets (every capability dropped, <c>no-new-privileges</c>,
@@ -77,7 +80,11 @@ public sealed record ContainerHardening(
     string? User,
     bool ReadOnlyRootFilesystem,
     string LogMaxSize,
-    int LogMaxFiles);
+    int LogMaxFiles)
+{
+    /// <summary>No capability given back, 512 pids, the image's user, a writable root, logs rotated at 10m keeping 3.</summary>
+    public static ContainerHardening Default { get; } = new([], 512, null, false, "10m", 3);
+}
 
 public sealed record ManagedContainer(
     string Id,

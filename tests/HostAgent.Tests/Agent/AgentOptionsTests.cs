@@ -1,5 +1,6 @@
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Agent;
+using Workers.HostAgent.Runtime;
 
 namespace Workers.HostAgent.Tests.Agent;
 
@@ -85,6 +86,9 @@ public sealed class AgentOptionsTests
         Assert.Equal(
             ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"],
             policy.AllowedCapabilities.Select(c => c.Name));
+        var plain = Contracts.Spec.SpecParser.Parse("name: web\nimage: workers-test/httpd:1\n", "web.yaml").Spec!;
+        Assert.Equal(ContainerHardening.Default, policy.HardeningFor(plain) with { Capabilities = ContainerHardening.Default.Capabilities });
+        Assert.Empty(policy.HardeningFor(plain).Capabilities);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class ProbeTargetFixture : IAsyncLifetime, IDisposable
         var labels = new Dictionary<string, string> { [RunLabel] = _run };
         var started = await Runtime.EnsureRunningAsync(
             new ContainerLaunch($"workers-test-{_run}-probes", DockerEngine.WorkloadImage, null, new Dictionary<string, string>(),
-                [new PortPublish(DockerEngine.WorkloadPort, 0, "tcp"), new PortPublish(ClosedPort, 0, "tcp")], null, null, labels, "127.0.0.1", DockerEngine.DefaultHardening),
+                [new PortPublish(DockerEngine.WorkloadPort, 0, "tcp"), new PortPublish(ClosedPort, 0, "tcp")], null, null, labels, "127.0.0.1"),
             timeout.Token);
         Assert.IsType<ContainerStarted>(started);
         _container = Assert.Single(await Runtime.ListAsync(labels, timeout.Token));

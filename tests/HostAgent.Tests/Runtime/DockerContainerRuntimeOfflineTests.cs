@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Workers.HostAgent.Runtime;
-using Workers.HostAgent.Tests.Support;
 
 namespace Workers.HostAgent.Tests.Runtime;
 
@@ -17,7 +16,7 @@ public sealed class DockerContainerRuntimeOfflineTests
 
         var outcome = await runtime.EnsureRunningAsync(
             new ContainerLaunch("workers-offline", "workers-test/httpd:1", null,
-                new Dictionary<string, string>(), [], null, null, new Dictionary<string, string>(), "127.0.0.1", DockerEngine.DefaultHardening),
+                new Dictionary<string, string>(), [], null, null, new Dictionary<string, string>(), "127.0.0.1"),
             timeout.Token);
 
         var failed = Assert.IsType<ContainerFailed>(outcome);
@@ -45,7 +44,7 @@ public sealed class DockerContainerRuntimeOfflineTests
 
         await Assert.ThrowsAsync<ArgumentException>(() => runtime.EnsureRunningAsync(
             new ContainerLaunch("workers-invalid", "workers-test/httpd:1", null, new Dictionary<string, string>(),
-                [new PortPublish(containerPort, 0, protocol)], null, null, new Dictionary<string, string>(), bindAddress, DockerEngine.DefaultHardening),
+                [new PortPublish(containerPort, 0, protocol)], null, null, new Dictionary<string, string>(), bindAddress),
             CancellationToken.None));
     }
 }

@@ -209,6 +209,9 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
         Assert.Equal(["httpd", "-f", "-p", "8080", "-h", "/www"], config.Cmd);
         Assert.False(host.Privileged);
         Assert.Empty(host.CapAdd ?? []);
+        Assert.Equal(["ALL"], host.CapDrop);
+        Assert.Equal(512, host.PidsLimit);
+        Assert.Equal("json-file", host.LogConfig.Type);
         Assert.Contains("no-new-privileges", host.SecurityOpt);
         Assert.Equal(RestartPolicyKind.No, host.RestartPolicy.Name);
         Assert.Equal("bridge", host.NetworkMode);
@@ -340,8 +343,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
             NanoCpus: null,
             MemoryBytes: null,
             Labels: RunLabels((NameLabel, name)),
-            BindAddress: "127.0.0.1",
-            Hardening: DockerEngine.DefaultHardening);
+            BindAddress: "127.0.0.1");
     }
 
     private Dictionary<string, string> RunLabels(params (string Key, string Value)[] extra)

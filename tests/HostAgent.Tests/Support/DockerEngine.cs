@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Docker.DotNet;
-using Workers.Contracts.Spec;
 using Workers.HostAgent.Agent;
 using Workers.HostAgent.Runtime;
 
@@ -14,10 +13,6 @@ public static class DockerEngine
         Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
 
     public const int WorkloadPort = 8080;
-
-    /// <summary>What the agent gives a container whose spec asks for nothing special.</summary>
-    public static readonly ContainerHardening DefaultHardening =
-        ContainerPolicy.Default.HardeningFor(SpecParser.Parse("name: plain\nimage: workers-test/httpd:1\n", "plain.yaml").Spec!);
 
     /// <summary>
     /// A host port in the agent's default range (20000-32000) that nothing holds on 127.0.0.1 right now: an agent
