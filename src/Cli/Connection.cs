@@ -33,19 +33,27 @@ internal sealed class Connection : IAsyncDisposable
     /// <summary>The store, in the embedded default only: the CLI waits on it until the in-process pipeline has settled.</summary>
     public IDeploymentStore? Store => Embedded ? _host.Services.GetRequiredService<IDeploymentStore>() : null;
 
-    public static async Task<Connection> OpenAsync(string? brokerSetting, CancellationToken cancellationToken)
+    public static Task<Connection> OpenAsync(string? brokerSetting, CancellationToken cancellationToken) =>
+        OpenAsync(brokerSetting, CliLogging.Quiet, Console.Error, cancellationToken);
+
+    /// <summary>
+    /// Checks the broker (or, for the embedded default, Docker) first, then starts the bus; a <see cref="CliFailure"/>
+    /// says in one line what could not be reached or was refused.
+    /// </summary>
+    public static async Task<Connection> OpenAsync(string? brokerSetting, CliLogging logging, TextWriter log, CancellationToken cancellationToken)
     {
-        var broker = Broker.Parse(brokerSetting ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"));
+        var broker = ParseBroker(brokerSetting);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning);
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logging.Provider(log));
         string? localHostId = null;
         if (broker.IsInMemory)
         {
             if (!AgentOptions.TryRead(EmbeddedSetting, out var agent, out var errors))
             {
-                throw new InvalidOperationException(string.Join("; ", errors));
+                throw new CliFailure(ExitCodes.Usage, "config.invalid", string.Join("; ", errors));
             }
+
+            await Preflight.CheckDockerAsync(cancellationToken);
 
             localHostId = agent.HostId.Value;
             builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
@@ -66,13 +74,29 @@ internal sealed class Connection : IAsyncDisposable
         }
         else
         {
+            await Preflight.CheckBrokerAsync(broker, cancellationToken);
             builder.Services.AddWorkersBus(broker, _ => { }, (_, _) => { });
         }
 
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (!broker.IsInMemory && !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw Preflight.BrokerFailure(broker, e);
+        }
+
         return new Connection(host, broker.IsInMemory, localHostId);
     }
+
+    /// <summary>The broker setting (<c>--broker</c>, else <c>WORKERS_BROKER</c>); one that does not parse is a usage error.</summary>
+    public static Broker ParseBroker(string? brokerSetting) =>
+        Broker.TryParse(brokerSetting ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"), out var broker, out var error)
+            ? broker
+            : throw new CliFailure(ExitCodes.Usage, "usage", error);
 
     public async ValueTask DisposeAsync()
     {

@@ -7,6 +7,9 @@ internal static class SpecFiles
 {
     public const string StandardInput = "-";
 
+    /// <summary>The code of the problem that a file could not be read at all.</summary>
+    public const string UnreadableCode = "file.unreadable";
+
     /// <summary>The file's bytes, at most one more than the limit so that the parser can say the file is too large.</summary>
     public static async Task<byte[]> ReadAsync(string file, CliConsole console, CancellationToken cancellationToken)
     {
@@ -22,8 +25,11 @@ internal static class SpecFiles
         return buffer.ToArray();
     }
 
-    /// <summary>Reads and parses; an unreadable file yields null and a message on standard error.</summary>
-    public static async Task<SpecParseResult?> ParseAsync(string file, CliConsole console, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and parses. A file that cannot be read yields no parse but a problem coded <c>file.unreadable</c>, at
+    /// line and column 0 (the file as a whole), whose message is also written to standard error.
+    /// </summary>
+    public static async Task<(SpecParseResult? Result, SpecProblem? Unreadable)> ParseAsync(string file, CliConsole console, CancellationToken cancellationToken)
     {
         byte[] content;
         try
@@ -32,10 +38,25 @@ internal static class SpecFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await console.Error.WriteLineAsync($"workers: cannot read {file}: {e.Message}");
-            return null;
+            var problem = Unreadable(file, e);
+            await console.Error.WriteLineAsync($"workers: {problem.Message}");
+            return (null, problem);
         }
 
-        return SpecParser.Parse(content, file);
+        return (SpecParser.Parse(content, file), null);
+    }
+
+    /// <summary>Why the file could not be read, in plain words.</summary>
+    public static SpecProblem Unreadable(string file, Exception e)
+    {
+        var reason = e switch
+        {
+            _ when Directory.Exists(file) => "it is a directory",
+            FileNotFoundException => "no such file",
+            DirectoryNotFoundException => "no such file or directory",
+            UnauthorizedAccessException => "permission denied",
+            _ => e.Message,
+        };
+        return new SpecProblem(file, 0, 0, "$", UnreadableCode, $"cannot read {file}: {reason}");
     }
 }

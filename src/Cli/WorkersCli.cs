@@ -13,6 +13,7 @@ internal static class WorkersCli
             ValidateCommand.Create(console),
             DeadLetterCommands.Create(console),
         };
+        root.Options.Add(CommonOptions.Verbose);
         foreach (var command in ClusterCommands.Create(console))
         {
             root.Subcommands.Add(command);
@@ -30,6 +31,24 @@ internal static class WorkersCli
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliFailure e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the shell's code for an interrupt.
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            // Never a bare stack trace: one line, and the trace itself under --verbose.
+            var hint = parsed.GetValue(CommonOptions.Verbose) ? string.Empty : " (run again with --verbose for the stack trace)";
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Internal, "internal", $"unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}{hint}", e);
+        }
     }
 }

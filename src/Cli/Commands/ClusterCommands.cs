@@ -10,8 +10,6 @@ namespace Workers.Cli.Commands;
 /// <summary><c>deploy</c>, <c>plan</c>, <c>status</c>, <c>hosts</c> and <c>delete</c>: everything that talks to the pipeline.</summary>
 internal static class ClusterCommands
 {
-    public const int Unavailable = 3;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -45,21 +43,20 @@ internal static class ClusterCommands
         var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
         var wait = new Option<bool>("--wait") { Description = "Show each replica's progress until the deployment succeeds or fails; the exit code says which." };
         var command = new Command("deploy", "Deploy a spec: publish it to the pipeline.") { file, wait, BrokerOption, TimeoutOption };
-        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        command.SetAction(async (parsed, token) =>
         {
-            var (text, result, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
-            if (refusal is { } exitCode)
+            // The spec is checked before anything is connected to: its problems are the answer whatever is down.
+            var (text, result, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, parsed, token);
+            return refusal ?? await RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
             {
-                return exitCode;
-            }
-
-            await WaitForLocalHostAsync(client, connection, cancellationToken);
-            var id = await client.DeployAsync(text, parsed.GetRequiredValue(file), cancellationToken);
-            await console.Out.WriteLineAsync($"deployment {result.Spec!.Name} requested (id {id})");
-            return parsed.GetValue(wait) || connection.Embedded
-                ? await WaitForOutcomeAsync(console, client, connection, id, result.Spec.Name.Value, parsed.GetValue(wait), cancellationToken)
-                : ExitCodes.Ok;
-        }));
+                await WaitForLocalHostAsync(client, connection, cancellationToken);
+                var id = await client.DeployAsync(text, parsed.GetRequiredValue(file), cancellationToken);
+                await console.Out.WriteLineAsync($"deployment {result.Spec!.Name} requested (id {id})");
+                return parsed.GetValue(wait) || connection.Embedded
+                    ? await WaitForOutcomeAsync(console, client, connection, id, result.Spec.Name.Value, parsed.GetValue(wait), cancellationToken)
+                    : ExitCodes.Ok;
+            });
+        });
         return command;
     }
 
@@ -94,8 +91,13 @@ internal static class ClusterCommands
             var reply = await client.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
             if (parsed.GetValue(format) == CommonOptions.JsonFormat)
             {
+                if (reply.Revisions.Count == 0)
+                {
+                    return await NotFoundAsync(console, parsed, reply.Name);
+                }
+
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }), Json));
-                return reply.Revisions.Count == 0 ? ExitCodes.Failed : ExitCodes.Ok;
+                return ExitCodes.Ok;
             }
 
             if (reply.Revisions.Count == 0)
@@ -147,35 +149,33 @@ internal static class ClusterCommands
         var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
         var format = CommonOptions.Format();
         var command = new Command("plan", "Dry run: show where each replica would land, or exactly why it cannot. Starts nothing.") { file, format, BrokerOption, TimeoutOption };
-        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
+        command.SetAction(async (parsed, token) =>
         {
-            var (text, result, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, cancellationToken);
-            if (refusal is { } exitCode)
+            var (text, _, refusal) = await ReadValidSpecAsync(parsed.GetRequiredValue(file), console, parsed, token);
+            return refusal ?? await RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
             {
-                return exitCode;
-            }
-
-            await WaitForLocalHostAsync(client, connection, cancellationToken);
-            var reply = await client.PlanAsync(text, parsed.GetRequiredValue(file), cancellationToken);
-            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
-            {
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { reply.Placements, reply.Reason, reply.Problems }, Json));
-            }
-            else if (reply.Reason is null)
-            {
-                foreach (var placement in reply.Placements)
+                await WaitForLocalHostAsync(client, connection, cancellationToken);
+                var reply = await client.PlanAsync(text, parsed.GetRequiredValue(file), cancellationToken);
+                if (parsed.GetValue(format) == CommonOptions.JsonFormat)
                 {
-                    await console.Out.WriteLineAsync($"replica {placement.Index} -> {placement.HostId} {Ports(placement.Ports)}".TrimEnd());
+                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { reply.Placements, reply.Reason, reply.Problems }, Json));
                 }
-            }
-            else
-            {
-                await PrintProblemsAsync(console, reply.Problems);
-                await console.Out.WriteLineAsync(reply.Reason);
-            }
+                else if (reply.Reason is null)
+                {
+                    foreach (var placement in reply.Placements)
+                    {
+                        await console.Out.WriteLineAsync($"replica {placement.Index} -> {placement.HostId} {Ports(placement.Ports)}".TrimEnd());
+                    }
+                }
+                else
+                {
+                    await PrintProblemsAsync(console, reply.Problems);
+                    await console.Out.WriteLineAsync(reply.Reason);
+                }
 
-            return reply.Reason is null ? ExitCodes.Ok : ExitCodes.Failed;
-        }));
+                return reply.Reason is null ? ExitCodes.Ok : ExitCodes.Failed;
+            });
+        });
         return command;
     }
 
@@ -189,6 +189,11 @@ internal static class ClusterCommands
             var reply = await client.StatusAsync(parsed.GetValue(name), null, cancellationToken);
             if (parsed.GetValue(format) == CommonOptions.JsonFormat)
             {
+                if (reply.Deployments.Count == 0 && parsed.GetValue(name) is { } unknown)
+                {
+                    return await NotFoundAsync(console, parsed, unknown);
+                }
+
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Deployments, Json));
                 return ExitCodes.Ok;
             }
@@ -297,29 +302,35 @@ internal static class ClusterCommands
         deadline.CancelAfter(timeout);
         try
         {
-            await using var connection = await Connection.OpenAsync(parsed.GetValue(BrokerOption), deadline.Token);
+            var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
+            await using var connection = await Connection.OpenAsync(parsed.GetValue(BrokerOption), logging, console.Error, deadline.Token);
             var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
             return await action(client, connection, deadline.Token);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
         {
-            await console.Error.WriteLineAsync($"workers: gave up after {timeout.TotalSeconds:0}s; 'workers status' shows where it stands");
-            return Unavailable;
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "timeout", $"gave up after {timeout.TotalSeconds:0}s; 'workers status' shows where it stands", e);
         }
         catch (WorkersUnavailableException e)
         {
-            await console.Error.WriteLineAsync($"workers: {e.Message}");
-            return Unavailable;
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "functions.unavailable", e.Message, e);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or MassTransit.MassTransitException or System.Net.Sockets.SocketException)
+        catch (CliFailure e)
         {
-            await console.Error.WriteLineAsync($"workers: {e.Message}");
-            return Unavailable;
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+        catch (Exception e) when (e is MassTransit.MassTransitException or System.Net.Sockets.SocketException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            // The broker went away after the command had connected.
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", $"lost the broker: {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 
+    private static Task<int> NotFoundAsync(CliConsole console, ParseResult parsed, string name) =>
+        CommonOptions.FailAsync(console, parsed, ExitCodes.Failed, "deployment.not-found", $"no deployment named {name}");
+
     /// <summary>The spec's text and its parse, or the exit code when it is unreadable (2) or invalid (1, problems printed).</summary>
-    private static async Task<(string Text, SpecParseResult Result, int? Refusal)> ReadValidSpecAsync(string file, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<(string Text, SpecParseResult Result, int? Refusal)> ReadValidSpecAsync(string file, CliConsole console, ParseResult parsed, CancellationToken cancellationToken)
     {
         byte[] bytes;
         try
@@ -328,13 +339,18 @@ internal static class ClusterCommands
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await console.Error.WriteLineAsync($"workers: cannot read {file}: {e.Message}");
-            return (string.Empty, SpecParser.Parse([], file), ExitCodes.Usage);
+            var problem = SpecFiles.Unreadable(file, e);
+            return (string.Empty, SpecParser.Parse([], file), await CommonOptions.FailAsync(console, parsed, ExitCodes.Usage, problem.Code, problem.Message, problems: new[] { problem }));
         }
 
         var result = SpecParser.Parse(bytes, file);
         if (!result.IsValid)
         {
+            if (CommonOptions.WantsJson(parsed))
+            {
+                return (string.Empty, result, await CommonOptions.FailAsync(console, parsed, ExitCodes.Failed, "spec.invalid", $"{file}: {result.Problems.Count} problem(s)", problems: result.Problems));
+            }
+
             await PrintProblemsAsync(console, result.Problems);
             return (string.Empty, result, ExitCodes.Failed);
         }

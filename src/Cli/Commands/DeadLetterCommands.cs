@@ -18,7 +18,7 @@ internal static class DeadLetterCommands
         var queue = new Option<string?>("--queue") { Description = "Only this queue (e.g. workers.plan or host.host-a); default: every Workers queue." };
         var format = CommonOptions.Format();
         var list = new Command("list", "List the messages in the error queues, with the reason each failed.") { broker, queue, format };
-        list.SetAction((parsed, token) => RunAsync(console, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        list.SetAction((parsed, token) => RunAsync(console, parsed, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
         {
             var found = await letters.ListAsync(queues(parsed.GetValue(queue)), cancellationToken);
             if (parsed.GetValue(format) == CommonOptions.JsonFormat)
@@ -39,7 +39,7 @@ internal static class DeadLetterCommands
 
         var id = new Option<string?>("--id") { Description = "Only the message with this id; default: all." };
         var replay = new Command("replay", "Move error-queue messages back to their queue to be processed again.") { broker, queue, id };
-        replay.SetAction((parsed, token) => RunAsync(console, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        replay.SetAction((parsed, token) => RunAsync(console, parsed, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
         {
             var moved = await letters.ReplayAsync(queues(parsed.GetValue(queue)), parsed.GetValue(id), cancellationToken);
             await console.Out.WriteLineAsync($"{moved} message(s) replayed");
@@ -51,6 +51,7 @@ internal static class DeadLetterCommands
 
     private static async Task<int> RunAsync(
         CliConsole console,
+        ParseResult parsed,
         string? brokerSetting,
         Func<DeadLetters, Func<string?, IEnumerable<string>>, CancellationToken, Task<int>> action,
         CancellationToken token)
@@ -59,21 +60,28 @@ internal static class DeadLetterCommands
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
-            var broker = Broker.Parse(brokerSetting ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"));
-            var letters = new DeadLetters(broker);
-            var hosts = Array.Empty<string>();
-            if (!broker.IsInMemory)
+            var broker = Connection.ParseBroker(brokerSetting);
+            if (broker.IsInMemory)
             {
-                await using var connection = await Connection.OpenAsync(brokerSetting, deadline.Token);
+                throw new CliFailure(ExitCodes.Unavailable, "broker.none", "dead letters are kept by RabbitMQ: give --broker or set WORKERS_BROKER");
+            }
+
+            var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
+            string[] hosts;
+            await using (var connection = await Connection.OpenAsync(brokerSetting, logging, console.Error, deadline.Token))
+            {
                 hosts = [.. (await new WorkersClient(connection.Bus, TimeSpan.FromSeconds(10)).HostsAsync(deadline.Token)).Hosts.Select(h => Queues.Host(h.HostId))];
             }
 
-            return await action(letters, only => only is null ? FunctionQueues.Concat(hosts) : [only], deadline.Token);
+            return await action(new DeadLetters(broker), only => only is null ? FunctionQueues.Concat(hosts) : [only], deadline.Token);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or WorkersUnavailableException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or OperationCanceledException)
+        catch (CliFailure e)
         {
-            await console.Error.WriteLineAsync($"workers: {e.Message}");
-            return ClusterCommands.Unavailable;
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+        catch (Exception e) when (e is WorkersUnavailableException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or OperationCanceledException)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", e.Message.ReplaceLineEndings(" "), e);
         }
     }
 }

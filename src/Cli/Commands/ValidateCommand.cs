@@ -39,22 +39,26 @@ internal static class ValidateCommand
     private static async Task<int> RunAsync(string[] files, string format, CliConsole console, CancellationToken cancellationToken)
     {
         var problems = new List<SpecProblem>();
-        var unreadable = 0;
+        var unreadable = new List<SpecProblem>();
+        var inFileOrder = new List<SpecProblem>();
         foreach (var file in files)
         {
-            var result = await SpecFiles.ParseAsync(file, console, cancellationToken);
-            if (result is null)
+            var (result, problem) = await SpecFiles.ParseAsync(file, console, cancellationToken);
+            if (problem is not null)
             {
-                unreadable++;
+                unreadable.Add(problem);
+                inFileOrder.Add(problem);
                 continue;
             }
 
-            problems.AddRange(result.Problems);
+            problems.AddRange(result!.Problems);
+            inFileOrder.AddRange(result.Problems);
         }
 
         if (format == CommonOptions.JsonFormat)
         {
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(problems, Json));
+            // An unreadable file is in the array too, so that [] always means every file was read and is valid.
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(inFileOrder, Json));
         }
         else
         {
@@ -65,9 +69,9 @@ internal static class ValidateCommand
 
             var invalid = problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
             await console.Error.WriteLineAsync(
-                $"{files.Length} file(s) checked: {files.Length - invalid - unreadable} valid, {invalid} invalid ({problems.Count} problem(s)){(unreadable > 0 ? $", {unreadable} unreadable" : string.Empty)}");
+                $"{files.Length} file(s) checked: {files.Length - invalid - unreadable.Count} valid, {invalid} invalid ({problems.Count} problem(s)){(unreadable.Count > 0 ? $", {unreadable.Count} unreadable" : string.Empty)}");
         }
 
-        return unreadable > 0 ? ExitCodes.Usage : problems.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        return unreadable.Count > 0 ? ExitCodes.Usage : problems.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 }

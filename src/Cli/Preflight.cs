@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Workers.HostAgent.Runtime;
+using Workers.Transport;
+
+namespace Workers.Cli;
+
+/// <summary>
+/// Checks, before anything is started, that what a command needs is there: the broker (one plain AMQP connection),
+/// or for the embedded default the Docker engine. A failure becomes one line naming what, where and why, instead of
+/// the bus retrying until the command's timeout.
+/// </summary>
+internal static class Preflight
+{
+    /// <summary>How long a check waits for an answer: the whole command then fails within about five seconds.</summary>
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(4);
+
+    public static async Task CheckBrokerAsync(Broker broker, CancellationToken cancellationToken)
+    {
+        var factory = broker.ConnectionFactory("workers-cli-check");
+        factory.RequestedConnectionTimeout = Limit;
+        factory.HandshakeContinuationTimeout = Limit;
+        factory.ContinuationTimeout = Limit;
+        factory.AutomaticRecoveryEnabled = false;
+        factory.TopologyRecoveryEnabled = false;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(Limit);
+        try
+        {
+            await using var connection = await factory.CreateConnectionAsync(bounded.Token);
+            await connection.CloseAsync(bounded.Token);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw BrokerFailure(broker, e);
+        }
+    }
+
+    public static async Task CheckDockerAsync(CancellationToken cancellationToken)
+    {
+        Uri endpoint;
+        try
+        {
+            endpoint = DockerContainerRuntime.EndpointFromEnvironment();
+        }
+        catch (UriFormatException e)
+        {
+            throw new CliFailure(ExitCodes.Usage, "config.invalid", $"DOCKER_HOST '{Environment.GetEnvironmentVariable("DOCKER_HOST")}' is not an address: {e.Message}", e);
+        }
+
+        using var runtime = new DockerContainerRuntime(endpoint, NullLogger<DockerContainerRuntime>.Instance);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(Limit);
+        try
+        {
+            await runtime.GetApiVersionAsync(bounded.Token);
+        }
+        catch (DockerEngineUnsupportedException e)
+        {
+            throw new CliFailure(ExitCodes.Unavailable, "docker.unsupported", $"Docker at {endpoint} cannot be used: {e.Message}", e);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw DockerFailure(endpoint, e);
+        }
+    }
+
+    internal static CliFailure BrokerFailure(Broker broker, Exception e)
+    {
+        var where = $"{broker.Host}:{broker.Port}";
+        var chain = Chain(e).ToList();
+        if (chain.Any(x => x is AuthenticationFailureException or PossibleAuthenticationFailureException)
+            || chain.OfType<OperationInterruptedException>().Any(x => x.ShutdownReason?.ReplyCode == Constants.AccessRefused))
+        {
+            return new CliFailure(ExitCodes.Unavailable, "broker.login-refused", $"RabbitMQ at {where} refused the login for user '{broker.Username}'", e);
+        }
+
+        if (chain.OfType<OperationInterruptedException>().Any(x => x.ShutdownReason?.ReplyCode == Constants.NotAllowed))
+        {
+            return new CliFailure(ExitCodes.Unavailable, "broker.vhost-refused", $"RabbitMQ at {where} refused user '{broker.Username}' access to virtual host '{broker.VirtualHost}'", e);
+        }
+
+        if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } tls)
+        {
+            return new CliFailure(ExitCodes.Unavailable, "broker.tls", $"cannot reach RabbitMQ at {where}: the TLS handshake failed ({tls.Message})", e);
+        }
+
+        var reason = chain.OfType<SocketException>().FirstOrDefault() is { } socket ? Describe(socket)
+            : chain.Any(x => x is TimeoutException or OperationCanceledException) ? $"no answer within {Limit.TotalSeconds:0}s"
+            : chain[^1].Message;
+        return new CliFailure(ExitCodes.Unavailable, "broker.unreachable", $"cannot reach RabbitMQ at {where}: {reason}", e);
+    }
+
+    internal static CliFailure DockerFailure(Uri endpoint, Exception e)
+    {
+        var chain = Chain(e).ToList();
+        var socket = chain.OfType<SocketException>().FirstOrDefault();
+        return socket?.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused or SocketError.AddressNotAvailable =>
+                new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"Docker is not running at {endpoint}", e),
+            SocketError.AccessDenied =>
+                new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot use Docker at {endpoint}: permission denied (is this user in the docker group?)", e),
+            { } => new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot reach Docker at {endpoint}: {Describe(socket)}", e),
+            null when chain.Any(x => x is TimeoutException or OperationCanceledException) =>
+                new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"Docker at {endpoint} did not answer within {Limit.TotalSeconds:0}s", e),
+            null => new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot reach Docker at {endpoint}: {chain[^1].Message}", e),
+        };
+    }
+
+    /// <summary>The socket's error in the words <c>curl</c> and <c>docker</c> use.</summary>
+    private static string Describe(SocketException socket) => socket.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "no such host",
+        SocketError.TimedOut => $"no answer within {Limit.TotalSeconds:0}s",
+        SocketError.HostUnreachable => "host unreachable",
+        SocketError.NetworkUnreachable => "network unreachable",
+        SocketError.ConnectionReset => "connection reset",
+        SocketError.AccessDenied => "permission denied",
+        SocketError.AddressNotAvailable => "no such socket",
+        _ => socket.Message,
+    };
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : current.InnerException)
+        {
+            yield return current;
+        }
+    }
+}
