@@ -233,6 +233,8 @@ public class PipelineFixture : IAsyncLifetime
             ["WORKERS_HOST_LABELS"] = labels,
             ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",
             ["WORKERS_STOP_GRACE"] = "2s",
+            // FixedPorts.Free() picks fixed host ports in 10000-19999, outside an agent's default range.
+            ["WORKERS_HOST_PORTS_ALLOWED"] = "10000-19999",
         };
         if (!AgentOptions.TryRead(key => settings.GetValueOrDefault(key), out var options, out var errors))
         {

@@ -66,7 +66,8 @@ internal static class Inventory
                 host.Heartbeat.CpuFreeMillicores - unseen.Sum(r => r.CpuMillicores),
                 host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
                 taken,
-                host.Heartbeat.Replicas.Count + unseen.Count));
+                host.Heartbeat.Replicas.Count + unseen.Count,
+                host.Heartbeat.Allows));
         }
 
         return candidates;

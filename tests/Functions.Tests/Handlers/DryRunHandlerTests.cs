@@ -25,6 +25,22 @@ public sealed class DryRunHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_HostPortTheOnlyAgentDoesNotAllow_IsRefusedWithTheAgentsReasonBeforeAnythingStarts()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var allows = new HostAllowances(new HostPortRange(20000, 32000), [new HostPortRange(20000, 32000)], ["CHOWN", "NET_BIND_SERVICE"]);
+        await h.Inventory.HandleAsync(
+            new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "host-a", new Dictionary<string, string>(), "127.0.0.1", 4000, 8L << 30, 4000, 8L << 30, [], [], allows),
+            CancellationToken.None);
+        var request = new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), Specs.Text("web", 1, "ports:\n  - container: 8080\n    host: 8080\n"), "web.yaml");
+
+        var reply = await h.DryRun.HandleAsync(request, CancellationToken.None);
+
+        Assert.Empty(reply.Placements);
+        Assert.Contains("host-a: its agent does not allow host port 8080/tcp", reply.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HandleAsync_InvalidSpec_ReturnsTheProblemsAndNoPlacements()
     {
         await using var h = await HandlerHarness.CreateAsync();
