@@ -40,12 +40,33 @@ public static class StoreSettings
         return Sqlite(text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? text["sqlite:".Length..] : text);
     }
 
+    /// <summary>
+    /// The SQLite file, readable by its owner only: created with mode 0600 (SQLite gives its -wal and -shm files the
+    /// database file's mode), and an existing one that others could read is tightened to it.
+    /// </summary>
     private static SqliteDialect Sqlite(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
+        }
+
+        if (!OperatingSystem.IsWindows() && path != ":memory:")
+        {
+            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            try
+            {
+                using var created = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // There already (or another process created it a moment ago): tighten it if others could read it.
+                if ((File.GetUnixFileMode(path) & ~OwnerOnly) != 0)
+                {
+                    File.SetUnixFileMode(path, OwnerOnly);
+                }
+            }
         }
 
         return new SqliteDialect(path);
