@@ -30,7 +30,12 @@ internal static class Preflight
         bounded.CancelAfter(Limit);
         try
         {
+            // A channel too: a virtual host the user may not use is refused only then.
             await using var connection = await factory.CreateConnectionAsync(bounded.Token);
+            await using (await connection.CreateChannelAsync(cancellationToken: bounded.Token))
+            {
+            }
+
             await connection.CloseAsync(bounded.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
