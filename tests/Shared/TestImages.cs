@@ -1,8 +1,9 @@
-namespace Workers.FaultInjection.Tests;
+namespace Workers.Testing;
 
 /// <summary>
-/// The images the fault-injection suite runs, in one place. No registry is reachable here, so scripts/images.sh builds
-/// them from Debian packages; each can be overridden with its environment variable.
+/// The images the Docker-backed suites (integration, fault injection) run, in one place. No registry is reachable
+/// here, so scripts/images.sh builds them from Debian packages; each can be overridden with its environment variable
+/// (an empty one counts as unset).
 /// </summary>
 internal static class TestImages
 {

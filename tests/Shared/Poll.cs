@@ -1,4 +1,4 @@
-namespace Workers.FaultInjection.Tests;
+namespace Workers.Testing;
 
 /// <summary>Waits for a condition by polling with a deadline: the tests' only way to wait.</summary>
 internal static class Poll
