@@ -79,9 +79,17 @@ internal static class DeadLetterCommands
         {
             return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
         }
-        catch (Exception e) when (e is WorkersUnavailableException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or OperationCanceledException)
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
         {
-            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", e.Message.ReplaceLineEndings(" "), e);
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "timeout", "gave up after 60s", e);
+        }
+        catch (WorkersUnavailableException e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "functions.unavailable", e.Message, e);
+        }
+        catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", $"lost the broker: {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 }
