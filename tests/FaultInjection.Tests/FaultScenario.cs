@@ -12,8 +12,14 @@ namespace Workers.FaultInjection.Tests;
 /// </summary>
 internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log, RolloutSampler sampler)
 {
-    public const int Deployments = 56;
-    public const int Deletes = 8;
+    /// <summary>Deployment requests in a run: <c>WORKERS_FAULT_DEPLOYMENTS</c>, 56 by default (more for a nightly soak).</summary>
+    public static int Deployments { get; } = Setting("WORKERS_FAULT_DEPLOYMENTS", 56, min: 50);
+
+    /// <summary>Faults scheduled in a run: <c>WORKERS_FAULT_FAULTS</c>, 26 by default, dealt out in <see cref="Mix"/>'s proportions.</summary>
+    public static int FaultCount { get; } = Setting("WORKERS_FAULT_FAULTS", 26, min: 20);
+
+    /// <summary>Deletes among the operations: one for every seven deployments.</summary>
+    public static int Deletes => Deployments / 7;
 
     private enum Fault
     {
@@ -25,14 +31,19 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         DuplicateStart,
     }
 
-    private static readonly (Fault Fault, int Count)[] Faults =
+    /// <summary>
+    /// One round of faults, 26 in all; a run deals out <see cref="FaultCount"/> of them round after round. More are
+    /// scheduled than the 20 the suite needs to see take effect: a kill of a process already gone, or a resent start
+    /// whose time to live ran out first, does not count.
+    /// </summary>
+    private static readonly (Fault Fault, int Count)[] Mix =
     [
-        (Fault.AgentShortOutage, 4),
+        (Fault.AgentShortOutage, 5),
         (Fault.AgentLongOutage, 4),
         (Fault.BrokerRestart, 3),
-        (Fault.FunctionsRestart, 3),
-        (Fault.DuplicateRequest, 4),
-        (Fault.DuplicateStart, 4),
+        (Fault.FunctionsRestart, 4),
+        (Fault.DuplicateRequest, 5),
+        (Fault.DuplicateStart, 5),
     ];
 
     private readonly ConcurrentDictionary<Fault, int> _observed = new();
@@ -82,12 +93,18 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         // Operations: the deployments (new names first, then new names and redeploys mixed) and the deletes.
         var operations = Enumerable.Repeat('d', Deployments).Concat(Enumerable.Repeat('x', Deletes)).ToArray();
         _random.Shuffle(operations.AsSpan(4));
-        var faults = Faults.SelectMany(f => Enumerable.Repeat(f.Fault, f.Count)).ToArray();
+        var round = Mix.SelectMany(f => Enumerable.Repeat(f.Fault, f.Count)).ToArray();
+        var faults = Enumerable.Range(0, FaultCount).Select(i => round[i % round.Length]).ToArray();
         _random.Shuffle(faults);
 
         // Each fault follows a distinct deployment, so that it lands while that deployment is in flight.
         var deploySlots = Enumerable.Range(0, operations.Length).Where(i => operations[i] == 'd' && i >= 3).ToArray();
         _random.Shuffle(deploySlots);
+        if (faults.Length > deploySlots.Length)
+        {
+            throw new InvalidOperationException($"{faults.Length} faults need as many deployments to follow, and the run has {deploySlots.Length}: raise WORKERS_FAULT_DEPLOYMENTS");
+        }
+
         var faultAt = deploySlots.Take(faults.Length).Select((slot, i) => (slot, fault: faults[i])).ToDictionary(x => x.slot, x => x.fault);
 
         var clock = Stopwatch.StartNew();
@@ -463,4 +480,16 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         }
     }
 
+    private static int Setting(string name, int fallback, int min)
+    {
+        var text = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min
+            ? value
+            : throw new InvalidOperationException($"{name}={text}: a whole number of at least {min} (the suite's proof needs as many)");
+    }
 }
