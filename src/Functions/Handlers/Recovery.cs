@@ -6,9 +6,10 @@ namespace Workers.Functions.Handlers;
 
 /// <summary>
 /// Replaces replicas that are lost (host down, no result in time, container gone): marks them lost, places
-/// replacements under new indexes on other suitable hosts and sends their start commands; when no host can take them,
-/// the revision fails with the reason and its other replicas stop (unless no heartbeat at all gets through: then the
-/// sweep places them once one does).
+/// replacements under new indexes on other suitable hosts and sends their start commands. When no host can take them,
+/// a revision that runs stays up short of them and the sweep tries again each round; one still being deployed fails
+/// with the reason and its other replicas stop (unless no heartbeat at all gets through: then the sweep places them
+/// once one does).
 /// </summary>
 internal static class Recovery
 {
@@ -60,6 +61,15 @@ internal static class Recovery
         {
             // No heartbeat at all got through lately (the broker restarting, or this side cut off from it): no host
             // can be judged, so nothing fails for want of one. The sweep places the shortfall once heartbeats flow.
+            return;
+        }
+
+        if (!plan.Succeeded && revision.State == DeploymentState.Running)
+        {
+            // A revision that runs keeps what runs, short of the lost replicas (shown with their reasons), as a
+            // Kubernetes Deployment keeps its pods while one waits unscheduled and Nomad blocks the evaluation: the
+            // sweep tries again each round and places them once a host can take them. Failing it would stop the
+            // replicas that still serve for want of one.
             return;
         }
 

@@ -88,7 +88,8 @@ public sealed class QueryHandlerTests
 
         var status = Assert.Single((await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None)).Deployments);
 
-        Assert.Equal(DeploymentState.Failed, status.State);
+        Assert.Equal(DeploymentState.Running, status.State);
+        Assert.Equal(2, status.Replicas.Count);
         Assert.Contains("sent no heartbeat", Assert.Single(status.Replicas, r => r.HostId == "host-a").Reason, StringComparison.Ordinal);
     }
 

@@ -34,13 +34,43 @@ public sealed class RecoveryTests
     }
 
     [Fact]
-    public async Task Sweep_HostSilentAndNoOtherHostCanTakeIt_FailsTheRevisionWithTheReason()
+    public async Task Sweep_RunningRevisionLosesAReplicaNoHostCanTake_StaysUpShortOfItAndPlacesItOnceAHostCan()
     {
         await using var h = await HandlerHarness.CreateAsync();
         await h.HeartbeatAsync("host-a");
         await h.HeartbeatAsync("host-b");
         var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, FixedPort));
         await h.StartAllAsync(planned);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+
+        h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
+        await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        // host-b holds the fixed port already: nothing can take the lost replica, and nothing that serves is stopped.
+        Assert.Empty(effects.PublishedOf<DeploymentFailed>());
+        Assert.Empty(effects.Sent);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        var lost = Assert.Single(await h.Store.GetReplicasAsync(id, CancellationToken.None), r => r.State == ReplicaState.Lost);
+        Assert.Contains("host-a sent no heartbeat", lost.Reason, StringComparison.Ordinal);
+
+        // A host that can take it joins: the next round places it there.
+        await h.HeartbeatAsync("host-c");
+        await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
+        var later = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal("host-c", Assert.Single(later.SentOf<StartReplicas>()).HostId);
+    }
+
+    [Fact]
+    public async Task Sweep_DeploymentStillPendingLosesAReplicaNoHostCanTake_FailsWithTheReason()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2, FixedPort));
+        var onB = planned.SentOf<StartReplicas>().Single(s => s.HostId == "host-b").Command;
+        await h.Track.HandleAsync(h.Started(onB, onB.Replicas[0].Index), CancellationToken.None);
 
         h.Time.Advance(h.Options.HostTimeout + TimeSpan.FromSeconds(1));
         await h.HeartbeatRunningAsync("host-b", h.RunningOn(planned, "host-b"));
