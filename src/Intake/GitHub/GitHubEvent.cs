@@ -137,6 +137,7 @@ public static partial class GitHubEventReader
         var forced = Bool(root, "forced");
         var before = String(root, "before") ?? NoCommit;
         reason = string.Empty;
+        var at = Time(root, "repository", "pushed_at");
         return new GitHubEvent(
             "push",
             repository,
@@ -146,11 +147,13 @@ public static partial class GitHubEventReader
             after,
             null)
         {
-            Identity = forced
-                ? $"push {repository.ToLowerInvariant()} {pushed} {before}..{after} forced"
-                : $"push {repository.ToLowerInvariant()} {pushed} {after}",
+            // The push itself, not its delivery: a redelivery or a replay under a new delivery id carries the same
+            // refs and the same pushed_at; pushing a commit again after a rollback (before..after seen once already)
+            // is a new push with a later pushed_at.
+            Identity = $"push {repository.ToLowerInvariant()} {pushed} {before}..{after}{(forced ? " forced" : string.Empty)}"
+                + (at is { } t ? $" at {t.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty),
             Names = after.Length > 12 ? after[..12] : after,
-            At = Time(root, "repository", "pushed_at"),
+            At = at,
         };
     }
 

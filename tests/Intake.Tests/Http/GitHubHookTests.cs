@@ -10,7 +10,7 @@ namespace Workers.Intake.Tests.Http;
 
 public sealed class GitHubHookTests : IAsyncLifetime
 {
-    private const string PushIdentity = "push acme/web refs/tags/v1.4.2 6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+    private const string PushIdentity = "push acme/web refs/tags/v1.4.2 0000000000000000000000000000000000000000..6113728f27ae82c7b1a177c8d03f9e96e0adf246 at 1557933657";
 
     private IntakeHarness _intake = null!;
 

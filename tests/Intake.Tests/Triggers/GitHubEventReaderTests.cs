@@ -12,7 +12,7 @@ public sealed class GitHubEventReaderTests
         var read = GitHubEventReader.Read("push", Payloads.Read("push-tag.json"), out _);
 
         Assert.Equal(new GitHubEvent("push", "acme/web", "refs/tags/v1.4.2", "v1.4.2", null, "6113728f27ae82c7b1a177c8d03f9e96e0adf246", null), read! with { Identity = string.Empty, Names = string.Empty, At = null });
-        Assert.Equal("push acme/web refs/tags/v1.4.2 6113728f27ae82c7b1a177c8d03f9e96e0adf246", read.Identity);
+        Assert.Equal("push acme/web refs/tags/v1.4.2 0000000000000000000000000000000000000000..6113728f27ae82c7b1a177c8d03f9e96e0adf246 at 1557933657", read.Identity);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1557933657), read.At);
     }
 
@@ -28,7 +28,21 @@ public sealed class GitHubEventReaderTests
 
         Assert.Equal(first.Identity, again.Identity);
         Assert.NotEqual(first.Identity, rollback.Identity);
-        Assert.EndsWith("forced", rollback.Identity, StringComparison.Ordinal);
+        Assert.Contains(" forced", rollback.Identity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_SameRefsPushedAgainLater_IsAnotherPush()
+    {
+        // A→B, a forced push back to A, then A→B once more: the last is new (a later pushed_at), not a replay of the first.
+        var body = Encoding.UTF8.GetString(Payloads.Read("push-tag.json"));
+        var later = body.Replace("1557933657", "1557937257", StringComparison.Ordinal);
+
+        var first = GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(body), out _)!;
+        var again = GitHubEventReader.Read("push", Encoding.UTF8.GetBytes(later), out _)!;
+
+        Assert.NotEqual(first.Identity, again.Identity);
+        Assert.True(again.At > first.At);
     }
 
     [Fact]
