@@ -31,6 +31,9 @@ internal static class WorkersCli
             return ExitCodes.Usage;
         }
 
+        var interrupted = false;
+        ConsoleCancelEventHandler onCancel = (_, _) => interrupted = true;
+        Console.CancelKeyPress += onCancel;
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
@@ -39,9 +42,9 @@ internal static class WorkersCli
         {
             return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (interrupted)
         {
-            // Ctrl+C: the shell's code for an interrupt.
+            // Ctrl+C: the shell's code for an interrupt. Any other cancellation is a bug, reported below.
             return ExitCodes.Interrupted;
         }
         catch (Exception e)
@@ -49,6 +52,10 @@ internal static class WorkersCli
             // Never a bare stack trace: one line, and the trace itself under --verbose.
             var hint = parsed.GetValue(CommonOptions.Verbose) ? string.Empty : " (run again with --verbose for the stack trace)";
             return await CommonOptions.FailAsync(console, parsed, ExitCodes.Internal, "internal", $"unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}{hint}", e);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
         }
     }
 }

@@ -148,6 +148,13 @@ public sealed record Broker
         own.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         own.ChainPolicy.CustomTrustStore.AddRange(_ca);
         own.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        own.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // serverAuth, as the system path requires
+        if (chain is not null)
+        {
+            // Intermediates the broker sent along with its certificate.
+            own.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+        }
+
         using var presented = new X509Certificate2(certificate);
         return own.Build(presented);
     }

@@ -143,7 +143,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         ArgumentNullException.ThrowIfNull(stopped);
         var now = time.GetUtcNow();
         var effects = new Effects();
-        await store.UpdateReplicaAsync(stopped.CorrelationId, stopped.Index, ReplicaState.Stopped, null, null, null, now, cancellationToken);
+        var moved = await store.UpdateReplicaAsync(stopped.CorrelationId, stopped.Index, ReplicaState.Stopped, null, null, null, now, cancellationToken);
         var revision = await store.GetRevisionAsync(stopped.CorrelationId, cancellationToken);
         if (revision is { State: DeploymentState.Deleting, Name: { } name }
             && (await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken)).Count == 0
@@ -155,6 +155,10 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         {
             // A stopped replica makes room for the next wave of a rollout.
             await Rollouts.AdvanceAsync(store, _settings, stopped.Name, now, effects, cancellationToken);
+            if (!moved)
+            {
+                await Outcomes.RepublishAsync(store, effects, stopped.Name, now, cancellationToken);
+            }
         }
 
         return effects;

@@ -61,10 +61,14 @@ public static class StoreSettings
             }
             catch (IOException) when (File.Exists(path))
             {
-                // There already (or another process created it a moment ago): tighten it if others could read it.
-                if ((File.GetUnixFileMode(path) & ~OwnerOnly) != 0)
+                // There already (or another process created it a moment ago): tighten it, and the journal files an
+                // unclean stop may have left beside it, if others could read them.
+                foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" }.Where(File.Exists))
                 {
-                    File.SetUnixFileMode(path, OwnerOnly);
+                    if ((File.GetUnixFileMode(file) & ~OwnerOnly) != 0)
+                    {
+                        File.SetUnixFileMode(file, OwnerOnly);
+                    }
                 }
             }
         }

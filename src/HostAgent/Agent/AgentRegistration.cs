@@ -28,8 +28,8 @@ public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsu
 internal static class ResultPublishing
 {
     /// <summary>
-    /// A result, published within <see cref="BrokerCalls.ConfirmTimeout"/>: the agent's queue is consumed one message
-    /// at a time, so a confirm that never came would stop every later command to this host.
+    /// A result, published within <see cref="BrokerCalls.ConfirmTimeout"/>: a deployment's commands are consumed one at
+    /// a time, so a confirm that never came would stop every later command of that deployment on this host.
     /// </summary>
     public static Task PublishResultAsync(this ConsumeContext context, object result) =>
         BrokerCalls.BoundedAsync(token => context.Publish(result, result.GetType(), token), BrokerCalls.ConfirmTimeout, context.CancellationToken);

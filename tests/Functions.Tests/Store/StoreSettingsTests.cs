@@ -24,14 +24,18 @@ public sealed class StoreSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Dialect_ExistingSqliteFileOthersCanRead_IsTightenedToItsOwner()
+    public void Dialect_ExistingSqliteFileAndJournalOthersCanRead_AreTightenedToTheirOwner()
     {
         var path = Path.Combine(_directory, "workers.db");
-        File.WriteAllBytes(path, []);
-        File.SetUnixFileMode(path, OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        foreach (var file in new[] { path, path + "-wal" })
+        {
+            File.WriteAllBytes(file, []);
+            File.SetUnixFileMode(file, OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
 
         StoreSettings.Dialect(path, path);
 
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(path + "-wal"));
     }
 }
