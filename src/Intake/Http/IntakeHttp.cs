@@ -60,35 +60,35 @@ public static class IntakeHttp
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.StatusAsync(name, cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.StatusAsync(name, cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> ListDeploymentsAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.ListAsync(cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.ListAsync(cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> GetHostsAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.HostsAsync(cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.HostsAsync(cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> DeleteDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.DeleteAsync(name, cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.DeleteAsync(name, cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> GetHistoryAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return new(intake.Authorize(request.Headers.Authorization) ?? await intake.HistoryAsync(name, cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.HistoryAsync(name, cancellationToken));
     }
 
     /// <summary><c>POST /api/deployments/{name}/rollback</c>, optionally <c>?to=REVISION</c>.</summary>
@@ -98,7 +98,7 @@ public static class IntakeHttp
         ArgumentNullException.ThrowIfNull(intake);
         if (intake.Authorize(request.Headers.Authorization) is { } refused)
         {
-            return new(refused);
+            return Unread(request, refused);
         }
 
         var to = request.Query["to"].ToString();
@@ -262,6 +262,10 @@ public static class IntakeHttp
     /// An answer given without reading the body: the connection is closed after it, so that the server does not go on
     /// to read (drain) a body it refused.
     /// </summary>
+    /// <summary>The token first: a caller it refuses is answered without anything of the request's body read.</summary>
+    private static async Task<IntakeHttpResult> AuthorizedAsync(HttpRequest request, DeploymentIntake intake, Func<Task<IntakeResult>> act) =>
+        intake.Authorize(request.Headers.Authorization) is { } refused ? Unread(request, refused) : new(await act());
+
     private static IntakeHttpResult Unread(HttpRequest request, IntakeResult result)
     {
         if (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0)

@@ -31,6 +31,7 @@ public sealed class BoundedIntakeTests : IAsyncLifetime
         { "/api/hooks/events", "webhook-id", "msg_1", 401 },
         { "/api/deployments", "Authorization", "Bearer wrong-token", 403 },
         { "/api/deployments", "X-Other", "no token", 401 },
+        { "/api/deployments/web/rollback", "Authorization", "Bearer wrong-token", 403 },
     };
 
     [Theory]
