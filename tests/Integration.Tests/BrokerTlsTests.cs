@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Docker.DotNet;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -73,14 +72,7 @@ public sealed class TlsBrokerFixture : IAsyncLifetime
             .WithResourceMapping(Encoding.UTF8.GetBytes(server.ExportCertificatePem()), "/etc/workers-tls/server.pem")
             .WithResourceMapping(Encoding.UTF8.GetBytes(serverKey.ExportPkcs8PrivateKeyPem()), "/etc/workers-tls/server.key")
             .Build();
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException or HttpRequestException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
     }
 
     public async Task DisposeAsync()

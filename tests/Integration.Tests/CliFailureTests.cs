@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Docker.DotNet;
 using Testcontainers.RabbitMq;
 
 namespace Workers.Integration.Tests;
@@ -26,14 +25,7 @@ public sealed class CliFailureBrokerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).WithUsername(User).WithPassword(Password).Build();
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException or HttpRequestException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
     }
 
     public async Task DisposeAsync()

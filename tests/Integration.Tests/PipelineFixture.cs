@@ -85,14 +85,7 @@ public class PipelineFixture : IAsyncLifetime
         }
 
         _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).Build();
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
 
         var uri = new Uri(_rabbit.GetConnectionString());
         Broker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");

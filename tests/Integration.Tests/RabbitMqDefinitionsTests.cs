@@ -1,5 +1,4 @@
 using System.Text;
-using Docker.DotNet;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -32,14 +31,7 @@ public sealed class RabbitMqDefinitionsFixture : IAsyncLifetime
         _rabbit = new RabbitMqBuilder(TestImages.RabbitMq)
             .WithResourceMapping(new FileInfo(definitions), "/etc/workers/")
             .Build();
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException or HttpRequestException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
 
         await CtlAsync("import_definitions", "/etc/workers/definitions.json");
         foreach (var (user, password) in Passwords)
