@@ -15,6 +15,8 @@ namespace Workers.Contracts.Messages;
 /// <param name="PortsInUse">Host ports that something listens on at the bind address or on all addresses.</param>
 /// <param name="Allows">What the agent lets a spec ask of this host; null from an agent that restricts nothing (one
 /// that predates the restrictions), and then the planner checks nothing either.</param>
+/// <param name="Identity">The agent's public keys: pinned for <paramref name="HostId"/> by the first heartbeat the functions accept (or provisioned), and every later message of that host must be signed with the pinned key.</param>
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
 public sealed record HostHeartbeat(
     Guid MessageId,
     Guid CorrelationId,
@@ -28,4 +30,10 @@ public sealed record HostHeartbeat(
     long MemoryFreeBytes,
     IReadOnlyList<RunningReplica> Replicas,
     IReadOnlyList<HostPort> PortsInUse,
-    HostAllowances? Allows = null);
+    HostAllowances? Allows = null,
+    AgentIdentity? Identity = null,
+    MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

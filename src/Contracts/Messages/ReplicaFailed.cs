@@ -11,4 +11,9 @@ namespace Workers.Contracts.Messages;
 /// <param name="Reason">The engine's reason, or the agent's (expired or stale command).</param>
 /// <param name="HostPortTaken">The engine refused a host port that something else held at that moment (a container the
 /// planner did not know of yet): a matter of placement, not of the spec.</param>
-public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason, bool HostPortTaken = false);
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
+public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason, bool HostPortTaken = false, MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

@@ -10,4 +10,9 @@ namespace Workers.Contracts.Messages;
 /// <param name="Index">The replica's index.</param>
 /// <param name="ContainerId">The Docker container id.</param>
 /// <param name="Ports">The host ports actually bound.</param>
-public sealed record ReplicaStarted(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, IReadOnlyList<PortBinding> Ports);
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
+public sealed record ReplicaStarted(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, IReadOnlyList<PortBinding> Ports, MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

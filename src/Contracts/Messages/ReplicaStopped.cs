@@ -8,4 +8,9 @@ namespace Workers.Contracts.Messages;
 /// <param name="Name">The deployment's name.</param>
 /// <param name="Revision">The revision.</param>
 /// <param name="Index">The replica's index.</param>
-public sealed record ReplicaStopped(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index);
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
+public sealed record ReplicaStopped(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

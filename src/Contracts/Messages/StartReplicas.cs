@@ -11,6 +11,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="ExpiresAt">After this an agent refuses the command, so that a late delivery cannot start stale replicas.</param>
 /// <param name="Spec">The spec every replica runs.</param>
 /// <param name="Replicas">The replicas to run on this host.</param>
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
 public sealed record StartReplicas(
     Guid MessageId,
     Guid CorrelationId,
@@ -19,4 +20,9 @@ public sealed record StartReplicas(
     long Revision,
     DateTimeOffset ExpiresAt,
     DeploymentSpec Spec,
-    IReadOnlyList<ReplicaAssignment> Replicas);
+    IReadOnlyList<ReplicaAssignment> Replicas,
+    MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

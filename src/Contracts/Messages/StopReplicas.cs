@@ -8,4 +8,9 @@ namespace Workers.Contracts.Messages;
 /// <param name="Name">The deployment's name.</param>
 /// <param name="Revision">The revision being stopped.</param>
 /// <param name="Indexes">The replica indexes to stop.</param>
-public sealed record StopReplicas(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, IReadOnlyList<int> Indexes);
+/// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
+public sealed record StopReplicas(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, IReadOnlyList<int> Indexes, MessageSignature? Signature = null) : ISignedMessage
+{
+    /// <inheritdoc/>
+    public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
+}

@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Workers.Security;
+
+/// <summary>
+/// Key files: PEM blocks with Workers' own labels, written once with mode 0600 (owner only) and read at every start.
+/// </summary>
+public static class KeyFiles
+{
+    public const string SigningLabel = "WORKERS SIGNING KEY";
+    public const string SealingLabel = "WORKERS SEALING KEY";
+
+    /// <summary>The default directory for key files: beside the embedded store (<c>~/.local/share/workers</c>).</summary>
+    public static string DefaultDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "workers");
+
+    /// <summary>The DER bytes of the block labelled <paramref name="label"/> in <paramref name="pem"/>.</summary>
+    public static byte[] Block(string pem, string label)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        var rest = pem.AsMemory();
+        while (PemEncoding.TryFind(rest.Span, out var fields))
+        {
+            if (rest.Span[fields.Label].SequenceEqual(label))
+            {
+                return Convert.FromBase64String(rest.Span[fields.Base64Data].ToString());
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        throw new FormatException($"no '-----BEGIN {label}-----' block");
+    }
+
+    public static string Pem(string label, byte[] der) => new string(PemEncoding.Write(label, der)) + "\n";
+
+    /// <summary>
+    /// Reads the key file at <paramref name="path"/>, or makes it with <paramref name="create"/> when there is none:
+    /// created with mode 0600 before anything is written to it, and never overwritten (two processes starting at once
+    /// both end up with the file the first one wrote).
+    /// </summary>
+    public static string ReadOrCreate(string path, Func<string> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            var text = create();
+            using (var stream = new FileStream(path, options))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+
+            return text;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return File.ReadAllText(path);
+        }
+    }
+
+    /// <summary>Writes a public key beside its private key (<c>NAME.pub</c>), readable by anyone: it is no secret.</summary>
+    public static void WritePublic(string privatePath, string publicText)
+    {
+        var path = Path.ChangeExtension(privatePath, ".pub");
+        if (!File.Exists(path) || File.ReadAllText(path).Trim() != publicText)
+        {
+            File.WriteAllText(path, publicText + "\n");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text;
+using System.Text.Json;
+using Workers.Contracts.Messages;
+
+namespace Workers.Security;
+
+/// <summary>
+/// The bytes a message's signature covers: a domain tag, the message's type and the message as JSON with no signature.
+/// Sender and receiver each compute them from the message object, so the form the transport carried (MassTransit's
+/// envelope, a Service Bus body) does not matter; the type in the tag keeps one message's signature from passing as
+/// another's.
+/// </summary>
+public static class MessageSigning
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+
+    public static byte[] CanonicalBytes(ISignedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var unsigned = message.WithSignature(null);
+        var tag = Encoding.UTF8.GetBytes($"workers/signed/v1\n{unsigned.GetType().FullName}\n");
+        var body = JsonSerializer.SerializeToUtf8Bytes(unsigned, unsigned.GetType(), Json);
+        return [.. tag, .. body];
+    }
+}
