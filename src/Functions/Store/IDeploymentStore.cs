@@ -15,6 +15,18 @@ public interface IDeploymentStore
     /// <summary>Every known host.</summary>
     Task<IReadOnlyList<HostRecord>> GetHostsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Pins <paramref name="keys"/> for <paramref name="hostId"/> unless keys are pinned for it already, and returns the
+    /// keys pinned (the given ones, or the earlier ones, which a heartbeat with other keys cannot replace).
+    /// </summary>
+    Task<AgentIdentity> PinHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The keys pinned for a host, or null when none are.</summary>
+    Task<AgentIdentity?> GetHostKeysAsync(string hostId, CancellationToken cancellationToken);
+
+    /// <summary>Unpins a host's keys (to rotate them or revoke the host); false when none were pinned.</summary>
+    Task<bool> ForgetHostKeysAsync(string hostId, CancellationToken cancellationToken);
+
     /// <summary>Records a rejected request; a second call for the same id changes nothing.</summary>
     Task RecordRejectionAsync(Guid deploymentId, string? name, string reason, IReadOnlyList<SpecProblem> problems, string requestedBy, DateTimeOffset at, CancellationToken cancellationToken);
 

@@ -97,5 +97,16 @@ internal static class Migrations
                 created_at BIGINT NOT NULL)
             """,
         ],
+        [
+            // Each host's agent keys, pinned by the first heartbeat accepted for it (or provisioned): every later
+            // message of that host must be signed with the pinned key.
+            """
+            CREATE TABLE host_keys (
+                host_id TEXT PRIMARY KEY,
+                signing_key TEXT NOT NULL,
+                sealing_key TEXT NOT NULL,
+                pinned_at BIGINT NOT NULL)
+            """,
+        ],
     ];
 }

@@ -68,6 +68,34 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             ("@h", heartbeat.HostId), ("@b", JsonSerializer.Serialize(heartbeat, Json)), ("@t", heartbeat.Timestamp.ToUnixTimeMilliseconds()), ("@r", receivedAt.ToUnixTimeMilliseconds()));
     }
 
+    public async Task<AgentIdentity> PinHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO host_keys (host_id, signing_key, sealing_key, pinned_at) VALUES (@h, @s, @e, @t)
+            ON CONFLICT (host_id) DO NOTHING
+            """, cancellationToken,
+            ("@h", hostId), ("@s", keys.SigningKey), ("@e", keys.SealingKey), ("@t", at.ToUnixTimeMilliseconds()));
+        return await ReadHostKeysAsync(connection, hostId, cancellationToken) ?? keys;
+    }
+
+    public async Task<AgentIdentity?> GetHostKeysAsync(string hostId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadHostKeysAsync(connection, hostId, cancellationToken);
+    }
+
+    public async Task<bool> ForgetHostKeysAsync(string hostId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "DELETE FROM host_keys WHERE host_id = @h", cancellationToken, ("@h", hostId)) > 0;
+    }
+
+    private static async Task<AgentIdentity?> ReadHostKeysAsync(DbConnection connection, string hostId, CancellationToken cancellationToken) =>
+        (await QueryAsync(connection, null, "SELECT signing_key, sealing_key FROM host_keys WHERE host_id = @h", cancellationToken,
+            reader => new AgentIdentity(reader.GetString(0), reader.GetString(1)), ("@h", hostId))).SingleOrDefault();
+
     public async Task<IReadOnlyList<HostRecord>> GetHostsAsync(CancellationToken cancellationToken)
     {
         // A plan reads every host; parsing every heartbeat each time cost more than the plan. Only heartbeats taken
