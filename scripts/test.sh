@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine: installs and starts what the tests need (the Docker engine and the
-# locally built test images), builds with warnings as errors, runs all test projects, and ends with one line:
+# locally built test images), builds with warnings as errors, runs all test projects and the link check of README.md
+# and docs/ (counted as one test), and ends with one line:
 #   tests: N passed, N failed, N skipped
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,10 @@ rm -rf "$results"
 mkdir -p "$results"
 log="$results/test.log"
 set +e
+# The relative links and #anchors of README.md and docs/*.md: one test, passed or failed.
+bash scripts/check-links.sh > "$results/links.log" 2>&1
+links=$?
+cat "$results/links.log"
 # One test project at a time: the integration and fault-injection suites each run real processes and containers
 # on these 2 cores, and side by side they would only slow each other into their deadlines.
 dotnet test Workers.sln -c Release --no-build --nologo -m:1 \
@@ -38,10 +43,20 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A crash or a build problem that no summary counted still fails the run.
   failed=1
 fi
+if [ "$links" -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  [ "$status" -ne 0 ] || status=1
+fi
 # Name what failed just above the summary, so the tail of a CI log says which test broke and why.
 if [ "$failed" -ne 0 ]; then
   grep -E -A 12 "^\s+Failed [A-Za-z_.]+" "$log" | grep -v -E "^\s+Passed " | head -60 || true
   grep -E "Test Run Aborted|The active test run was aborted|Test host process crashed|error MSB|: error " "$log" | head -20 || true
+  if [ "$links" -ne 0 ]; then
+    echo "Failed link check (scripts/check-links.sh):"
+    grep -v "^links: " "$results/links.log" | head -20 || true
+  fi
 fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"
