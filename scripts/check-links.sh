@@ -11,7 +11,9 @@ if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then export LC_ALL=C.UTF-8; f
 
 if [ "$#" -eq 0 ]; then
   cd "$(dirname "$0")/.."
+  shopt -s nullglob
   set -- README.md docs/*.md
+  shopt -u nullglob
 fi
 
 # The links of a markdown file outside code blocks and code spans, as "LINE<tab>TARGET": inline links and images,
