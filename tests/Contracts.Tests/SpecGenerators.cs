@@ -39,9 +39,17 @@ internal static class SpecGenerators
     private static readonly Gen<string> EnvKey =
         Gen.Select(Gen.Char[Lower + "ABCXYZ_"], Gen.String[Gen.Char[Lower + "ABCXYZ_" + Digits], 0, 12], (first, rest) => first + rest);
 
-    public static readonly Gen<ValueMap> Env =
-        Gen.Select(EnvKey, Text, (key, value) => new KeyValuePair<string, string>(key, value)).Array[0, 5]
-            .Select(entries => new ValueMap(entries.DistinctBy(e => e.Key)));
+    public static readonly Gen<SecretName> Secret =
+        Gen.Select(Gen.Char[Lower + Digits], Gen.String[Gen.Char[Lower + Digits + "-"], 0, 20], Gen.Char[Lower + Digits], Gen.Bool)
+            .Select((first, middle, last, single) => Parse<SecretName>(single ? first.ToString() : first + middle + last, SecretName.TryParse));
+
+    /// <summary>Literal values mostly, and now and then a secret reference.</summary>
+    private static readonly Gen<EnvValue> EnvEntryValue =
+        Gen.Frequency((4, Text.Select(EnvValue.Of)), (1, Secret.Select(EnvValue.FromSecret)));
+
+    public static readonly Gen<EnvMap> Env =
+        Gen.Select(EnvKey, EnvEntryValue, (key, value) => new KeyValuePair<string, EnvValue>(key, value)).Array[0, 5]
+            .Select(entries => new EnvMap(entries.DistinctBy(e => e.Key)));
 
     private static readonly Gen<Port> PortNumber =
         Gen.Frequency((1, Gen.OneOfConst(1, 65535)), (6, Gen.Int[1, 65535])).Select(Port.From);

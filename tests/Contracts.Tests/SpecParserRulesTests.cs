@@ -229,13 +229,11 @@ public sealed class SpecParserRulesTests
     public void Parse_EnvKeyNotVariableName_ReportsEnvKey(string key, string path) =>
         Only(Yaml(Minimal + $"env:\n  {key}: x\n"), "env.key", path, 4, 3);
 
-    [Theory]
-    [InlineData("[a, b]", "a list")]
-    [InlineData("{a: b}", "a map")]
-    public void Parse_EnvValueNotScalar_ReportsTypeMismatch(string value, string described)
+    [Fact]
+    public void Parse_EnvValueList_ReportsTypeMismatch()
     {
-        var problem = Only(Yaml(Minimal + $"env:\n  NESTED: {value}\n"), "type.mismatch", "env.NESTED", 4, 11);
-        Assert.Contains(described, problem.Message, StringComparison.Ordinal);
+        var problem = Only(Yaml(Minimal + "env:\n  NESTED: [a, b]\n"), "type.mismatch", "env.NESTED", 4, 11);
+        Assert.Contains("a list", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed record DeploymentSpec
         ImageReference image,
         int replicas,
         ValueList<string>? command,
-        ValueMap env,
+        EnvMap env,
         ValueList<PortMapping> ports,
         ResourceLimits resources,
         HealthCheck? healthCheck,
@@ -28,7 +28,7 @@ public sealed record DeploymentSpec
         Image = image;
         Replicas = replicas;
         Command = command;
-        Env = env;
+        EnvValues = env;
         Ports = ports;
         Resources = resources;
         HealthCheck = healthCheck;
@@ -54,8 +54,17 @@ public sealed record DeploymentSpec
     /// <summary>The command and arguments, or null for the image's own.</summary>
     public ValueList<string>? Command { get; }
 
-    /// <summary>Environment variables.</summary>
-    public ValueMap Env { get; }
+    /// <summary>Every environment variable: literal text or a reference to a secret (<c>{ secret: NAME }</c>).</summary>
+    public EnvMap EnvValues { get; }
+
+    /// <summary>The environment variables with literal values; those that refer to a secret are in <see cref="SecretEnv"/>.</summary>
+    public ValueMap Env => EnvValues.Literals;
+
+    /// <summary>
+    /// The environment variables that refer to a secret, with the secret's name. The spec never holds a secret's value:
+    /// the functions seal it to the agent that starts the container (<c>StartReplicas.SealedEnv</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, SecretName> SecretEnv => EnvValues.Secrets;
 
     /// <summary>Published ports; no two share a (host, protocol) or a (container, protocol).</summary>
     public ValueList<PortMapping> Ports { get; }

@@ -38,8 +38,9 @@ public static class SpecParser
             return SpecParseResult.Invalid(problems.ToList());
         }
 
-        var spec = new SpecReader(problems).Read(root);
-        return spec is not null && !problems.Any ? SpecParseResult.Valid(spec) : SpecParseResult.Invalid(problems.ToList());
+        var reader = new SpecReader(problems);
+        var spec = reader.Read(root);
+        return spec is not null && !problems.Any ? SpecParseResult.Valid(spec, file, reader.Locations) : SpecParseResult.Invalid(problems.ToList());
     }
 
     private static Node? Read(ReadOnlySpan<byte> utf8, string file, SpecFormat format, ProblemList problems)

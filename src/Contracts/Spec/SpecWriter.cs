@@ -36,7 +36,7 @@ public static class SpecWriter
             yaml.Append("command: ").AppendLine(List(command));
         }
 
-        Map(yaml, "env", spec.Env, "");
+        Env(yaml, spec.EnvValues);
         if (spec.Ports.Count > 0)
         {
             yaml.AppendLine("ports:");
@@ -122,7 +122,7 @@ public static class SpecWriter
             WriteStrings(writer, "command", command);
         }
 
-        WriteMap(writer, "env", spec.Env);
+        WriteEnv(writer, spec.EnvValues);
         writer.WriteStartArray("ports");
         foreach (var port in spec.Ports)
         {
@@ -236,6 +236,42 @@ public static class SpecWriter
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Literal values as strings, secret references as <c>{"secret": NAME}</c>: the form the parser reads back.</summary>
+    private static void WriteEnv(Utf8JsonWriter writer, EnvMap env)
+    {
+        writer.WriteStartObject("env");
+        foreach (var (key, value) in env)
+        {
+            if (value.IsSecret)
+            {
+                writer.WriteStartObject(key);
+                writer.WriteString("secret", value.Secret.Value);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteString(key, value.Literal);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void Env(StringBuilder yaml, EnvMap env)
+    {
+        if (env.Count == 0)
+        {
+            yaml.AppendLine("env: {}");
+            return;
+        }
+
+        yaml.AppendLine("env:");
+        foreach (var (key, value) in env)
+        {
+            yaml.Append("  ").Append(Quote(key)).Append(": ").AppendLine(value.IsSecret ? $"{{ secret: {Quote(value.Secret.Value)} }}" : Quote(value.Literal));
+        }
     }
 
     private static void Map(StringBuilder yaml, string name, ValueMap map, string indent)

@@ -8,6 +8,11 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
     /// <summary>TCP container ports declared by any entry, even one with other mistakes, for the health-check rule.</summary>
     private readonly SortedSet<int> _tcpContainerPorts = [];
 
+    private readonly Dictionary<string, (int Line, int Column)> _locations = new(StringComparer.Ordinal);
+
+    /// <summary>Where each secret reference was written (its name's node), by the path of its variable.</summary>
+    public IReadOnlyDictionary<string, (int Line, int Column)> Locations => _locations;
+
     private static readonly Duration DefaultInterval = Duration.From(TimeSpan.FromSeconds(10));
     private static readonly Duration DefaultTimeout = Duration.From(TimeSpan.FromSeconds(2));
 
@@ -27,7 +32,7 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
         var image = Field(fields, path, "image", ReadImage);
         var replicas = fields.TryGetValue("replicas", out var r) ? ReadReplicas(r.Value, "replicas") : 1;
         var command = Field(fields, path, "command", ReadCommand);
-        var env = Field(fields, path, "env", ReadEnv) ?? ValueMap.Empty;
+        var env = Field(fields, path, "env", ReadEnv) ?? EnvMap.Empty;
         var ports = Field(fields, path, "ports", ReadPorts) ?? ValueList<PortMapping>.Empty;
         var resources = Field(fields, path, "resources", ReadResources) ?? ResourceLimits.None;
         var healthCheck = Field(fields, path, "healthCheck", ReadHealthCheck);
@@ -107,7 +112,7 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
 
     private ValueList<string>? ReadCommand(Node node, string path) => ReadStrings(node, path);
 
-    private ValueMap? ReadEnv(Node node, string path)
+    private EnvMap? ReadEnv(Node node, string path)
     {
         if (node is not MappingNode mapping)
         {
@@ -115,7 +120,7 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
             return null;
         }
 
-        var env = new List<KeyValuePair<string, string>>();
+        var env = new List<KeyValuePair<string, EnvValue>>();
         foreach (var (key, value) in mapping.Entries)
         {
             var entryPath = SpecPath.Field(path, key.Text);
@@ -124,14 +129,43 @@ internal sealed partial class SpecReader(ProblemList problems) : NodeReader(prob
                 Problems.Add(key, entryPath, "env.key", $"'{Shorten(key.Text)}' is not a variable name; use letters, digits and '_', not starting with a digit");
             }
 
-            var text = value is ScalarNode { Kind: ScalarKind.Null } ? string.Empty : Text(value, entryPath, "a scalar value (lists and maps are not allowed)");
-            if (text is not null)
+            var read = value switch
             {
-                env.Add(new(key.Text, text));
+                ScalarNode { Kind: ScalarKind.Null } => EnvValue.Of(string.Empty),
+                MappingNode => ReadSecretReference(value, entryPath),
+                _ => Text(value, entryPath, "a scalar value or { secret: NAME } (lists are not allowed)") is { } text ? EnvValue.Of(text) : null,
+            };
+            if (read is not null)
+            {
+                env.Add(new(key.Text, read));
             }
         }
 
-        return new ValueMap(env);
+        return new EnvMap(env);
+    }
+
+    /// <summary><c>{ secret: NAME }</c>: the name only; where it was written is kept for checks made after parsing.</summary>
+    private EnvValue? ReadSecretReference(Node node, string path)
+    {
+        if (Fields(node, path, "secret") is not { } fields)
+        {
+            return null;
+        }
+
+        Required(fields, node, path, "secret");
+        if (!fields.TryGetValue("secret", out var secret))
+        {
+            return null;
+        }
+
+        var secretPath = SpecPath.Field(path, "secret");
+        if (Parsed<SecretName>(secret.Value, secretPath, String(secret.Value, secretPath), SecretName.TryParse, "secret.invalid") is not { } name)
+        {
+            return null;
+        }
+
+        _locations[path] = (secret.Value.Line, secret.Value.Column);
+        return EnvValue.FromSecret(name);
     }
 
     private ValueList<PortMapping>? ReadPorts(Node node, string path)
