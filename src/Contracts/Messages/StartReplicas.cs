@@ -12,6 +12,11 @@ namespace Workers.Contracts.Messages;
 /// <param name="Spec">The spec every replica runs.</param>
 /// <param name="Replicas">The replicas to run on this host.</param>
 /// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
+/// <param name="SealedEnv">The values of the spec's secret references (<see cref="DeploymentSpec.SecretEnv"/>), by variable
+/// name, each sealed to this host's agent sealing key (<see cref="AgentIdentity.SealingKey"/>) for the context
+/// <c>workers/env/v1\n{deployment}\n{revision}\n{variable}</c>; only that agent opens them, and only into the container's
+/// environment. A variable missing here (its secret was deleted, or the host has no sealing key) fails the replica.
+/// Null when the spec refers to no secret.</param>
 public sealed record StartReplicas(
     Guid MessageId,
     Guid CorrelationId,
@@ -21,7 +26,8 @@ public sealed record StartReplicas(
     DateTimeOffset ExpiresAt,
     DeploymentSpec Spec,
     IReadOnlyList<ReplicaAssignment> Replicas,
-    MessageSignature? Signature = null) : ISignedMessage
+    MessageSignature? Signature = null,
+    IReadOnlyDictionary<string, string>? SealedEnv = null) : ISignedMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
