@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
+using Workers.Security;
 using Workers.Transport;
 
 namespace Workers.Functions.Bus;
@@ -21,6 +22,7 @@ public static class FunctionsRegistration
         services.TryAddSingleton(dialect);
         services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
         services.AddHostedService<StoreMigrationService>();
+        services.AddWorkersSecrets();
         services.AddScoped<ValidateHandler>();
         services.AddScoped<PlanHandler>();
         services.AddScoped<TrackHandler>();
@@ -31,6 +33,26 @@ public static class FunctionsRegistration
         services.AddScoped<SweepHandler>();
         return services;
     }
+
+    /// <summary>
+    /// Secrets: the store (encrypted at rest under WORKERS_SECRETS_KEY, or the key file beside a SQLite store), the
+    /// start-up check that refuses a missing or wrong key once secrets exist, the handler, the sealing of start commands,
+    /// and the functions' sealing key (WORKERS_SEALING_KEY, or control-sealing.key) that clients seal values to.
+    /// </summary>
+    private static IServiceCollection AddWorkersSecrets(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => SecretsKeySource.From(Setting(sp, SecretsKeySource.Setting), sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<ISecretStore>(sp => new SqlSecretStore(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SecretsKeySource>()));
+        services.AddHostedService<SecretsKeyCheck>();
+        services.TryAddKeyedSingleton(SecretsHandler.SealingKeyService, (sp, _) => ControlPlaneSealingKey.Load(Setting(sp, "WORKERS_SEALING_KEY")));
+        services.AddScoped<SecretsHandler>();
+        services.AddScoped<SecretSealer>();
+        return services;
+    }
+
+    /// <summary>A setting from the host's configuration, else the environment (the CLI's embedded host reads no environment into its configuration).</summary>
+    private static string? Setting(IServiceProvider services, string name) =>
+        services.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[name] is { Length: > 0 } value ? value : Environment.GetEnvironmentVariable(name);
 
     /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
     public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
@@ -57,6 +79,7 @@ public static class FunctionsRegistration
         bus.AddConsumer<InventoryConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Inventory);
         bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
+        bus.AddConsumer<SecretsConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
     }
 

@@ -7,7 +7,7 @@ using Workers.Functions.Store;
 namespace Workers.Functions.Handlers;
 
 /// <summary>Plan without doing: the same validation and placement as a deployment, answering instead of acting.</summary>
-public sealed class DryRunHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options)
+public sealed class DryRunHandler(IDeploymentStore store, ISecretStore secrets, TimeProvider time, IOptions<FunctionsOptions> options)
 {
     public async Task<PlanReply> HandleAsync(PlanDeployment request, CancellationToken cancellationToken)
     {
@@ -17,6 +17,11 @@ public sealed class DryRunHandler(IDeploymentStore store, TimeProvider time, IOp
         if (!result.IsValid)
         {
             return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], $"the spec is invalid: {result.Problems.Count} problem(s)", result.Problems);
+        }
+
+        if (await SecretChecks.MissingAsync(secrets, result, cancellationToken) is { Problems.Count: > 0 } missing)
+        {
+            return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], $"the spec refers to secrets that do not exist: {string.Join(", ", missing.Names)}", missing.Problems);
         }
 
         var older = await store.GetLiveRevisionsAsync(result.Spec.Name.Value, cancellationToken);

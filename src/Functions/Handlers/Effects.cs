@@ -28,6 +28,13 @@ public sealed class Effects
         return this;
     }
 
+    /// <summary>Puts <paramref name="command"/> in the place of the command at <paramref name="index"/> of <see cref="Sent"/>, for the same host.</summary>
+    public Effects ReplaceSent(int index, object command)
+    {
+        _sent[index] = (_sent[index].HostId, command);
+        return this;
+    }
+
     /// <summary>What the adapter runs once every command and event went out (an outbox row is cleared, say), in order.</summary>
     public IReadOnlyList<Func<CancellationToken, Task>> Dispatched => _dispatched;
 

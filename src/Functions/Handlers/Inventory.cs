@@ -67,7 +67,8 @@ internal static class Inventory
                 host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
                 taken,
                 host.Heartbeat.Replicas.Count + unseen.Count,
-                host.Heartbeat.Allows));
+                host.Heartbeat.Allows,
+                host.Heartbeat.Identity?.SealingKey));
         }
 
         return candidates;

@@ -9,11 +9,17 @@ namespace Workers.Functions.Handlers;
 /// A container nobody wants (deployment gone, revision superseded, replica replaced) is announced as an orphan and
 /// stopped after a grace period; a replica whose container exited or vanished outside Workers is replaced.
 /// </summary>
-public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler? track = null)
+public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler? track = null, SecretSealer? sealer = null)
 {
-    private readonly TrackHandler _track = track ?? new TrackHandler(store, time, options);
+    private readonly TrackHandler _track = track ?? new TrackHandler(store, time, options, sealer);
 
     public async Task<Effects> HandleAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        var effects = await ReconcileAsync(heartbeat, cancellationToken);
+        return sealer is null ? effects : await sealer.SealAsync(effects, cancellationToken);
+    }
+
+    private async Task<Effects> ReconcileAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
         var now = time.GetUtcNow();

@@ -11,7 +11,7 @@ namespace Workers.Functions.Handlers;
 /// races between concurrent planners), and sends each chosen host one command listing its replicas. Redelivered, it
 /// re-sends the commands of the plan it already recorded instead of planning again.
 /// </summary>
-public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options)
+public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, SecretSealer? sealer = null)
 {
     public Task<Effects> HandleAsync(DeploymentAccepted accepted, CancellationToken cancellationToken) =>
         HandleAsync([accepted], cancellationToken);
@@ -51,7 +51,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
             }
         }
 
-        return effects;
+        return sealer is null ? effects : await sealer.SealAsync(effects, cancellationToken);
     }
 
     private async Task PlanAsync(DeploymentAccepted accepted, ClusterView view, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)

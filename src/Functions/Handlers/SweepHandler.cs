@@ -9,7 +9,7 @@ namespace Workers.Functions.Handlers;
 /// Replicas on hosts whose heartbeats stopped, or with no result before the start deadline, are replaced elsewhere;
 /// stops that never complete are taken as done so that a deletion finishes. Safe to run anywhere, any number of times.
 /// </summary>
-public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler track)
+public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler track, SecretSealer? sealer = null)
 {
     /// <summary>
     /// After a round: the earliest moment a host that is alive now would have been silent for the host timeout, so
@@ -101,7 +101,7 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
             }
         }
 
-        return effects;
+        return sealer is null ? effects : await sealer.SealAsync(effects, cancellationToken);
     }
 
     /// <summary>

@@ -10,11 +10,23 @@ namespace Workers.Functions.Handlers;
 /// back / deleted, and sends the stops that follow: older replicas as new ones turn healthy, the rest of a revision that
 /// failed, and any replica that started after it was no longer wanted.
 /// </summary>
-public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions>? options = null)
+public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions>? options = null, SecretSealer? sealer = null)
 {
     private readonly FunctionsOptions _settings = options?.Value ?? new FunctionsOptions();
 
-    public async Task<Effects> HandleAsync(ReplicaStarted started, CancellationToken cancellationToken)
+    public async Task<Effects> HandleAsync(ReplicaStarted started, CancellationToken cancellationToken) =>
+        await SealAsync(await TrackAsync(started, cancellationToken), cancellationToken);
+
+    public async Task<Effects> HandleAsync(ReplicaHealthChanged health, CancellationToken cancellationToken) =>
+        await SealAsync(await TrackAsync(health, cancellationToken), cancellationToken);
+
+    public async Task<Effects> HandleAsync(ReplicaFailed failed, CancellationToken cancellationToken) =>
+        await SealAsync(await TrackAsync(failed, cancellationToken), cancellationToken);
+
+    public async Task<Effects> HandleAsync(ReplicaStopped stopped, CancellationToken cancellationToken) =>
+        await SealAsync(await TrackAsync(stopped, cancellationToken), cancellationToken);
+
+    private async Task<Effects> TrackAsync(ReplicaStarted started, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(started);
         var now = time.GetUtcNow();
@@ -44,7 +56,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
     /// rolling out fails that rollout (and rolls it back when the spec says so); one of a running revision is given up
     /// and stopped, and the sweep places its replacement after a back-off that grows with each unhealthy replica.
     /// </summary>
-    public async Task<Effects> HandleAsync(ReplicaHealthChanged health, CancellationToken cancellationToken)
+    private async Task<Effects> TrackAsync(ReplicaHealthChanged health, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(health);
         var now = time.GetUtcNow();
@@ -82,7 +94,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         return effects;
     }
 
-    public async Task<Effects> HandleAsync(ReplicaFailed failed, CancellationToken cancellationToken)
+    private async Task<Effects> TrackAsync(ReplicaFailed failed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(failed);
         var now = time.GetUtcNow();
@@ -138,7 +150,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         return effects;
     }
 
-    public async Task<Effects> HandleAsync(ReplicaStopped stopped, CancellationToken cancellationToken)
+    private async Task<Effects> TrackAsync(ReplicaStopped stopped, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stopped);
         var now = time.GetUtcNow();
@@ -189,4 +201,8 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
 
     private Task StopAsync(RevisionRecord revision, Effects effects, DateTimeOffset now, CancellationToken cancellationToken) =>
         StopAsync(store, revision, effects, now, cancellationToken);
+
+    /// <summary>Start commands made on the way (a rollout's next wave, a replacement) get their secrets sealed to their hosts.</summary>
+    private async Task<Effects> SealAsync(Effects effects, CancellationToken cancellationToken) =>
+        sealer is null ? effects : await sealer.SealAsync(effects, cancellationToken);
 }

@@ -4,23 +4,30 @@ using Workers.Functions.Store;
 
 namespace Workers.Functions.Handlers;
 
-/// <summary>Validate: the same parser as <c>workers validate</c>; publishes accepted or rejected. Re-running it is harmless.</summary>
-public sealed class ValidateHandler(IDeploymentStore store, TimeProvider time)
+/// <summary>
+/// Validate: the same parser as <c>workers validate</c>, and every secret the spec refers to must exist; publishes
+/// accepted or rejected. Re-running it is harmless.
+/// </summary>
+public sealed class ValidateHandler(IDeploymentStore store, ISecretStore secrets, TimeProvider time)
 {
     public async Task<Effects> HandleAsync(DeploymentRequested request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
         var result = SpecParser.Parse(request.SpecText ?? string.Empty, request.Source ?? "request");
-        if (result.IsValid)
+        var missing = await SecretChecks.MissingAsync(secrets, result, cancellationToken);
+        if (result.IsValid && missing.Problems.Count == 0)
         {
             return new Effects().Publish(new DeploymentAccepted(Guid.NewGuid(), request.CorrelationId, now, result.Spec, request.RequestedBy ?? "unknown"));
         }
 
-        var reason = $"the spec is invalid: {result.Problems.Count} problem(s)";
-        var name = NameOf(request.SpecText);
-        await store.RecordRejectionAsync(request.CorrelationId, name, reason, result.Problems, request.RequestedBy ?? "unknown", now, cancellationToken);
-        return new Effects().Publish(new DeploymentRejected(Guid.NewGuid(), request.CorrelationId, now, name, reason, result.Problems));
+        var problems = result.IsValid ? missing.Problems : result.Problems;
+        var reason = result.IsValid
+            ? $"the spec refers to secrets that do not exist: {string.Join(", ", missing.Names)}"
+            : $"the spec is invalid: {problems.Count} problem(s)";
+        var name = result.IsValid ? result.Spec.Name.Value : NameOf(request.SpecText);
+        await store.RecordRejectionAsync(request.CorrelationId, name, reason, problems, request.RequestedBy ?? "unknown", now, cancellationToken);
+        return new Effects().Publish(new DeploymentRejected(Guid.NewGuid(), request.CorrelationId, now, name, reason, problems));
     }
 
     /// <summary>The name a rejected spec meant to have, if a plain "name:" line gives one, so that status can show it.</summary>

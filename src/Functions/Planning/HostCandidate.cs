@@ -14,6 +14,8 @@ namespace Workers.Functions.Planning;
 /// least loaded goes first, so a fleet fills evenly rather than in host-name order.</param>
 /// <param name="Allows">What its agent lets a spec ask for (host ports, capabilities), from its heartbeat; null when the
 /// agent advertises nothing, and then nothing is checked and dynamic ports come from the default range.</param>
+/// <param name="SealingKey">Its agent's sealing key (from the identity in its heartbeat), which the values of a spec's
+/// secrets are sealed to; null when the agent sends none, and then it takes no spec that refers to a secret.</param>
 public sealed record HostCandidate(
     HostId Id,
     IReadOnlyDictionary<string, string> Labels,
@@ -22,4 +24,5 @@ public sealed record HostCandidate(
     long MemoryFreeBytes,
     IReadOnlySet<(int Port, Protocol Protocol)> PortsTaken,
     int Replicas = 0,
-    HostAllowances? Allows = null);
+    HostAllowances? Allows = null,
+    string? SealingKey = null);

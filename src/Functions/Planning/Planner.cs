@@ -122,6 +122,11 @@ public static class Planner
             return "not in placement.hosts";
         }
 
+        if (spec.SecretEnv.Count > 0 && host.SealingKey is null)
+        {
+            return "its agent sends no sealing key, so the spec's secrets cannot be sealed to it (an agent older than secrets)";
+        }
+
         if (host.Allows is { } allows && Forbidden(spec, allows) is { } forbidden)
         {
             return forbidden;

@@ -108,5 +108,18 @@ internal static class Migrations
                 pinned_at BIGINT NOT NULL)
             """,
         ],
+        [
+            // Secrets, encrypted at rest (AES-256-GCM under WORKERS_SECRETS_KEY or the key file, the name as associated
+            // data); key_id names the key each was encrypted with, so that a wrong key is told apart from a damaged value.
+            """
+            CREATE TABLE secrets (
+                name TEXT PRIMARY KEY,
+                ciphertext TEXT NOT NULL,
+                nonce TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+        ],
     ];
 }

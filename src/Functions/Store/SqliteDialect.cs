@@ -16,6 +16,9 @@ public sealed class SqliteDialect(string path) : SqlDialect
 
     public override string Name => "sqlite";
 
+    /// <summary>The database file (or <c>:memory:</c>).</summary>
+    public string Path { get; } = path;
+
     public override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     // SQLITE_CONSTRAINT (19) covers unique and primary-key violations.

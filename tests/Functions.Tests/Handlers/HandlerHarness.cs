@@ -1,9 +1,11 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
 using Workers.Functions.Tests.Support;
+using Workers.Security;
 
 namespace Workers.Functions.Tests.Handlers;
 
@@ -14,18 +16,35 @@ internal sealed class HandlerHarness : IAsyncDisposable
 
     private HandlerHarness()
     {
-        Store = new SqlDeploymentStore(new SqliteDialect(Path.Combine(_directory.FullName, "workers.db")));
+        var dialect = new SqliteDialect(Path.Combine(_directory.FullName, "workers.db"));
+        Store = new SqlDeploymentStore(dialect);
+        _keys = SecretsKeySource.From(SecretsKey.GenerateBase64(), dialect);
+        Secrets = new SqlSecretStore(dialect, _keys);
+        Sealer = new SecretSealer(Secrets, Store, NullLogger<SecretSealer>.Instance);
+        SecretsHandler = new SecretsHandler(Secrets, FunctionsSealingKey, Time, NullLogger<SecretsHandler>.Instance);
         var options = Microsoft.Extensions.Options.Options.Create(new FunctionsOptions());
         Options = options.Value;
-        Validate = new ValidateHandler(Store, Time);
-        Plan = new PlanHandler(Store, Time, options);
-        Track = new TrackHandler(Store, Time, options);
+        Validate = new ValidateHandler(Store, Secrets, Time);
+        Plan = new PlanHandler(Store, Time, options, Sealer);
+        Track = new TrackHandler(Store, Time, options, Sealer);
         Delete = new DeleteHandler(Store, Time);
         Query = new QueryHandler(Store, Time, options);
-        DryRun = new DryRunHandler(Store, Time, options);
-        Inventory = new InventoryHandler(Store, Time, options);
-        Sweep = new SweepHandler(Store, Time, options, Track);
+        DryRun = new DryRunHandler(Store, Secrets, Time, options);
+        Inventory = new InventoryHandler(Store, Time, options, sealer: Sealer);
+        Sweep = new SweepHandler(Store, Time, options, Track, Sealer);
     }
+
+    private readonly SecretsKeySource _keys;
+
+    /// <summary>The secrets, encrypted under a key made for this harness.</summary>
+    public SqlSecretStore Secrets { get; }
+
+    public SecretSealer Sealer { get; }
+
+    public SecretsHandler SecretsHandler { get; }
+
+    /// <summary>The functions' sealing key, which values set over the bus are sealed to.</summary>
+    public SealingKey FunctionsSealingKey { get; } = SealingKey.Generate();
 
     public ManualTimeProvider Time { get; } = new();
 
@@ -173,6 +192,8 @@ internal sealed class HandlerHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Task.CompletedTask;
+        _keys.Dispose();
+        FunctionsSealingKey.Dispose();
         SqliteConnection.ClearAllPools();
         _directory.Delete(recursive: true);
     }
