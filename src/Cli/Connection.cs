@@ -83,6 +83,12 @@ internal sealed class Connection : IAsyncDisposable
         {
             await host.StartAsync(cancellationToken);
         }
+        catch (SecretsKeyException e)
+        {
+            // The embedded functions refuse to start when stored secrets cannot be opened: say so in one line.
+            host.Dispose();
+            throw new CliFailure(ExitCodes.Usage, "secrets.key", e.Message, e);
+        }
         catch (Exception e) when (!broker.IsInMemory && !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();

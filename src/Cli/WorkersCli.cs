@@ -12,6 +12,7 @@ internal static class WorkersCli
         {
             ValidateCommand.Create(console),
             DeadLetterCommands.Create(console),
+            SecretCommands.Create(console),
         };
         root.Options.Add(CommonOptions.Verbose);
         foreach (var command in ClusterCommands.Create(console))

@@ -28,6 +28,23 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<PlanReply> PlanAsync(string specText, string source, CancellationToken cancellationToken) =>
         RequestAsync<PlanDeployment, PlanReply>(new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, specText, source), cancellationToken);
 
+    /// <summary>
+    /// Sets a secret without its value ever crossing the bus in clear: the functions are asked for their sealing key,
+    /// and the value goes sealed to it, bound to the secret's name.
+    /// </summary>
+    public async Task<SecretReply> SetSecretAsync(string name, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
+    {
+        var key = await RequestAsync<GetSealingKey, SealingKeyReply>(new GetSealingKey(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
+        var sealedValue = Security.SealingKey.Seal(key.PublicKey, value.Span, Security.SealingContexts.SetSecret(name));
+        return await RequestAsync<SetSecret, SecretReply>(new SetSecret(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, sealedValue, RequestedBy()), cancellationToken);
+    }
+
+    public Task<SecretsReply> ListSecretsAsync(CancellationToken cancellationToken) =>
+        RequestAsync<ListSecrets, SecretsReply>(new ListSecrets(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
+
+    public Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken) =>
+        RequestAsync<DeleteSecret, SecretReply>(new DeleteSecret(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
+
     /// <summary>Polls until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
     public async Task<DeploymentStatusReply> WaitAsync(
         Func<Task<DeploymentStatusReply>> poll,

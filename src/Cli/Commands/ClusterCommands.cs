@@ -16,12 +16,12 @@ internal static class ClusterCommands
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private static readonly Option<string?> BrokerOption = new("--broker")
+    internal static readonly Option<string?> BrokerOption = new("--broker")
     {
         Description = "The broker, as rabbitmq://user:password@host:5672/ (default: WORKERS_BROKER; unset runs the embedded default).",
     };
 
-    private static readonly Option<int> TimeoutOption = new("--timeout")
+    internal static readonly Option<int> TimeoutOption = new("--timeout")
     {
         Description = "Seconds to wait for the pipeline before giving up.",
         DefaultValueFactory = _ => 300,
@@ -295,7 +295,8 @@ internal static class ClusterCommands
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action)
+    /// <summary>Connects (or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
+    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action)
     {
         var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(TimeoutOption)));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
