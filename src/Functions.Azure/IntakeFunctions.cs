@@ -7,7 +7,7 @@ using Workers.Intake.Http;
 namespace Workers.Functions.Azure;
 
 /// <summary>The HTTP API as HTTP-triggered functions: each hands its request to the same adapter as the self-hosted intake.</summary>
-public sealed class IntakeFunctions(DeploymentIntake intake)
+public sealed class IntakeFunctions(DeploymentIntake intake, SecretsIntake secrets)
 {
     [Function(nameof(PostDeployment))]
     public async Task<IActionResult> PostDeployment(
@@ -43,4 +43,19 @@ public sealed class IntakeFunctions(DeploymentIntake intake)
     public async Task<IActionResult> GetHosts(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hosts")] HttpRequest request, CancellationToken cancellationToken) =>
         await IntakeHttp.GetHostsAsync(request, intake, cancellationToken);
+
+    [Function(nameof(PutSecret))]
+    public async Task<IActionResult> PutSecret(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "secrets/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+        await IntakeHttp.PutSecretAsync(request, name, intake, secrets, cancellationToken);
+
+    [Function(nameof(ListSecrets))]
+    public async Task<IActionResult> ListSecrets(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "secrets")] HttpRequest request, CancellationToken cancellationToken) =>
+        await IntakeHttp.ListSecretsAsync(request, intake, secrets, cancellationToken);
+
+    [Function(nameof(DeleteSecret))]
+    public async Task<IActionResult> DeleteSecret(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "secrets/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>
+        await IntakeHttp.DeleteSecretAsync(request, name, intake, secrets, cancellationToken);
 }

@@ -36,6 +36,7 @@ public static class IntakeRegistration
         services.AddSingleton<TriggerRules>();
         services.AddSingleton<UnverifiedBodies>();
         services.AddScoped<DeploymentIntake>();
+        services.AddScoped<SecretsIntake>();
         services.AddScoped<GitHubHookHandler>();
         services.AddScoped<EventsHookHandler>();
         return services;
@@ -63,7 +64,7 @@ public static class IntakeRegistration
     }
 
     /// <summary>
-    /// <c>/api/deployments</c>, <c>/api/hosts</c>, <c>/api/hooks/github</c> and <c>/api/hooks/events</c>.
+    /// <c>/api/deployments</c>, <c>/api/secrets</c>, <c>/api/hosts</c>, <c>/api/hooks/github</c> and <c>/api/hooks/events</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapWorkersIntake(this IEndpointRouteBuilder endpoints)
     {
@@ -80,6 +81,12 @@ public static class IntakeRegistration
             IntakeHttp.GetHistoryAsync(request, name, intake, cancellationToken));
         api.MapPost("/deployments/{name}/rollback", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.RollbackAsync(request, name, intake, cancellationToken));
+        api.MapPut("/secrets/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, [FromServices] SecretsIntake secrets, CancellationToken cancellationToken) =>
+            IntakeHttp.PutSecretAsync(request, name, intake, secrets, cancellationToken));
+        api.MapGet("/secrets", (HttpRequest request, [FromServices] DeploymentIntake intake, [FromServices] SecretsIntake secrets, CancellationToken cancellationToken) =>
+            IntakeHttp.ListSecretsAsync(request, intake, secrets, cancellationToken));
+        api.MapDelete("/secrets/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, [FromServices] SecretsIntake secrets, CancellationToken cancellationToken) =>
+            IntakeHttp.DeleteSecretAsync(request, name, intake, secrets, cancellationToken));
         api.MapGet("/hosts", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetHostsAsync(request, intake, cancellationToken));
         api.MapPost("/hooks/github", (HttpRequest request, [FromServices] GitHubHookHandler handler, CancellationToken cancellationToken) =>

@@ -19,7 +19,7 @@ public sealed class FunctionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
-    private IntakeFunctions Intake(IServiceScope scope) => new(scope.ServiceProvider.GetRequiredService<DeploymentIntake>());
+    private IntakeFunctions Intake(IServiceScope scope) => new(scope.ServiceProvider.GetRequiredService<DeploymentIntake>(), scope.ServiceProvider.GetRequiredService<SecretsIntake>());
 
     private HookFunctions Hooks(IServiceScope scope) =>
         new(scope.ServiceProvider.GetRequiredService<GitHubHookHandler>(), scope.ServiceProvider.GetRequiredService<EventsHookHandler>());

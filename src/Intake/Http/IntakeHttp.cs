@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Workers.Contracts.Spec;
+using Workers.Functions.Handlers;
 using Workers.Intake.Events;
 using Workers.Intake.GitHub;
 using Workers.Intake.Security;
@@ -110,6 +111,63 @@ public static class IntakeHttp
         return long.TryParse(to, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision) && revision > 0
             ? new(await intake.RollbackAsync(name, revision, cancellationToken))
             : new(IntakeResult.Problem(StatusCodes.Status400BadRequest, $"'to' must be a revision number, got '{to}'"));
+    }
+
+    /// <summary>
+    /// <c>PUT /api/secrets/{name}</c>: the body, as it is (any content type), is the value; the token is checked before
+    /// any of it is read, and a body past 64 KiB is refused unread.
+    /// </summary>
+    public static async Task<IntakeHttpResult> PutSecretAsync(HttpRequest request, string name, DeploymentIntake intake, SecretsIntake secrets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        ArgumentNullException.ThrowIfNull(secrets);
+        if (intake.Authorize(request.Headers.Authorization) is { } refused)
+        {
+            return Unread(request, refused);
+        }
+
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(request, SecretsHandler.MaxValueBytes, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Unread(request, Unreadable(e));
+        }
+
+        if (body is null)
+        {
+            return Unread(request, TooLarge(SecretsHandler.MaxValueBytes));
+        }
+
+        try
+        {
+            return new(await secrets.SetAsync(name, body, cancellationToken));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(body);
+        }
+    }
+
+    /// <summary><c>GET /api/secrets</c>: names and dates, never a value.</summary>
+    public static async Task<IntakeHttpResult> ListSecretsAsync(HttpRequest request, DeploymentIntake intake, SecretsIntake secrets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        ArgumentNullException.ThrowIfNull(secrets);
+        return await AuthorizedAsync(request, intake, () => secrets.ListAsync(cancellationToken));
+    }
+
+    /// <summary><c>DELETE /api/secrets/{name}</c>.</summary>
+    public static async Task<IntakeHttpResult> DeleteSecretAsync(HttpRequest request, string name, DeploymentIntake intake, SecretsIntake secrets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        ArgumentNullException.ThrowIfNull(secrets);
+        return await AuthorizedAsync(request, intake, () => secrets.DeleteAsync(name, cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> GitHubAsync(HttpRequest request, GitHubHookHandler handler, CancellationToken cancellationToken)
