@@ -55,6 +55,14 @@ param workersGitHubSecret string = ''
 @secure()
 param workersWebhookSecret string = ''
 
+@description('The key for secrets at rest, base64 of 32 bytes (WORKERS_SECRETS_KEY); empty: setting a secret is refused. Never changes once secrets are set.')
+@secure()
+param workersSecretsKey string = ''
+
+@description('The functions\' sealing key, PEM text (WORKERS_SEALING_KEY), that clients seal secret values to; every instance must share it.')
+@secure()
+param workersSealingKey string = ''
+
 @description('GitHub trigger rules, each { repository, event, ref?, image, spec }, as the app settings Workers__Intake__Triggers__N__*.')
 param workersTriggers array = []
 
@@ -108,6 +116,10 @@ var functionSubscriptions = [
       'Workers.Contracts.Messages.GetHosts'
       'Workers.Contracts.Messages.PlanDeployment'
       'Workers.Contracts.Messages.GetDeploymentHistory'
+      'Workers.Contracts.Messages.GetSealingKey'
+      'Workers.Contracts.Messages.SetSecret'
+      'Workers.Contracts.Messages.DeleteSecret'
+      'Workers.Contracts.Messages.ListSecrets'
     ]
   }
 ]
@@ -241,6 +253,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'WORKERS_API_TOKENS', value: workersApiTokens }
         { name: 'WORKERS_GITHUB_SECRET', value: workersGitHubSecret }
         { name: 'WORKERS_WEBHOOK_SECRET', value: workersWebhookSecret }
+        // Read by SecretsKeySource and ControlPlaneSealingKey (src/Functions, src/Security): secrets at rest and in transit.
+        { name: 'WORKERS_SECRETS_KEY', value: workersSecretsKey }
+        { name: 'WORKERS_SEALING_KEY', value: workersSealingKey }
       ], triggerSettings)
     }
   }

@@ -15,6 +15,8 @@ param workersStore = readEnvironmentVariable('WORKERS_STORE', 'postgres://worker
 param workersApiTokens = readEnvironmentVariable('WORKERS_API_TOKENS', '')
 param workersGitHubSecret = readEnvironmentVariable('WORKERS_GITHUB_SECRET', '')
 param workersWebhookSecret = readEnvironmentVariable('WORKERS_WEBHOOK_SECRET', '')
+param workersSecretsKey = readEnvironmentVariable('WORKERS_SECRETS_KEY', '')
+param workersSealingKey = readEnvironmentVariable('WORKERS_SEALING_KEY', '')
 param workersTriggers = [
   {
     repository: 'acme/web'

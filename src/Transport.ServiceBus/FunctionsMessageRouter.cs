@@ -53,6 +53,18 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
             case PlanDeployment m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<DryRunHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;
+            case GetSealingKey m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            case SetSecret m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            case DeleteSecret m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
+            case ListSecrets m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
             default:
                 throw new MessageNotHandledException(message.GetType());
         }
