@@ -6,6 +6,7 @@ using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.HostAgent.Agent;
 using Workers.Transport;
+using Workers.Security;
 
 namespace Workers.Cli;
 
@@ -48,10 +49,23 @@ internal sealed class Connection : IAsyncDisposable
         string? localHostId = null;
         if (broker.IsInMemory)
         {
-            if (!AgentOptions.TryRead(EmbeddedSetting, out var agent, out var errors))
+            // The embedded functions sign their commands and the embedded agent trusts exactly that key.
+            SigningKey control;
+            try
+            {
+                control = ControlPlaneKey.Load(Environment.GetEnvironmentVariable("WORKERS_SIGNING_KEY"));
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                throw new CliFailure(ExitCodes.Usage, "config.invalid", $"WORKERS_SIGNING_KEY: {e.Message}");
+            }
+
+            if (!AgentOptions.TryRead(key => key == "WORKERS_CONTROL_KEYS" ? control.PublicKey.Base64 : EmbeddedSetting(key), out var agent, out var errors))
             {
                 throw new CliFailure(ExitCodes.Usage, "config.invalid", string.Join("; ", errors));
             }
+
+            builder.Services.AddSingleton(control);
 
             await Preflight.CheckDockerAsync(cancellationToken);
 

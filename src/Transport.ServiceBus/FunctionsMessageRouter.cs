@@ -24,22 +24,22 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
                 await DispatchAsync(services.GetRequiredService<PlanHandler>().HandleAsync(m, cancellationToken));
                 break;
             case ReplicaStarted m:
-                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                await DispatchAsync(services.GetRequiredService<AgentSenders>().AcceptAsync(m, services.GetRequiredService<TrackHandler>().HandleAsync, cancellationToken));
                 break;
             case ReplicaFailed m:
-                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                await DispatchAsync(services.GetRequiredService<AgentSenders>().AcceptAsync(m, services.GetRequiredService<TrackHandler>().HandleAsync, cancellationToken));
                 break;
             case ReplicaStopped m:
-                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                await DispatchAsync(services.GetRequiredService<AgentSenders>().AcceptAsync(m, services.GetRequiredService<TrackHandler>().HandleAsync, cancellationToken));
                 break;
             case ReplicaHealthChanged m:
-                await DispatchAsync(services.GetRequiredService<TrackHandler>().HandleAsync(m, cancellationToken));
+                await DispatchAsync(services.GetRequiredService<AgentSenders>().AcceptAsync(m, services.GetRequiredService<TrackHandler>().HandleAsync, cancellationToken));
                 break;
             case DeleteDeployment m:
                 await DispatchAsync(services.GetRequiredService<DeleteHandler>().HandleAsync(m, cancellationToken));
                 break;
             case HostHeartbeat m:
-                await DispatchAsync(services.GetRequiredService<InventoryHandler>().HandleAsync(m, cancellationToken));
+                await DispatchAsync(services.GetRequiredService<AgentSenders>().AcceptAsync(m, services.GetRequiredService<InventoryHandler>().HandleAsync, cancellationToken));
                 break;
             case GetDeploymentStatus m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);

@@ -1,5 +1,6 @@
 using Azure.Messaging.ServiceBus;
 using Workers.Functions.Handlers;
+using Workers.Security;
 
 namespace Workers.Transport.ServiceBus;
 
@@ -14,12 +15,14 @@ public sealed class ServiceBusEffectsDispatcher : IEffectsDispatcher, IAsyncDisp
     private readonly ServiceBusClient _client;
     private readonly ServiceBusSettings _settings;
     private readonly Lazy<ServiceBusSender> _topic;
+    private readonly SigningKey _key;
 
-    public ServiceBusEffectsDispatcher(ServiceBusClient client, ServiceBusSettings settings)
+    public ServiceBusEffectsDispatcher(ServiceBusClient client, ServiceBusSettings settings, SigningKey key)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(settings);
-        (_client, _settings) = (client, settings);
+        ArgumentNullException.ThrowIfNull(key);
+        (_client, _settings, _key) = (client, settings, key);
         _topic = new Lazy<ServiceBusSender>(() => client.CreateSender(settings.Topic));
     }
 
@@ -28,7 +31,7 @@ public sealed class ServiceBusEffectsDispatcher : IEffectsDispatcher, IAsyncDisp
         ArgumentNullException.ThrowIfNull(effects);
         foreach (var (hostId, command) in effects.Sent)
         {
-            await _topic.Value.SendMessageAsync(ServiceBusEnvelope.Create(command, hostId), cancellationToken);
+            await _topic.Value.SendMessageAsync(ServiceBusEnvelope.Create(_key.SignIfSigned(command), hostId), cancellationToken);
         }
 
         foreach (var message in effects.Published)

@@ -30,6 +30,7 @@ public static class ServiceBusRegistration
         ArgumentNullException.ThrowIfNull(settings);
         services.TryAddSingleton(settings);
         services.TryAddSingleton(_ => CreateClient(settings));
+        services.AddWorkersSigningKey();
         services.TryAddSingleton<ServiceBusEffectsDispatcher>();
         services.RemoveAll<IEffectsDispatcher>();
         services.AddSingleton<IEffectsDispatcher>(sp => sp.GetRequiredService<ServiceBusEffectsDispatcher>());

@@ -152,10 +152,19 @@ internal sealed class FaultCluster : IAsyncDisposable
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
+        // Both function instances sign with one key (as scaled-out functions must); every agent trusts it and keeps its
+        // own key in a file, so that an agent killed and started again is the host the functions pinned.
+        var controlKey = Path.Combine(LogDirectory, "control.key");
+        using (var key = Security.ControlPlaneKey.Load(controlKey))
+        {
+            _log($"control key {key.PublicKey.KeyId}");
+        }
+
         for (var i = 0; i < 2; i++)
         {
             var settings = new Dictionary<string, string>(logging)
             {
+                ["WORKERS_SIGNING_KEY"] = controlKey,
                 ["WORKERS_BROKER"] = brokerSetting,
                 ["WORKERS_STORE"] = storeSetting,
                 ["Workers__HostTimeout"] = HostTimeout.ToString(),
@@ -176,6 +185,8 @@ internal sealed class FaultCluster : IAsyncDisposable
             {
                 ["WORKERS_BROKER"] = brokerSetting,
                 ["WORKERS_HOST_ID"] = HostIds[i],
+                ["WORKERS_CONTROL_KEYS"] = Path.ChangeExtension(controlKey, ".pub"),
+                ["WORKERS_AGENT_KEY"] = Path.Combine(LogDirectory, $"agent-{HostIds[i]}.key"),
                 ["WORKERS_BIND_ADDRESS"] = BindAddresses[i],
                 ["WORKERS_HOST_LABELS"] = $"slot={i}",
                 ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",

@@ -15,6 +15,7 @@ using Workers.Functions.Store;
 using Workers.HostAgent.Agent;
 using Workers.Intake;
 using Workers.Transport;
+using Workers.Security;
 
 namespace Workers.Integration.Tests;
 
@@ -28,6 +29,9 @@ public class PipelineFixture : IAsyncLifetime
     private readonly string _store = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.db");
     private readonly List<IHost> _hosts = [];
     private readonly Dictionary<string, IHost> _agents = [];
+
+    /// <summary>The control plane's key: the functions and the intake sign commands with it, the agents trust it.</summary>
+    public SigningKey ControlKey { get; } = SigningKey.Generate();
 
     /// <summary>Short deadlines, so that losing a host takes seconds rather than the production 30 s (ten heartbeats: a busy CI machine can delay a few).</summary>
     public static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(10);
@@ -183,7 +187,14 @@ public class PipelineFixture : IAsyncLifetime
 
         Docker.Dispose();
         File.Delete(_store);
+        foreach (var hostId in new[] { HostA, HostB })
+        {
+            File.Delete(AgentKeyPath(hostId));
+        }
     }
+
+    /// <summary>Where an agent of this fixture keeps its keys.</summary>
+    public string AgentKeyPath(string hostId) => Path.ChangeExtension(_store, $"{hostId}.key");
 
     /// <summary>
     /// The HTTP intake as its own stateless instance (what src/Functions.Host adds when WORKERS_HTTP_URLS is set): a
@@ -206,6 +217,7 @@ public class PipelineFixture : IAsyncLifetime
             ["Workers:Intake:Triggers:0:Spec"] = $"name: {HookedName}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n",
         });
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(ControlKey);
         builder.Services.AddWorkersHandlers(_ => new SqliteDialect(_store));
         builder.Services.AddWorkersBus(Broker, _ => { }, (_, _) => { });
         builder.Services.AddWorkersBusDispatcher();
@@ -228,6 +240,9 @@ public class PipelineFixture : IAsyncLifetime
             ["WORKERS_STOP_GRACE"] = "2s",
             // FixedPorts.Free() picks fixed host ports in 10000-19999, outside an agent's default range.
             ["WORKERS_HOST_PORTS_ALLOWED"] = "10000-19999",
+            ["WORKERS_CONTROL_KEYS"] = ControlKey.PublicKey.Base64,
+            // Kept across a restart of the agent: the functions pinned its key at its first heartbeat.
+            ["WORKERS_AGENT_KEY"] = AgentKeyPath(hostId),
         };
         if (!AgentOptions.TryRead(key => settings.GetValueOrDefault(key), out var options, out var errors))
         {
@@ -241,7 +256,7 @@ public class PipelineFixture : IAsyncLifetime
         });
     }
 
-    private static async Task<IHost> StartAsync(Action<IServiceCollection> configure)
+    private async Task<IHost> StartAsync(Action<IServiceCollection> configure)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -253,6 +268,7 @@ public class PipelineFixture : IAsyncLifetime
             ["Workers:OutboxGrace"] = "01:00:00",
         });
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(ControlKey);
         configure(builder.Services);
         var host = builder.Build();
         await host.StartAsync();

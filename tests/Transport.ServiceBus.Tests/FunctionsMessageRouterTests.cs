@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Workers.Contracts.Messages;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
+using Workers.Security;
 using Workers.Transport.ServiceBus.Tests.Support;
 
 namespace Workers.Transport.ServiceBus.Tests;
@@ -22,6 +23,7 @@ public sealed class FunctionsMessageRouterTests : IAsyncLifetime
     {
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton(SigningKey.Generate());
         services.AddWorkersHandlers(_ => new SqliteDialect(Path.Combine(_directory.FullName, "workers.db")));
         services.AddSingleton<Azure.Messaging.ServiceBus.ServiceBusClient>(_client);
         services.AddWorkersServiceBus(new ServiceBusSettings("fake.servicebus.windows.net"));
@@ -52,14 +54,31 @@ public sealed class FunctionsMessageRouterTests : IAsyncLifetime
     [Fact]
     public async Task HandleAsync_HeartbeatWithAnOrphanedContainer_SendsTheStopToThatHostAndPublishesTheOrphan()
     {
-        var heartbeat = new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", new Dictionary<string, string>(), "127.0.0.1",
-            4000, 8L << 30, 4000, 8L << 30, [new RunningReplica("ghost", 1, 0, "c0ffee", true, DateTimeOffset.UtcNow.AddHours(-1))], []);
+        using var agent = AgentKeys.Generate();
+        var heartbeat = agent.Signing.Sign(Heartbeat(agent));
 
         await Router.HandleAsync(heartbeat, Messages.Received(ServiceBusEnvelope.Create(heartbeat)), CancellationToken.None);
 
         Assert.Equal(["StopReplicas", "ReplicaOrphaned"], Sent.Select(m => m.Subject));
         Assert.Equal("host-a", Sent[0].ApplicationProperties["hostId"]);
     }
+
+    [Fact]
+    public async Task HandleAsync_UnsignedHeartbeat_IsRefusedAndChangesNothing()
+    {
+        using var agent = AgentKeys.Generate();
+        var heartbeat = Heartbeat(agent);
+
+        await Router.HandleAsync(heartbeat, Messages.Received(ServiceBusEnvelope.Create(heartbeat)), CancellationToken.None);
+
+        Assert.Empty(Sent);
+        Assert.Empty(await _provider.GetRequiredService<IDeploymentStore>().GetHostsAsync(CancellationToken.None));
+        Assert.Null(await _provider.GetRequiredService<IDeploymentStore>().GetHostKeysAsync("host-a", CancellationToken.None));
+    }
+
+    private static HostHeartbeat Heartbeat(AgentKeys agent) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", new Dictionary<string, string>(), "127.0.0.1",
+            4000, 8L << 30, 4000, 8L << 30, [new RunningReplica("ghost", 1, 0, "c0ffee", true, DateTimeOffset.UtcNow.AddHours(-1))], [], null, agent.Identity);
 
     [Fact]
     public async Task HandleAsync_GetHostsWithReplyTo_RepliesOnTheRequestersQueue()

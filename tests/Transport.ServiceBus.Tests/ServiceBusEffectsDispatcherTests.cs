@@ -1,17 +1,19 @@
 using Azure.Messaging.ServiceBus;
 using Workers.Contracts.Messages;
 using Workers.Functions.Handlers;
+using Workers.Security;
 using Workers.Transport.ServiceBus.Tests.Support;
 
 namespace Workers.Transport.ServiceBus.Tests;
 
 public sealed class ServiceBusEffectsDispatcherTests
 {
+    private static readonly SigningKey Key = SigningKey.Generate();
     private readonly FakeClient _client = new();
     private readonly ServiceBusEffectsDispatcher _dispatcher;
 
     public ServiceBusEffectsDispatcherTests() =>
-        _dispatcher = new ServiceBusEffectsDispatcher(_client, new ServiceBusSettings("fake.servicebus.windows.net", topic: "flow"));
+        _dispatcher = new ServiceBusEffectsDispatcher(_client, new ServiceBusSettings("fake.servicebus.windows.net", topic: "flow"), Key);
 
     [Fact]
     public async Task DispatchAsync_HostCommand_CarriesContractIdsSubjectTypeAndHostId()
@@ -27,6 +29,9 @@ public sealed class ServiceBusEffectsDispatcherTests
         Assert.Equal("application/json", sent.ContentType);
         Assert.Equal("Workers.Contracts.Messages.StartReplicas", sent.ApplicationProperties["messageType"]);
         Assert.Equal("host-b", sent.ApplicationProperties["hostId"]);
+        var received = Assert.IsType<StartReplicas>(ServiceBusEnvelope.Read(Messages.Received(sent)).Message);
+        Assert.Null(Key.PublicKey.Refusal(received));
+        Assert.Equal(start, received with { Signature = null, Spec = start.Spec, Replicas = start.Replicas });
     }
 
     [Fact]

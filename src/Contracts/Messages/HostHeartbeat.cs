@@ -32,7 +32,7 @@ public sealed record HostHeartbeat(
     IReadOnlyList<HostPort> PortsInUse,
     HostAllowances? Allows = null,
     AgentIdentity? Identity = null,
-    MessageSignature? Signature = null) : ISignedMessage
+    MessageSignature? Signature = null) : IAgentMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };

@@ -12,7 +12,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="HostPortTaken">The engine refused a host port that something else held at that moment (a container the
 /// planner did not know of yet): a matter of placement, not of the spec.</param>
 /// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
-public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason, bool HostPortTaken = false, MessageSignature? Signature = null) : ISignedMessage
+public sealed record ReplicaFailed(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string Reason, bool HostPortTaken = false, MessageSignature? Signature = null) : IAgentMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };

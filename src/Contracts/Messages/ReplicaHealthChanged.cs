@@ -12,7 +12,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="Health">Its health now.</param>
 /// <param name="Reason">The last probe's answer when unhealthy (<c>GET /healthz -> 503</c>, <c>connect refused</c>, <c>exit 1: ...</c>); otherwise null.</param>
 /// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
-public sealed record ReplicaHealthChanged(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, ReplicaHealth Health, string? Reason, MessageSignature? Signature = null) : ISignedMessage
+public sealed record ReplicaHealthChanged(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, ReplicaHealth Health, string? Reason, MessageSignature? Signature = null) : IAgentMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };

@@ -11,7 +11,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="ContainerId">The Docker container id.</param>
 /// <param name="Ports">The host ports actually bound.</param>
 /// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
-public sealed record ReplicaStarted(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, IReadOnlyList<PortBinding> Ports, MessageSignature? Signature = null) : ISignedMessage
+public sealed record ReplicaStarted(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, string ContainerId, IReadOnlyList<PortBinding> Ports, MessageSignature? Signature = null) : IAgentMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };

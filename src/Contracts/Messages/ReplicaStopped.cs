@@ -9,7 +9,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="Revision">The revision.</param>
 /// <param name="Index">The replica's index.</param>
 /// <param name="Signature">The sender's signature (see <see cref="ISignedMessage"/>).</param>
-public sealed record ReplicaStopped(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, MessageSignature? Signature = null) : ISignedMessage
+public sealed record ReplicaStopped(Guid MessageId, Guid CorrelationId, DateTimeOffset Timestamp, string HostId, string Name, long Revision, int Index, MessageSignature? Signature = null) : IAgentMessage
 {
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };

@@ -19,25 +19,26 @@ public sealed class PlanConsumer(PlanHandler handler) : IConsumer<Batch<Deployme
         await context.ApplyAsync(await handler.HandleAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken));
 }
 
-public sealed class TrackConsumer(TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>, IConsumer<ReplicaHealthChanged>
+/// <summary>Agents' results, each through <see cref="AgentSenders"/> first.</summary>
+public sealed class TrackConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>, IConsumer<ReplicaHealthChanged>
 {
     public async Task Consume(ConsumeContext<ReplicaHealthChanged> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
 
     public async Task Consume(ConsumeContext<ReplicaStarted> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
 
     public async Task Consume(ConsumeContext<ReplicaFailed> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
 
     public async Task Consume(ConsumeContext<ReplicaStopped> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
 }
 
-public sealed class InventoryConsumer(InventoryHandler handler) : IConsumer<HostHeartbeat>
+public sealed class InventoryConsumer(AgentSenders senders, InventoryHandler handler) : IConsumer<HostHeartbeat>
 {
     public async Task Consume(ConsumeContext<HostHeartbeat> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
 }
 
 public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDeployment>

@@ -19,6 +19,8 @@ public static class FunctionsRegistration
             .Validate(o => o.HostTimeout > TimeSpan.Zero && o.CommandTimeToLive > TimeSpan.Zero, "Workers:HostTimeout and Workers:CommandTimeToLive must be positive")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddWorkersSigningKey();
+        services.AddScoped<AgentSenders>();
         services.TryAddSingleton(dialect);
         services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
         services.AddHostedService<StoreMigrationService>();
@@ -56,7 +58,7 @@ public static class FunctionsRegistration
 
     /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
     public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
-        services.AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
+        services.AddWorkersSigningKey().AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
 
     /// <summary>The self-hosted sweep: runs <see cref="SweepHandler"/> every SweepInterval and dispatches on the bus. Call after AddWorkersBus.</summary>
     public static IServiceCollection AddWorkersSweep(this IServiceCollection services)

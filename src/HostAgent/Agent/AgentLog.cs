@@ -42,4 +42,10 @@ internal static partial class AgentLog
 
     [LoggerMessage(14, LogLevel.Warning, "Stopping or reporting replicas cut off from the broker failed; trying again at the next heartbeat (every {Interval})")]
     public static partial void DisconnectGuardFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(40, LogLevel.Warning, "Refused a {Command} for {Deployment} r{Revision}, and answered nothing: {Reason}")]
+    public static partial void CommandRefused(ILogger logger, string command, string deployment, long revision, string reason);
+
+    [LoggerMessage(41, LogLevel.Information, "Ignored a stop of {Deployment} r{Revision} #{Index} made at {StopAt:O}: its container was started by a command made later, at {StartAt:O}")]
+    public static partial void StaleStopIgnored(ILogger logger, string deployment, long revision, int index, DateTimeOffset stopAt, DateTimeOffset startAt);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
+using Workers.Security;
 
 namespace Workers.HostAgent.Agent;
 
@@ -17,12 +19,23 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
     /// </summary>
     public TimeSpan? DisconnectStopAfter { get; init; }
 
+    /// <summary>This agent's keys: it signs what it publishes with them, and secrets for its containers are sealed to them.</summary>
+    public required AgentKeys Keys { get; init; }
+
+    /// <summary>The control plane's public keys: a command signed by none of them is refused.</summary>
+    public required TrustedKeys ControlKeys { get; init; }
+
+    /// <summary>Signs a message this agent publishes.</summary>
+    public T Sign<T>(T message)
+        where T : ISignedMessage => Keys.Signing.Sign(message);
+
     /// <summary>What every container gets and what a spec may ask for on this host (see <see cref="ContainerPolicy"/>).</summary>
     public ContainerPolicy Containers { get; init; } = ContainerPolicy.Default;
 
     /// <summary>
     /// Reads WORKERS_HOST_ID, WORKERS_HOST_LABELS (k=v,k=v), WORKERS_BIND_ADDRESS, WORKERS_HEARTBEAT_INTERVAL,
-    /// WORKERS_STOP_GRACE, WORKERS_DISCONNECT_STOP_AFTER and the container settings <see cref="ContainerPolicy.Read"/> reads.
+    /// WORKERS_STOP_GRACE, WORKERS_DISCONNECT_STOP_AFTER, the keys (WORKERS_AGENT_KEY, WORKERS_CONTROL_KEYS) and the
+    /// container settings <see cref="ContainerPolicy.Read"/> reads.
     /// </summary>
     public static bool TryRead(Func<string, string?> setting, [NotNullWhen(true)] out AgentOptions? options, out IReadOnlyList<string> errors)
     {
@@ -57,9 +70,56 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
         var grace = ReadDuration(setting("WORKERS_STOP_GRACE"), TimeSpan.FromSeconds(10), "WORKERS_STOP_GRACE", problems);
         var stopAfter = ReadStopAfter(setting("WORKERS_DISCONNECT_STOP_AFTER"), interval, problems);
         var containers = ContainerPolicy.Read(setting, problems);
+        var controlKeys = ReadControlKeys(setting("WORKERS_CONTROL_KEYS"), problems);
+        var keys = hostId is null ? null : ReadAgentKeys(setting("WORKERS_AGENT_KEY"), hostId, problems);
         errors = problems;
-        options = problems.Count == 0 ? new AgentOptions(hostId!, labels, bind, interval, grace) { DisconnectStopAfter = stopAfter, Containers = containers } : null;
+        options = problems.Count == 0
+            ? new AgentOptions(hostId!, labels, bind, interval, grace) { DisconnectStopAfter = stopAfter, Containers = containers, Keys = keys!, ControlKeys = controlKeys! }
+            : null;
         return options is not null;
+    }
+
+    /// <summary>
+    /// WORKERS_CONTROL_KEYS: the control plane's public keys, comma-separated, each a base64 key or a file of them;
+    /// unset, the <c>control.pub</c> the functions wrote on this machine (the one-machine default). No key, no agent:
+    /// an agent that acted on unsigned commands would run whatever anyone with access to its queue sent.
+    /// </summary>
+    private static TrustedKeys? ReadControlKeys(string? text, List<string> problems)
+    {
+        var local = Path.Combine(KeyFiles.DefaultDirectory(), "control.pub");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (!File.Exists(local))
+            {
+                problems.Add($"WORKERS_CONTROL_KEYS is not set and {local} does not exist: give the functions' public key (the functions write it to control.pub beside their key, WORKERS_SIGNING_KEY)");
+                return null;
+            }
+
+            text = local;
+        }
+
+        if (TrustedKeys.TryParse(text, out var keys, out var error))
+        {
+            return keys;
+        }
+
+        problems.Add($"WORKERS_CONTROL_KEYS: {error}");
+        return null;
+    }
+
+    /// <summary>WORKERS_AGENT_KEY: the path of this agent's key file, made on first start (default <c>~/.local/share/workers/agent-HOST.key</c>).</summary>
+    private static AgentKeys? ReadAgentKeys(string? text, HostId hostId, List<string> problems)
+    {
+        var path = string.IsNullOrWhiteSpace(text) ? AgentKeys.DefaultPath(hostId.Value) : text.Trim();
+        try
+        {
+            return AgentKeys.LoadOrCreate(path);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"WORKERS_AGENT_KEY '{path}': {e.Message}");
+            return null;
+        }
     }
 
     private static TimeSpan? ReadStopAfter(string? text, TimeSpan interval, List<string> problems)

@@ -21,6 +21,9 @@ public static class ContainerLabels
     /// <summary>The spec's <c>update.minReady</c> in milliseconds.</summary>
     public const string MinReadyMs = "workers.min-ready-ms";
 
+    /// <summary>When the start command that made the container was made (Unix milliseconds): older stops leave it alone.</summary>
+    public const string CommandAt = "workers.command-at";
+
     /// <summary>The container name of one replica; unique per deployment revision, replica and host.</summary>
     public static string ContainerName(string deployment, long revision, int index, string hostId) => $"{deployment}-r{revision}-{index}.{hostId}";
 
@@ -35,6 +38,15 @@ public static class ContainerLabels
                 ? new ReplicaLabels(name, deploymentId, revision, index)
                 : null;
         return replica is not null;
+    }
+
+    /// <summary>When the container's start command was made; null for a container made before the label existed.</summary>
+    public static DateTimeOffset? ReadCommandAt(IReadOnlyDictionary<string, string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return labels.TryGetValue(CommandAt, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
     }
 
     /// <summary>The replica's minReady; the spec's default for a container made before the label existed.</summary>

@@ -147,7 +147,7 @@ public sealed class DisconnectGuard(IServiceScopeFactory scopes, IContainerRunti
                 continue;
             }
 
-            var stopped = new ReplicaStopped(Guid.NewGuid(), replica.DeploymentId, time.GetUtcNow(), options.HostId.Value, replica.Name, replica.Revision, replica.Index);
+            var stopped = options.Sign(new ReplicaStopped(Guid.NewGuid(), replica.DeploymentId, time.GetUtcNow(), options.HostId.Value, replica.Name, replica.Revision, replica.Index));
             using (var scope = scopes.CreateScope())
             {
                 var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();

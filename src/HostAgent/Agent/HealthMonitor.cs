@@ -170,8 +170,8 @@ public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime
             AgentLog.ReplicaUnhealthy(logger, labels.Name, labels.Revision, labels.Index, replica.Container.Id, verdict.Reason);
         }
 
-        var changed = new ReplicaHealthChanged(Guid.NewGuid(), labels.DeploymentId, time.GetUtcNow(), options.HostId.Value,
-            labels.Name, labels.Revision, labels.Index, replica.Container.Id, verdict.Health, verdict.Reason);
+        var changed = options.Sign(new ReplicaHealthChanged(Guid.NewGuid(), labels.DeploymentId, time.GetUtcNow(), options.HostId.Value,
+            labels.Name, labels.Revision, labels.Index, replica.Container.Id, verdict.Health, verdict.Reason));
         try
         {
             using var scope = scopes.CreateScope();

@@ -59,7 +59,7 @@ public sealed class HeartbeatService(
             .Select(p => new HostPort(p.Port, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))
             .OrderBy(p => p.Port)
             .ToList();
-        return new HostHeartbeat(
+        return options.Sign(new HostHeartbeat(
             Guid.NewGuid(),
             _session,
             time.GetUtcNow(),
@@ -72,7 +72,8 @@ public sealed class HeartbeatService(
             capacity.MemoryBytes - running.Sum(c => Number(c.Labels, ContainerLabels.MemoryBytes)),
             replicas,
             taken,
-            options.Containers.Allowances());
+            options.Containers.Allowances(),
+            options.Keys.Identity));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -19,6 +19,11 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(report);
+        if (Forged(command, command.HostId, command.Spec.Name.Value, command.Revision))
+        {
+            return [];
+        }
+
         var refusal = await RefusalAsync(command, cancellationToken);
         if (refusal is not null)
         {
@@ -38,23 +43,53 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
     public async Task<IReadOnlyList<object>> HandleAsync(StopReplicas command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (Forged(command, command.HostId, command.Name, command.Revision))
+        {
+            return [];
+        }
+
+        // A stop made before the start command that made the container (an old stop delivered again, a replayed one)
+        // must not stop what that later start brought up: the container's label says when its start was made.
+        var made = (await runtime.ListAsync(
+                new Dictionary<string, string> { [ContainerLabels.Deployment] = command.Name, [ContainerLabels.Host] = options.HostId.Value },
+                cancellationToken))
+            .ToDictionary(c => c.Name, c => ContainerLabels.ReadCommandAt(c.Labels), StringComparer.Ordinal);
         var results = await Task.WhenAll(command.Indexes.Select(async index =>
         {
             var name = ContainerLabels.ContainerName(command.Name, command.Revision, index, options.HostId.Value);
+            if (made.GetValueOrDefault(name) is { } startedAt && startedAt > command.Timestamp)
+            {
+                AgentLog.StaleStopIgnored(logger, command.Name, command.Revision, index, command.Timestamp, startedAt);
+                return null;
+            }
+
             var existed = await runtime.RemoveAsync(name, options.StopGrace, cancellationToken);
             AgentLog.ReplicaStopped(logger, command.Name, command.Revision, index, existed);
-            return (object)new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Name, command.Revision, index);
+            return (object)options.Sign(new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Name, command.Revision, index));
         }));
-        return results;
+        return [.. results.OfType<object>()];
+    }
+
+    /// <summary>
+    /// True for a command this agent must not act on or answer: not signed by a trusted control-plane key, or addressed
+    /// to another host (a command copied into this host's queue). It is logged; no result goes out, since a result
+    /// signed by this agent would lend a forged command this host's word.
+    /// </summary>
+    private bool Forged(ISignedMessage command, string hostId, string name, long revision)
+    {
+        var refusal = options.ControlKeys.Refusal(command)
+            ?? (hostId != options.HostId.Value ? $"it is addressed to host {hostId}, not {options.HostId}" : null);
+        if (refusal is null)
+        {
+            return false;
+        }
+
+        AgentLog.CommandRefused(logger, command.GetType().Name, name, revision, refusal);
+        return true;
     }
 
     private async Task<string?> RefusalAsync(StartReplicas command, CancellationToken cancellationToken)
     {
-        if (command.HostId != options.HostId.Value)
-        {
-            return $"the command is addressed to host {command.HostId}, not {options.HostId}";
-        }
-
         if (time.GetUtcNow() > command.ExpiresAt)
         {
             return $"the command expired at {command.ExpiresAt:O} before it arrived";
@@ -91,6 +126,7 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             [ContainerLabels.CpuMillicores] = (spec.Resources.Cpu?.Millicores ?? 0).ToString(CultureInfo.InvariantCulture),
             [ContainerLabels.MemoryBytes] = (spec.Resources.Memory?.Bytes ?? 0).ToString(CultureInfo.InvariantCulture),
             [ContainerLabels.MinReadyMs] = ((long)spec.Update.MinReady.Value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            [ContainerLabels.CommandAt] = command.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
         };
         if (spec.HealthCheck is { } check)
         {
@@ -118,8 +154,8 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
                 AgentLog.ReplicaStarted(logger, name, command.Revision, replica.Index, started.ContainerId);
                 var now = time.GetUtcNow();
                 health.Track(new ManagedContainer(started.ContainerId, launch.Name, labels, true, "running", started.Ports, now), now);
-                return new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, name, command.Revision, replica.Index, started.ContainerId,
-                    [.. started.Ports.Select(p => new PortBinding(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))]);
+                return options.Sign(new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, name, command.Revision, replica.Index, started.ContainerId,
+                    [.. started.Ports.Select(p => new PortBinding(p.ContainerPort, p.HostPort, p.Protocol == "udp" ? Contracts.Spec.Protocol.Udp : Contracts.Spec.Protocol.Tcp))]));
             case ContainerFailed failed:
                 return Failed(command, replica.Index, failed.Reason, failed.HostPortTaken);
             default:
@@ -130,7 +166,7 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
     private ReplicaFailed Failed(StartReplicas command, int index, string reason, bool hostPortTaken = false)
     {
         AgentLog.ReplicaFailed(logger, command.Spec.Name.Value, command.Revision, index, reason);
-        return new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Spec.Name.Value, command.Revision, index, reason, hostPortTaken);
+        return options.Sign(new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), options.HostId.Value, command.Spec.Name.Value, command.Revision, index, reason, hostPortTaken));
     }
 
     private static string Protocol(Protocol protocol) => protocol == Contracts.Spec.Protocol.Udp ? "udp" : "tcp";

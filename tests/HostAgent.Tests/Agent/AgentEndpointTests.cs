@@ -17,7 +17,7 @@ namespace Workers.HostAgent.Tests.Agent;
 /// </summary>
 public sealed class AgentEndpointTests
 {
-    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
 
     [Fact]
     public async Task Commands_OneDeploymentsStopHangs_AnotherDeploymentsStopIsCarriedOutMeanwhileAndTheHungOnesNextWaitsItsTurn()
@@ -54,7 +54,7 @@ public sealed class AgentEndpointTests
         Assert.Equal(["slow-r1-0.host-a", "slow-r1-1.host-a"], runtime.Entered.Where(n => n.StartsWith("slow", StringComparison.Ordinal)));
     }
 
-    private static StopReplicas Stop(string name, int index) => new(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", name, 1, [index]);
+    private static StopReplicas Stop(string name, int index) => TestKeys.Control.Sign(new StopReplicas(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", name, 1, [index]));
 
     /// <summary>An engine whose removals of containers named with <paramref name="gated"/> wait until released.</summary>
     private sealed class GatedRemovals(string gated) : IContainerRuntime

@@ -1,5 +1,6 @@
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Agent;
+using Workers.HostAgent.Tests.Support;
 using Workers.HostAgent.Runtime;
 
 namespace Workers.HostAgent.Tests.Agent;
@@ -68,7 +69,7 @@ public sealed class AgentOptionsTests
     [Fact]
     public void New_WithoutDisconnectStopAfter_NeverStops()
     {
-        var options = new AgentOptions(Contracts.Spec.HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+        var options = new AgentOptions(Contracts.Spec.HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
 
         Assert.Null(options.DisconnectStopAfter);
     }
@@ -156,6 +157,45 @@ public sealed class AgentOptionsTests
     {
         var all = settings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
         all.TryAdd("WORKERS_HOST_ID", "host-a");
+        all.TryAdd("WORKERS_CONTROL_KEYS", TestKeys.Control.PublicKey.Base64);
+        all.TryAdd("WORKERS_AGENT_KEY", TestKeys.AgentKeyFile);
         return key => all.GetValueOrDefault(key);
+    }
+
+    [Fact]
+    public void TryRead_Keys_AreTheAgentsOwnAndTheControlPlanesGiven()
+    {
+        var options = Read();
+
+        Assert.Equal(TestKeys.Agent.Identity, options.Keys.Identity);
+        Assert.Null(options.ControlKeys.Refusal(TestKeys.Control.Sign(new Contracts.Messages.StopReplicas(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", "web", 1, [0]))));
+    }
+
+    [Theory]
+    [InlineData("not-a-key", "WORKERS_CONTROL_KEYS: 'not-a-key' is not base64")]
+    [InlineData("aGVsbG8=", "WORKERS_CONTROL_KEYS: 'aGVsbG8=' is not an EC public key")]
+    public void TryRead_ControlKeysThatAreNotKeys_AreRefusedSayingWhy(string text, string problem)
+    {
+        var read = AgentOptions.TryRead(Settings(("WORKERS_CONTROL_KEYS", text)), out _, out var errors);
+
+        Assert.False(read);
+        Assert.Contains(errors, e => e.StartsWith(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TryRead_AgentKeyFileThatHoldsNoKey_IsRefusedNamingTheFile()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "not a key");
+
+            Assert.False(AgentOptions.TryRead(Settings(("WORKERS_AGENT_KEY", path)), out _, out var errors));
+            Assert.Contains(errors, e => e.StartsWith($"WORKERS_AGENT_KEY '{path}': no '-----BEGIN WORKERS SIGNING KEY-----' block", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

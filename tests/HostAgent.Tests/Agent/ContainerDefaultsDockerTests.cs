@@ -27,7 +27,7 @@ public sealed class ContainerDefaultsDockerTests : IAsyncLifetime, IDisposable
     public ContainerDefaultsDockerTests()
     {
         _docker = new DockerClientBuilder().WithEndpoint(_runtime.Endpoint).Build();
-        _options = new(HostId.From($"cd-{_run}"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        _options = new(HostId.From($"cd-{_run}"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(1), TimeSpan.Zero) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
     }
 
     private CancellationToken Token => _timeout.Token;
@@ -125,6 +125,8 @@ public sealed class ContainerDefaultsDockerTests : IAsyncLifetime, IDisposable
             key => key switch
             {
                 "WORKERS_HOST_ID" => _options.HostId.Value,
+                "WORKERS_CONTROL_KEYS" => TestKeys.Control.PublicKey.Base64,
+                "WORKERS_AGENT_KEY" => TestKeys.AgentKeyFile,
                 "WORKERS_BIND_ADDRESS" => "127.0.0.1",
                 "WORKERS_DEFAULT_CPU" => "none",
                 "WORKERS_DEFAULT_MEMORY" => "48Mi",
@@ -153,8 +155,8 @@ public sealed class ContainerDefaultsDockerTests : IAsyncLifetime, IDisposable
             $"name: {name}\nimage: {DockerEngine.WorkloadImage}\nports: [{{ container: {DockerEngine.WorkloadPort} }}]\n{extra}\n", $"{name}.yaml", SpecFormat.Yaml);
         Assert.True(spec.IsValid, string.Join("; ", spec.Problems));
         var hostPort = DockerEngine.FreePortInDefaultRange();
-        var start = new StartReplicas(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, options.HostId.Value, 1, DateTimeOffset.UtcNow.AddMinutes(5), spec.Spec,
-            [new ReplicaAssignment(0, [new PortBinding(DockerEngine.WorkloadPort, hostPort, Protocol.Tcp)])]);
+        var start = TestKeys.Control.Sign(new StartReplicas(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, options.HostId.Value, 1, DateTimeOffset.UtcNow.AddMinutes(5), spec.Spec,
+            [new ReplicaAssignment(0, [new PortBinding(DockerEngine.WorkloadPort, hostPort, Protocol.Tcp)])]));
         var publisher = RecordingPublisher.Create();
         using var probes = new HealthProbes(_runtime, options);
         using var monitor = new HealthMonitor(publisher.Scopes(), _runtime, probes, options, TimeProvider.System, NullLogger<HealthMonitor>.Instance);

@@ -189,6 +189,8 @@ public sealed class DisconnectGuardTests : IAsyncLifetime
     {
         var options = new AgentOptions(Contracts.Spec.HostId.From(HostId), new Dictionary<string, string>(), "127.0.0.1", Interval, TimeSpan.FromSeconds(1))
         {
+            Keys = TestKeys.Agent,
+            ControlKeys = TestKeys.Trusted,
             DisconnectStopAfter = stopAfter,
         };
         var scopes = _publisher.Scopes();

@@ -18,7 +18,7 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
     private readonly AgentOptions _options;
 
     public HealthMonitorDockerTests() =>
-        _options = new(HostId.From($"hc-{_run}"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        _options = new(HostId.From($"hc-{_run}"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(1), TimeSpan.Zero) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
 
     public async Task InitializeAsync()
     {
@@ -57,8 +57,8 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
             update: { minReady: 600ms }
             """, "web.yaml", SpecFormat.Yaml).Spec!;
         var deploymentId = Guid.NewGuid();
-        var start = new StartReplicas(Guid.NewGuid(), deploymentId, DateTimeOffset.UtcNow, _options.HostId.Value, 3, DateTimeOffset.UtcNow.AddMinutes(5), spec,
-            [new ReplicaAssignment(1, [new PortBinding(DockerEngine.WorkloadPort, DockerEngine.FreePortInDefaultRange(), Protocol.Tcp)])]);
+        var start = TestKeys.Control.Sign(new StartReplicas(Guid.NewGuid(), deploymentId, DateTimeOffset.UtcNow, _options.HostId.Value, 3, DateTimeOffset.UtcNow.AddMinutes(5), spec,
+            [new ReplicaAssignment(1, [new PortBinding(DockerEngine.WorkloadPort, DockerEngine.FreePortInDefaultRange(), Protocol.Tcp)])]));
 
         // The earlier agent: starts the replica, then stops before judging it.
         string containerId;

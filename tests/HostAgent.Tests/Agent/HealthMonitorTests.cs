@@ -11,7 +11,7 @@ namespace Workers.HostAgent.Tests.Agent;
 public sealed class HealthMonitorTests : IDisposable
 {
     private const string HostId = "host-a";
-    private static readonly AgentOptions Options = new(Contracts.Spec.HostId.From(HostId), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    private static readonly AgentOptions Options = new(Contracts.Spec.HostId.From(HostId), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
     private const string ExitCheck = """{"kind":"command","command":["check"],"intervalMs":1000,"timeoutMs":500,"retries":1}""";
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -48,7 +48,8 @@ public sealed class HealthMonitorTests : IDisposable
         var changed = Assert.IsType<ReplicaHealthChanged>(Assert.Single(_publisher.Published));
         Assert.Equal(
             new ReplicaHealthChanged(changed.MessageId, Guid.Parse("6f1c2b0e-2d5e-4c4e-9a53-0d3f5e2b7a10"), changed.Timestamp, HostId, "web", 1, 0, "c1", ReplicaHealth.Healthy, null),
-            changed);
+            changed with { Signature = null });
+        Assert.Null(TestKeys.Agent.Signing.PublicKey.Refusal(changed));
         Assert.InRange(changed.Timestamp - started, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5.1));
         Assert.Equal(HealthVerdict.Healthy, _monitor.Current("c1"));
     }

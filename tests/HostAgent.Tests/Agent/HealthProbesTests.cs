@@ -73,7 +73,7 @@ public sealed class ProbeTargetFixture : IAsyncLifetime, IDisposable
 /// <summary>Each kind of probe against a real container.</summary>
 public sealed class HealthProbesTests(ProbeTargetFixture target) : IClassFixture<ProbeTargetFixture>, IDisposable
 {
-    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
 
     private readonly HealthProbes _probes = new(target.Runtime, Options);
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(1));

@@ -14,7 +14,7 @@ namespace Workers.HostAgent.Tests.Agent;
 
 public sealed class HeartbeatServiceTests
 {
-    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
+    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
 
     private static readonly ListeningPorts NoPorts = new("/nonexistent/workers-test/proc");
 

@@ -8,13 +8,14 @@ using Workers.HostAgent.Tests.Support;
 namespace Workers.HostAgent.Tests.Agent;
 
 /// <summary>
-/// The agent's refusals: a start command that expired, that is for another host, that is older than the revision the
-/// host runs, or that asks for a host port or a capability the agent does not allow is answered with <see cref="ReplicaFailed"/> saying why, and never reaches the container engine (the fake
-/// engine throws on any start).
+/// The agent's refusals: a start command that expired, that is older than the revision the host runs, or that asks for
+/// a host port or a capability the agent does not allow is answered with <see cref="ReplicaFailed"/> saying why; one
+/// that is unsigned, signed with a key the agent does not trust, altered after signing or addressed to another host is
+/// answered with nothing. Neither reaches the container engine (the fake engine throws on any start).
 /// </summary>
 public sealed class ReplicaCommandHandlerTests : IDisposable
 {
-    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    private static readonly AgentOptions Options = new(HostId.From("host-a"), new Dictionary<string, string>(), "127.0.0.1", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)) { Keys = TestKeys.Agent, ControlKeys = TestKeys.Trusted };
     private static readonly DeploymentSpec Spec = SpecParser.Parse("name: web\nimage: workers-test/httpd:1\nreplicas: 2\n", "web.yaml").Spec!;
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -48,13 +49,73 @@ public sealed class ReplicaCommandHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_ForAnotherHost_IsRefusedSayingSoWithoutTouchingTheEngine()
+    public async Task Start_ForAnotherHost_IsAnsweredWithNothing() =>
+        await AssertIgnoredAsync(TestKeys.Control.Sign(Start("host-b", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1))));
+
+    [Fact]
+    public async Task Start_Unsigned_IsAnsweredWithNothing() =>
+        await AssertIgnoredAsync(Start("host-a", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1)));
+
+    [Fact]
+    public async Task Start_SignedWithAKeyTheAgentDoesNotTrust_IsAnsweredWithNothing()
     {
-        var command = Start("host-b", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1));
+        using var stranger = Workers.Security.SigningKey.Generate();
 
-        var results = await HandleAsync(command);
+        await AssertIgnoredAsync(stranger.Sign(Start("host-a", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1))));
+    }
 
-        Assert.All(results, r => Assert.Equal("the command is addressed to host host-b, not host-a", r.Reason));
+    [Fact]
+    public async Task Start_ChangedAfterItWasSigned_IsAnsweredWithNothing() =>
+        await AssertIgnoredAsync(TestKeys.Control.Sign(Start("host-a", revision: 1, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1))) with { Revision = 9 });
+
+    [Fact]
+    public async Task Stop_Unsigned_RemovesNothingAndIsAnsweredWithNothing()
+    {
+        _runtime.Containers = [FakeRuntime.Replica("c1", "host-a", _time.GetUtcNow())];
+
+        var results = await _handler.HandleAsync(Stop(_time.GetUtcNow()) with { Signature = null }, CancellationToken.None);
+
+        Assert.Empty(results);
+        Assert.Empty(_runtime.Removals);
+    }
+
+    [Fact]
+    public async Task Stop_MadeBeforeTheStartThatMadeTheContainer_LeavesItRunningAndIsAnsweredWithNothing()
+    {
+        var startedAt = _time.GetUtcNow();
+        _runtime.Containers = [FakeRuntime.Replica("c1", "host-a", startedAt, (ContainerLabels.CommandAt, startedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+
+        var results = await _handler.HandleAsync(Stop(startedAt - TimeSpan.FromSeconds(30)), CancellationToken.None);
+
+        Assert.Empty(results);
+        Assert.Empty(_runtime.Removals);
+    }
+
+    [Fact]
+    public async Task Stop_MadeAfterTheStartThatMadeTheContainer_RemovesItAndSaysSo()
+    {
+        var startedAt = _time.GetUtcNow();
+        _runtime.Containers = [FakeRuntime.Replica("c1", "host-a", startedAt, (ContainerLabels.CommandAt, startedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+
+        var results = await _handler.HandleAsync(Stop(startedAt + TimeSpan.FromSeconds(1)), CancellationToken.None);
+
+        var stopped = Assert.IsType<ReplicaStopped>(Assert.Single(results));
+        Assert.Equal(["web-r1-0.host-a"], _runtime.Removals);
+        Assert.Null(TestKeys.Agent.Signing.PublicKey.Refusal(stopped));
+    }
+
+    private StopReplicas Stop(DateTimeOffset madeAt) =>
+        TestKeys.Control.Sign(new StopReplicas(Guid.NewGuid(), Guid.NewGuid(), madeAt, "host-a", "web", 1, [0]));
+
+    /// <summary>A command the agent must neither carry out nor answer: no result returned or reported.</summary>
+    private async Task AssertIgnoredAsync(StartReplicas command)
+    {
+        var reported = new List<object>();
+
+        var results = await _handler.HandleAsync(command, r => { reported.Add(r); return Task.CompletedTask; }, CancellationToken.None);
+
+        Assert.Empty(results);
+        Assert.Empty(reported);
     }
 
     [Fact]
@@ -97,12 +158,13 @@ public sealed class ReplicaCommandHandlerTests : IDisposable
     private async Task<List<ReplicaFailed>> HandleAsync(StartReplicas command)
     {
         var reported = new List<object>();
-        var results = await _handler.HandleAsync(command, r => { reported.Add(r); return Task.CompletedTask; }, CancellationToken.None);
+        var results = await _handler.HandleAsync(TestKeys.Control.Sign(command), r => { reported.Add(r); return Task.CompletedTask; }, CancellationToken.None);
 
         var failures = results.Select(r => Assert.IsType<ReplicaFailed>(r)).ToList();
         Assert.Equal(command.Replicas.Select(r => r.Index), failures.Select(f => f.Index));
         Assert.All(failures, f => Assert.Equal((command.CorrelationId, "host-a", "web", command.Revision), (f.CorrelationId, f.HostId, f.Name, f.Revision)));
         Assert.Equal(results, reported);
+        Assert.All(failures, f => Assert.Null(TestKeys.Agent.Signing.PublicKey.Refusal(f)));
         return failures;
     }
 

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Workers.Contracts.Messages;
+using Workers.Functions.Store;
+using Workers.Security;
+
+namespace Workers.Functions.Handlers;
+
+/// <summary>
+/// The gate every agent message passes before a handler sees it: it must be signed with the key pinned for the host it
+/// claims to come from. A host's keys are pinned by the first heartbeat accepted for it (trust on first use, as SSH
+/// does), and a later heartbeat cannot replace them: rotating an agent's keys or revoking a host means unpinning them
+/// first. Refused messages are logged with the reason and change nothing.
+/// </summary>
+public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider time, ILogger<AgentSenders> logger)
+{
+    /// <summary>Hands <paramref name="message"/> to <paramref name="handle"/> when its sender is who it says; otherwise no effects.</summary>
+    public async Task<Effects> AcceptAsync<T>(T message, Func<T, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
+        where T : IAgentMessage
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(handle);
+        var refusal = await RefusalAsync(message, cancellationToken);
+        if (refusal is null)
+        {
+            return await handle(message, cancellationToken);
+        }
+
+        Refused(logger, typeof(T).Name, message.HostId, refusal);
+        return new Effects();
+    }
+
+    private async Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken)
+    {
+        var pinned = await store.GetHostKeysAsync(message.HostId, cancellationToken);
+        if (message is HostHeartbeat heartbeat)
+        {
+            if (heartbeat.Identity is not { } identity)
+            {
+                return "the heartbeat carries no agent keys (an agent older than signed messages)";
+            }
+
+            if (!PublicSigningKey.TryParse(identity.SigningKey, out var offered, out var problem))
+            {
+                return $"its signing key {problem}";
+            }
+
+            if (pinned is null && offered!.Refusal(message) is null)
+            {
+                // First contact: pinned only once the heartbeat proves it holds the key it offers.
+                pinned = await store.PinHostKeysAsync(message.HostId, identity, time.GetUtcNow(), cancellationToken);
+                if (pinned == identity)
+                {
+                    Pinned(logger, message.HostId, offered.KeyId);
+                }
+            }
+
+            if (pinned is not null && pinned != identity)
+            {
+                return $"it offers key {offered!.KeyId}, but host {message.HostId} is pinned to key {PublicSigningKey.Parse(pinned.SigningKey).KeyId}; unpin the host's keys to rotate them";
+            }
+        }
+
+        return pinned is null
+            ? $"no keys are pinned for host {message.HostId}: its agent's first heartbeat pins them"
+            : PublicSigningKey.Parse(pinned.SigningKey).Refusal(message);
+    }
+
+    [LoggerMessage(60, LogLevel.Warning, "Refused a {Message} that says it comes from host {HostId}: {Reason}")]
+    private static partial void Refused(ILogger logger, string message, string hostId, string reason);
+
+    [LoggerMessage(61, LogLevel.Information, "Pinned host {HostId} to agent key {KeyId}: its messages are accepted only signed with it")]
+    private static partial void Pinned(ILogger logger, string hostId, string keyId);
+}
