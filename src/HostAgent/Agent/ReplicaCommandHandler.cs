@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 using Workers.HostAgent.Runtime;
+using Workers.Security;
 
 namespace Workers.HostAgent.Agent;
 
@@ -11,6 +14,8 @@ namespace Workers.HostAgent.Agent;
 /// </summary>
 public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonitor health, AgentOptions options, TimeProvider time, ILogger<ReplicaCommandHandler> logger)
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Starts the command's replicas all at once and hands each result to <paramref name="report"/> as soon as that
     /// replica is up (or has failed), so that the functions track the first replicas while Docker starts the rest.
@@ -25,16 +30,17 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
         }
 
         var refusal = await RefusalAsync(command, cancellationToken);
-        if (refusal is not null)
+        var (env, unopened) = refusal is null ? ContainerEnvironment(command) : (null, null);
+        if ((refusal ?? unopened) is { } reason)
         {
-            IReadOnlyList<object> refused = [.. command.Replicas.Select(r => Failed(command, r.Index, refusal))];
+            IReadOnlyList<object> refused = [.. command.Replicas.Select(r => Failed(command, r.Index, reason))];
             await Task.WhenAll(refused.Select(report));
             return refused;
         }
 
         return await Task.WhenAll(command.Replicas.Select(async replica =>
         {
-            var result = await StartAsync(command, replica, cancellationToken);
+            var result = await StartAsync(command, replica, env!, cancellationToken);
             await report(result);
             return result;
         }));
@@ -112,7 +118,50 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
         return newest > command.Revision ? $"stale command: revision {newest} of {command.Spec.Name} already runs on this host" : null;
     }
 
-    private async Task<object> StartAsync(StartReplicas command, ReplicaAssignment replica, CancellationToken cancellationToken)
+    /// <summary>
+    /// The container's environment: the spec's literal variables, and each secret reference's value opened with this
+    /// agent's sealing key for this deployment, revision and variable; or why not, naming the variable and the secret
+    /// (never a value). The values go to the engine's container create call and nowhere else.
+    /// </summary>
+    private (IReadOnlyDictionary<string, string>? Env, string? Refusal) ContainerEnvironment(StartReplicas command)
+    {
+        var spec = command.Spec;
+        if (spec.SecretEnv.Count == 0)
+        {
+            return (spec.Env, null);
+        }
+
+        var env = new Dictionary<string, string>(spec.Env, StringComparer.Ordinal);
+        foreach (var (variable, secret) in spec.SecretEnv)
+        {
+            if (command.SealedEnv?.GetValueOrDefault(variable) is not { } sealedValue)
+            {
+                return (null, $"env {variable}: the value of secret '{secret}' did not come with the command (the secret was deleted, or the functions could not seal it to this host's key)");
+            }
+
+            byte[]? value = null;
+            try
+            {
+                value = options.Keys.Sealing.Open(sealedValue, SealingContexts.EnvValue(spec.Name.Value, command.Revision, variable));
+                env[variable] = StrictUtf8.GetString(value);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException or DecoderFallbackException)
+            {
+                return (null, $"env {variable}: the value of secret '{secret}' does not open with this agent's sealing key (sealed to another key, or for another deployment, revision or variable)");
+            }
+            finally
+            {
+                if (value is not null)
+                {
+                    CryptographicOperations.ZeroMemory(value);
+                }
+            }
+        }
+
+        return (env, null);
+    }
+
+    private async Task<object> StartAsync(StartReplicas command, ReplicaAssignment replica, IReadOnlyDictionary<string, string> env, CancellationToken cancellationToken)
     {
         var spec = command.Spec;
         var name = spec.Name.Value;
@@ -137,7 +186,7 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             ContainerLabels.ContainerName(name, command.Revision, replica.Index, options.HostId.Value),
             spec.Image.ToString(),
             spec.Command,
-            spec.Env,
+            env,
             [.. replica.Ports.Select(p => new PortPublish(p.ContainerPort, p.HostPort, Protocol(p.Protocol)))],
             // The agent's default limits cap a replica whose spec gives none; the labels keep what the spec reserved.
             (spec.Resources.Cpu ?? options.Containers.DefaultCpu)?.NanoCpus,

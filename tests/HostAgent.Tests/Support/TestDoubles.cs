@@ -90,7 +90,22 @@ public sealed class FakeRuntime : IContainerRuntime
     public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
         Task.FromResult(Exec(Interlocked.Increment(ref _execs)));
 
-    public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken) => throw new NotSupportedException();
+    /// <summary>How the engine answers a start; null (the default): it refuses to be asked at all.</summary>
+    public Func<ContainerLaunch, StartOutcome>? Start { get; set; }
+
+    /// <summary>Every launch the engine was asked for, in order (only when <see cref="Start"/> is set).</summary>
+    public ConcurrentQueue<ContainerLaunch> Launches { get; } = new();
+
+    public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken)
+    {
+        if (Start is not { } start)
+        {
+            throw new NotSupportedException();
+        }
+
+        Launches.Enqueue(launch);
+        return Task.FromResult(start(launch));
+    }
 
     public Task WatchExitsAsync(IReadOnlyDictionary<string, string> labels, Func<string, Task> onExit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
