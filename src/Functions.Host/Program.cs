@@ -15,4 +15,15 @@ builder.Services.AddWorkersSweep();
 builder.AddWorkersHttpIntake();
 var app = builder.Build();
 app.MapWorkersIntake();
-await app.RunAsync();
+try
+{
+    await app.Services.CheckSecretsKeyAsync(CancellationToken.None);
+    await app.RunAsync();
+    return 0;
+}
+catch (SecretsKeyException e)
+{
+    // Secrets are stored and their key is missing or another one: one line, no stack trace.
+    await Console.Error.WriteLineAsync($"workers functions: {e.Message}");
+    return 2;
+}
