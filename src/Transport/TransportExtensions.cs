@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Workers.Contracts.Messages;
 
 namespace Workers.Transport;
 
@@ -39,6 +40,10 @@ public static class TransportExtensions
                 }
             });
             cfg.Durable = true;
+            // The contracts' interfaces say what a message is (signed, an agent's), not where it goes: no exchange is
+            // made for them, so a publisher needs rights to its message types' exchanges only (infra/rabbitmq).
+            cfg.Publish<ISignedMessage>(p => p.Exclude = true);
+            cfg.Publish<IAgentMessage>(p => p.Exclude = true);
             configure(context, cfg);
         });
     }

@@ -14,7 +14,7 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         var name = $"forged-{Guid.NewGuid():N}"[..16];
         var messageId = Guid.NewGuid().ToString();
         await PublishRawAsync(fixture.HostA, messageId, Forged(name));
-        var letters = new DeadLetters(fixture.Broker);
+        var letters = new DeadLetters(fixture.AdminBroker);
         var queue = Queues.Host(fixture.HostA);
 
         var listed = await Poll.UntilAsync(
@@ -60,10 +60,10 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
     {
         var factory = new ConnectionFactory
         {
-            HostName = fixture.Broker.Host,
-            Port = fixture.Broker.Port,
-            UserName = fixture.Broker.Username,
-            Password = fixture.Broker.Password,
+            HostName = fixture.AdminBroker.Host,
+            Port = fixture.AdminBroker.Port,
+            UserName = fixture.AdminBroker.Username,
+            Password = fixture.AdminBroker.Password,
         };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();

@@ -56,7 +56,9 @@ public sealed partial class ExamplesTests(IntakeFixture fixture)
             start.ArgumentList.Add(argument);
         }
 
-        var broker = fixture.Broker;
+        // The publisher is a client of Workers (requests only); the subscriber keeps a queue of its own, which a client's
+        // rights do not stretch to: an operator would give it a user of its own, the test the administrator.
+        var broker = example == "publisher" ? fixture.Broker : fixture.AdminBroker;
         start.Environment["WORKERS_BROKER"] = $"rabbitmq://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/";
         if (queue is not null)
         {

@@ -47,7 +47,28 @@ public class PipelineFixture : IAsyncLifetime
 
     public string HostB => $"b-{_suffix}";
 
+    /// <summary>The broker as a client of Workers (the CLI's user: it may publish requests and queries, nothing else).</summary>
     public Broker Broker { get; private set; } = Broker.InMemory;
+
+    /// <summary>The broker as its administrator: for what only an operator or the tests' own observers do.</summary>
+    public Broker AdminBroker { get; private set; } = Broker.InMemory;
+
+    private Broker _functionsBroker = Broker.InMemory;
+    private readonly Dictionary<string, Broker> _agentBrokers = [];
+
+    /// <summary>What the functions host logged (Information and above).</summary>
+    public LogRecorder FunctionsLog { get; } = new();
+
+    /// <summary>What each agent logged (Information and above), by host id; kept across restarts.</summary>
+    public IReadOnlyDictionary<string, LogRecorder> AgentLogs => _agentLogs;
+
+    private readonly Dictionary<string, LogRecorder> _agentLogs = [];
+
+    /// <summary>Starts a host of the test's own (a bus under some user of the broker, say); the test disposes it.</summary>
+    public Task<IHost> StartHostAsync(Action<IServiceCollection> configure) => StartAsync(configure);
+
+    /// <summary>The broker as the agent of <paramref name="hostId"/> (its own user).</summary>
+    public Broker AgentBroker(string hostId) => _agentBrokers[hostId];
 
     public IHost Client { get; private set; } = null!;
 
@@ -88,17 +109,25 @@ public class PipelineFixture : IAsyncLifetime
             throw new InvalidOperationException($"The integration tests need a running Docker engine, and it is not reachable: {e.Message}. {TestImages.HowToGetThem}.", e);
         }
 
-        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).Build();
+        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).WithResourceMapping(new FileInfo(BrokerUsers.Script), "/etc/workers/").Build();
         await TestBroker.StartAsync(_rabbit);
 
+        // Every piece under a user of its own with the rights infra/rabbitmq/users.sh gives its role, as the docs
+        // tell operators to run it; the administrator only for what the tests observe.
         var uri = new Uri(_rabbit.GetConnectionString());
-        Broker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
+        AdminBroker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
+        var users = new BrokerUsers(_rabbit, uri);
+        _functionsBroker = await users.AddAsync("functions", "workers-functions");
+        Broker = await users.AddAsync("client", "workers-client");
+        _agentBrokers[HostA] = await users.AddAsync("agent", HostA);
+        _agentBrokers[HostB] = await users.AddAsync("agent", HostB);
 
         _hosts.Add(await StartAsync(services =>
         {
             services.AddWorkersHandlers(_ => new SqliteDialect(_store));
+            services.AddSingleton<ILoggerProvider>(FunctionsLog);
             services.AddSingleton(PublishFaults);
-            services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) =>
+            services.AddWorkersBus(_functionsBroker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) =>
             {
                 cfg.UsePublishFilter(typeof(PublishFaultFilter<>), context);
                 cfg.ConfigureEndpoints(context);
@@ -112,11 +141,12 @@ public class PipelineFixture : IAsyncLifetime
 
         _agents[HostA] = await StartAgentAsync(HostA, BindAddresses.A, "zone=eu-1");
         _agents[HostB] = await StartAgentAsync(HostB, BindAddresses.B, "zone=eu-2");
-        Client = await StartAsync(services =>
+        _hosts.Add(await StartAsync(services =>
         {
             services.AddSingleton(Outcomes);
-            services.AddWorkersBus(Broker, bus => bus.AddConsumer<OutcomeRecorder>().Endpoint(e => e.Name = $"it-outcomes-{_suffix}"), (context, cfg) => cfg.ConfigureEndpoints(context));
-        });
+            services.AddWorkersBus(AdminBroker, bus => bus.AddConsumer<OutcomeRecorder>().Endpoint(e => e.Name = $"it-outcomes-{_suffix}"), (context, cfg) => cfg.ConfigureEndpoints(context));
+        }));
+        Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
         _hosts.Add(Client);
 
         // Both agents must have reported in before the first plan, or it would see one host.
@@ -219,7 +249,7 @@ public class PipelineFixture : IAsyncLifetime
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(ControlKey);
         builder.Services.AddWorkersHandlers(_ => new SqliteDialect(_store));
-        builder.Services.AddWorkersBus(Broker, _ => { }, (_, _) => { });
+        builder.Services.AddWorkersBus(_functionsBroker, _ => { }, (_, _) => { });
         builder.Services.AddWorkersBusDispatcher();
         builder.AddWorkersHttpIntake();
         var app = builder.Build();
@@ -251,7 +281,8 @@ public class PipelineFixture : IAsyncLifetime
 
         return StartAsync(services =>
         {
-            services.AddWorkersBus(Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            services.AddSingleton<ILoggerProvider>(_agentLogs.TryGetValue(hostId, out var log) ? log : _agentLogs[hostId] = new LogRecorder());
+            services.AddWorkersBus(_agentBrokers[hostId], bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
             services.AddWorkersAgent(options);
         });
     }

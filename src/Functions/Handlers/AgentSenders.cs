@@ -44,9 +44,14 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
                 return $"its signing key {problem}";
             }
 
-            if (pinned is null && offered!.Refusal(message) is null)
+            if (pinned is null)
             {
                 // First contact: pinned only once the heartbeat proves it holds the key it offers.
+                if (offered!.Refusal(message) is { } unproven)
+                {
+                    return unproven;
+                }
+
                 pinned = await store.PinHostKeysAsync(message.HostId, identity, time.GetUtcNow(), cancellationToken);
                 if (pinned == identity)
                 {
