@@ -25,9 +25,9 @@ namespace Workers.Integration.Tests;
 /// <summary>
 /// A pipeline of its own for the secrets test, with everything a value could leak through in reach: a real RabbitMQ
 /// whose firehose (<c>rabbitmqctl trace_on</c>) copies every message published or delivered into a queue the test
-/// reads at the end; the functions with the HTTP intake (as src/Functions.Host runs them) on a SQLite store in a
+/// reads at the end, each piece under the broker user its role gets from infra/rabbitmq/users.sh; the functions with the HTTP intake (as src/Functions.Host runs them) on a SQLite store in a
 /// directory of its own, with the secrets key file made beside it; one agent on 127.0.0.5; the log lines of every
-/// in-process host, at every level; and the built <c>workers</c> CLI run as a process against the broker.
+/// in-process host, at every level; and the built <c>workers</c> CLI run as a process against the broker as a client.
 /// </summary>
 public sealed class SecretsFixture : IAsyncLifetime
 {
@@ -48,7 +48,15 @@ public sealed class SecretsFixture : IAsyncLifetime
 
     public string HostId => $"s-{_suffix}";
 
-    public Broker Broker { get; private set; } = Broker.InMemory;
+    /// <summary>The broker as the functions' user.</summary>
+    public Broker FunctionsBroker { get; private set; } = Broker.InMemory;
+
+    /// <summary>The broker as a client's user (the CLI's, the test's own client): it may only publish requests.</summary>
+    public Broker ClientBroker { get; private set; } = Broker.InMemory;
+
+    private Broker AgentBroker { get; set; } = Broker.InMemory;
+
+    private Broker AdminBroker { get; set; } = Broker.InMemory;
 
     public CapturedLogs Logs { get; } = new();
 
@@ -71,15 +79,19 @@ public sealed class SecretsFixture : IAsyncLifetime
             throw new InvalidOperationException($"The integration tests need a running Docker engine, and it is not reachable: {e.Message}. {TestImages.HowToGetThem}.", e);
         }
 
-        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).Build();
+        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).WithResourceMapping(new FileInfo(BrokerUsers.Script), "/etc/workers/").Build();
         await TestBroker.StartAsync(_rabbit);
         var uri = new Uri(_rabbit.GetConnectionString());
-        Broker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
+        AdminBroker = Broker.Parse($"rabbitmq://{uri.UserInfo}@{uri.Host}:{uri.Port}/");
+        var users = new BrokerUsers(_rabbit, uri);
+        FunctionsBroker = await users.AddAsync("functions", $"functions-{_suffix}");
+        AgentBroker = await users.AddAsync("agent", HostId);
+        ClientBroker = await users.AddAsync("client", $"cli-{_suffix}");
 
         // The firehose first, so that nothing any piece publishes escapes it.
         var traced = await _rabbit.ExecAsync(["rabbitmqctl", "trace_on"]);
         Assert.True(traced.ExitCode == 0, $"rabbitmqctl trace_on: {traced.Stderr}");
-        _trace = await Broker.ConnectionFactory("it-firehose").CreateConnectionAsync();
+        _trace = await AdminBroker.ConnectionFactory("it-firehose").CreateConnectionAsync();
         await using (var channel = await _trace.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(TraceQueue, durable: false, exclusive: false, autoDelete: false);
@@ -88,7 +100,7 @@ public sealed class SecretsFixture : IAsyncLifetime
 
         _hosts.Add(await StartFunctionsAsync());
         _hosts.Add(await StartAgentAsync());
-        Client = await StartAsync(services => services.AddWorkersBus(Broker, _ => { }, (_, _) => { }));
+        Client = await StartAsync(services => services.AddWorkersBus(ClientBroker, _ => { }, (_, _) => { }));
         _hosts.Add(Client);
         var client = NewClient();
         await Poll.UntilAsync(() => client.HostsAsync(CancellationToken.None), r => r.Hosts.Any(h => h.Live && h.HostId == HostId), TimeSpan.FromSeconds(60), "the agent's heartbeat");
@@ -123,7 +135,7 @@ public sealed class SecretsFixture : IAsyncLifetime
         }
 
         start.ArgumentList.Add("--broker");
-        start.ArgumentList.Add($"rabbitmq://{Uri.EscapeDataString(Broker.Username)}:{Uri.EscapeDataString(Broker.Password)}@{Broker.Host}:{Broker.Port}/");
+        start.ArgumentList.Add($"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/");
         start.ArgumentList.Add("--timeout");
         start.ArgumentList.Add("100");
         foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_STORE", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY" })
@@ -199,7 +211,7 @@ public sealed class SecretsFixture : IAsyncLifetime
         Capture(builder.Logging);
         builder.Services.AddSingleton(ControlKey);
         builder.Services.AddWorkersHandlers(_ => new SqliteDialect(StorePath));
-        builder.Services.AddWorkersBus(Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
+        builder.Services.AddWorkersBus(FunctionsBroker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
         builder.Services.AddWorkersSweep();
         builder.AddWorkersHttpIntake();
         var app = builder.Build();
@@ -227,7 +239,7 @@ public sealed class SecretsFixture : IAsyncLifetime
 
         return StartAsync(services =>
         {
-            services.AddWorkersBus(Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            services.AddWorkersBus(AgentBroker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
             services.AddWorkersAgent(options);
         });
     }
