@@ -55,9 +55,13 @@ public sealed partial class SecretSealer(ISecretStore secrets, IDeploymentStore 
                 {
                     NotSealed(logger, spec.Name.Value, start.Revision, variable, secret.Value, start.HostId, "the secret does not exist or could not be opened");
                 }
+                else if (Seal(key, value, SealingContexts.EnvValue(spec.Name.Value, start.Revision, variable)) is { } sealedValue)
+                {
+                    sealedEnv[variable] = sealedValue;
+                }
                 else
                 {
-                    sealedEnv[variable] = SealingKey.Seal(key, value, SealingContexts.EnvValue(spec.Name.Value, start.Revision, variable));
+                    NotSealed(logger, spec.Name.Value, start.Revision, variable, secret.Value, start.HostId, "the host's agent sealing key is not an ECDH P-256 public key");
                 }
             }
 
@@ -70,6 +74,19 @@ public sealed partial class SecretSealer(ISecretStore secrets, IDeploymentStore 
         }
 
         return effects;
+    }
+
+    /// <summary>The sealed value, or null when <paramref name="key"/> is not a key one can seal to (a heartbeat's identity is taken as sent).</summary>
+    private static string? Seal(string key, byte[] value, string context)
+    {
+        try
+        {
+            return SealingKey.Seal(key, value, context);
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(70, LogLevel.Warning, "The start command for {Deployment} r{Revision} on {HostId} carries no value for {Variable} (secret {Secret}): {Reason}; the agent fails the replica")]

@@ -127,6 +127,18 @@ public sealed class SecretsTests
     }
 
     [Fact]
+    public async Task Plan_HostWithAKeyThatIsNoKey_CommandLacksTheVariable()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await HeartbeatAsync(h, "host-a", new AgentIdentity("c2lnbmluZw==", "bm90IGEga2V5"));
+        await SetAsync(h, "db-password", _canary);
+
+        var (_, effects) = await h.DeployAsync(Specs.Make("web", 1, SecretEnv));
+
+        Assert.Empty(Assert.Single(effects.SentOf<StartReplicas>()).Command.SealedEnv!);
+    }
+
+    [Fact]
     public async Task Track_ReplacementForATakenHostPort_IsSealedToItsNewHost()
     {
         await using var h = await HandlerHarness.CreateAsync();
