@@ -59,6 +59,10 @@ param workersWebhookSecret string = ''
 @secure()
 param workersSecretsKey string = ''
 
+@description('The control plane\'s signing key, PEM text (WORKERS_SIGNING_KEY): every command to an agent is signed with it; agents trust its public key (WORKERS_CONTROL_KEYS).')
+@secure()
+param workersSigningKey string
+
 @description('The functions\' sealing key, PEM text (WORKERS_SEALING_KEY), that clients seal secret values to; every instance must share it.')
 @secure()
 param workersSealingKey string = ''
@@ -120,6 +124,7 @@ var functionSubscriptions = [
       'Workers.Contracts.Messages.SetSecret'
       'Workers.Contracts.Messages.DeleteSecret'
       'Workers.Contracts.Messages.ListSecrets'
+      'Workers.Contracts.Messages.ForgetHost'
     ]
   }
 ]
@@ -256,6 +261,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         // Read by SecretsKeySource and ControlPlaneSealingKey (src/Functions, src/Security): secrets at rest and in transit.
         { name: 'WORKERS_SECRETS_KEY', value: workersSecretsKey }
         { name: 'WORKERS_SEALING_KEY', value: workersSealingKey }
+        // Read by ControlPlaneKey (src/Security): the key commands to agents are signed with.
+        { name: 'WORKERS_SIGNING_KEY', value: workersSigningKey }
       ], triggerSettings)
     }
   }

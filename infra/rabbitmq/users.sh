@@ -32,7 +32,7 @@ case "$role" in
         read="^(host\.$escaped(_error|_skipped)?|$bus)\$"
         ;;
     client)
-        requests="$messages:(DeploymentRequested|DeleteDeployment|GetDeploymentStatus|GetDeploymentHistory|GetHosts|PlanDeployment|GetSealingKey|SetSecret|ListSecrets|DeleteSecret)"
+        requests="$messages:(DeploymentRequested|DeleteDeployment|GetDeploymentStatus|GetDeploymentHistory|GetHosts|PlanDeployment|GetSealingKey|SetSecret|ListSecrets|DeleteSecret|ForgetHost)"
         configure="^($requests|$bus)\$"
         write="$configure"
         read="^($bus)\$"

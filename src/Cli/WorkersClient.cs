@@ -19,6 +19,9 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<DeploymentStatusReply> StatusAsync(string? name, Guid? deploymentId, CancellationToken cancellationToken) =>
         RequestAsync<GetDeploymentStatus, DeploymentStatusReply>(new GetDeploymentStatus(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, name, deploymentId), cancellationToken);
 
+    public Task<HostKeysReply> ForgetHostAsync(string hostId, bool revoke, CancellationToken cancellationToken) =>
+        RequestAsync<ForgetHost, HostKeysReply>(new ForgetHost(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, hostId, revoke, RequestedBy()), cancellationToken);
+
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
         RequestAsync<GetHosts, HostsReply>(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
 

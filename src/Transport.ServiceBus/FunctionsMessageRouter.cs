@@ -62,6 +62,9 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
             case DeleteSecret m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;
+            case ForgetHost m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<HostKeysHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
             case ListSecrets m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<SecretsHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;

@@ -56,10 +56,13 @@ public class PipelineFixture : IAsyncLifetime
     private Broker _functionsBroker = Broker.InMemory;
     private readonly Dictionary<string, Broker> _agentBrokers = [];
 
-    /// <summary>What the functions host logged (Information and above).</summary>
+    /// <summary>The functions' store, read directly (the SQLite file they use).</summary>
+    public IDeploymentStore Store => new SqlDeploymentStore(new SqliteDialect(_store));
+
+    /// <summary>What the functions host logged (Warning and above: the hosts' minimum level).</summary>
     public LogRecorder FunctionsLog { get; } = new();
 
-    /// <summary>What each agent logged (Information and above), by host id; kept across restarts.</summary>
+    /// <summary>What each agent logged (Warning and above), by host id; kept across restarts.</summary>
     public IReadOnlyDictionary<string, LogRecorder> AgentLogs => _agentLogs;
 
     private readonly Dictionary<string, LogRecorder> _agentLogs = [];

@@ -121,6 +121,34 @@ public sealed class SenderIdentityTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task HostRevokedByAClient_ItsHeartbeatsAreRefused_AndOnceForgottenItsNextHeartbeatPinsItAgain()
+    {
+        var client = fixture.NewClient();
+        try
+        {
+            var revoked = await client.ForgetHostAsync(fixture.HostA, revoke: true, CancellationToken.None);
+
+            Assert.Equal("revoked", revoked.Outcome);
+            await Poll.UntilAsync(
+                () => Task.FromResult(fixture.FunctionsLog.Lines.Any(l => l == $"Refused a HostHeartbeat that says it comes from host {fixture.HostA}: host {fixture.HostA} is revoked (workers hosts forget {fixture.HostA} lifts it)")),
+                refused => refused,
+                Deadline,
+                "a refused heartbeat of the revoked host");
+        }
+        finally
+        {
+            var forgotten = await client.ForgetHostAsync(fixture.HostA, revoke: false, CancellationToken.None);
+            Assert.Equal("forgotten", forgotten.Outcome);
+            using var agent = AgentKeys.LoadOrCreate(fixture.AgentKeyPath(fixture.HostA));
+            await Poll.UntilAsync(
+                () => fixture.Store.GetHostKeysAsync(fixture.HostA, CancellationToken.None),
+                pinned => pinned == agent.Identity,
+                Deadline,
+                "the forgotten host pinned again by its next heartbeat");
+        }
+    }
+
+    [Fact]
     public async Task Broker_AgentUserConsumingAnotherHostsQueue_IsRefused()
     {
         var broker = fixture.AgentBroker(fixture.HostA);

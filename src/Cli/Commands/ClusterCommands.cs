@@ -236,7 +236,12 @@ internal static class ClusterCommands
     private static Command Hosts(CliConsole console)
     {
         var format = CommonOptions.Format();
-        var command = new Command("hosts", "Show the hosts the agents report.") { format, BrokerOption, TimeoutOption };
+        var command = new Command("hosts", "Show the hosts the agents report.")
+        {
+            format, BrokerOption, TimeoutOption,
+            HostKeys(console, "forget", revoke: false, "Unpin a host's agent keys: its next heartbeat pins the keys it then has (after a new key file or a re-imaged host); also lifts a revocation."),
+            HostKeys(console, "revoke", revoke: true, "Refuse every message of a host from now on, whatever key signs it, until 'workers hosts forget HOST'."),
+        };
         command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
         {
             await WaitForLocalHostAsync(client, connection, cancellationToken);
@@ -255,6 +260,26 @@ internal static class ClusterCommands
                     $"{h.HostId,-20} {(h.Live ? "yes" : "no"),-5} {$"{h.CpuFreeMillicores}m/{h.CpuCapacityMillicores}m",-14} {$"{h.MemoryFreeBytes >> 20}Mi/{h.MemoryCapacityBytes >> 20}Mi",-18} {h.Replicas,8}  {h.LastSeen.ToString("u", CultureInfo.InvariantCulture),-20} {labels}");
             }
 
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command HostKeys(CliConsole console, string name, bool revoke, string description)
+    {
+        var host = new Argument<string>("HOST") { Description = "The host id." };
+        var command = new Command(name, description) { host, BrokerOption, TimeoutOption };
+        command.SetAction((parsed, token) => RunAsync(console, parsed, token, async (client, __, cancellationToken) =>
+        {
+            var target = parsed.GetRequiredValue(host);
+            if (!Contracts.Spec.HostId.TryParse(target, out _, out var error))
+            {
+                await console.Error.WriteLineAsync($"workers: '{target}' is not a host id: {error}");
+                return ExitCodes.Usage;
+            }
+
+            var reply = await client.ForgetHostAsync(target, revoke, cancellationToken);
+            await console.Out.WriteLineAsync($"host {reply.HostId}: {reply.Outcome}");
             return ExitCodes.Ok;
         }));
         return command;

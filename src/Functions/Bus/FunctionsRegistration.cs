@@ -21,6 +21,7 @@ public static class FunctionsRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddWorkersSigningKey();
         services.AddScoped<AgentSenders>();
+        services.AddScoped<HostKeysHandler>();
         services.TryAddSingleton(dialect);
         services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
         services.AddHostedService<StoreMigrationService>();
@@ -82,6 +83,7 @@ public static class FunctionsRegistration
         bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConsumer<SecretsConsumer>().Endpoint(e => e.Name = Queues.Query);
+        bus.AddConsumer<HostKeysConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
     }
 

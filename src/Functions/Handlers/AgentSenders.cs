@@ -13,6 +13,9 @@ namespace Workers.Functions.Handlers;
 /// </summary>
 public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider time, ILogger<AgentSenders> logger)
 {
+    /// <summary>The keys pinned for a revoked host: no message verifies against them.</summary>
+    public static readonly AgentIdentity Revoked = new("revoked", "revoked");
+
     /// <summary>Hands <paramref name="message"/> to <paramref name="handle"/> when its sender is who it says; otherwise no effects.</summary>
     public async Task<Effects> AcceptAsync<T>(T message, Func<T, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
         where T : IAgentMessage
@@ -32,6 +35,10 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
     private async Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken)
     {
         var pinned = await store.GetHostKeysAsync(message.HostId, cancellationToken);
+        if (pinned == Revoked)
+        {
+            return $"host {message.HostId} is revoked (workers hosts forget {message.HostId} lifts it)";
+        }
         if (message is HostHeartbeat heartbeat)
         {
             if (heartbeat.Identity is not { } identity)

@@ -106,6 +106,37 @@ public sealed class AgentSendersTests : IAsyncLifetime, IDisposable
         Assert.Equal(_other.Identity, await _store.GetHostKeysAsync("host-a", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task HostRevoked_EveryMessageNamingItIsRefusedWhateverSignsIt_UntilItIsForgotten()
+    {
+        var keys = new HostKeysHandler(_store, TimeProvider.System, NullLogger<HostKeysHandler>.Instance);
+        await AcceptAsync(_agent.Signing.Sign(Heartbeat("host-a", _agent)));
+
+        var revoked = await keys.HandleAsync(new ForgetHost(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", Revoke: true, "test"), CancellationToken.None);
+        await AcceptAsync(_agent.Signing.Sign(Stopped("host-a")));
+        await AcceptAsync(_other.Signing.Sign(Heartbeat("host-a", _other)));
+
+        Assert.Equal("revoked", revoked.Outcome);
+        Assert.Single(_handled);
+
+        var forgotten = await keys.HandleAsync(new ForgetHost(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", Revoke: false, "test"), CancellationToken.None);
+        await AcceptAsync(_other.Signing.Sign(Heartbeat("host-a", _other)));
+
+        Assert.Equal("forgotten", forgotten.Outcome);
+        Assert.Equal(2, _handled.Count);
+        Assert.Equal(_other.Identity, await _store.GetHostKeysAsync("host-a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ForgetHost_WithNoKeysPinned_SaysSo()
+    {
+        var keys = new HostKeysHandler(_store, TimeProvider.System, NullLogger<HostKeysHandler>.Instance);
+
+        var reply = await keys.HandleAsync(new ForgetHost(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-z", Revoke: false, "test"), CancellationToken.None);
+
+        Assert.Equal(("host-z", "had no keys pinned"), (reply.HostId, reply.Outcome));
+    }
+
     private Task AcceptAsync<T>(T message)
         where T : IAgentMessage =>
         _senders.AcceptAsync(message, (m, _) =>
