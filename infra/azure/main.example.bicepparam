@@ -17,7 +17,7 @@ param workersGitHubSecret = readEnvironmentVariable('WORKERS_GITHUB_SECRET', '')
 param workersWebhookSecret = readEnvironmentVariable('WORKERS_WEBHOOK_SECRET', '')
 param workersSecretsKey = readEnvironmentVariable('WORKERS_SECRETS_KEY', '')
 param workersSealingKey = readEnvironmentVariable('WORKERS_SEALING_KEY', '')
-param workersSigningKey = readEnvironmentVariable('WORKERS_SIGNING_KEY')
+param workersSigningKey = readEnvironmentVariable('WORKERS_SIGNING_KEY', '')
 param workersTriggers = [
   {
     repository: 'acme/web'
