@@ -45,6 +45,9 @@ case "$role" in
     *) echo "users.sh: role must be agent, client or functions, not '$role'" >&2; exit 2 ;;
 esac
 
+if ! rabbitmqctl -q list_vhosts | grep -qx "$vhost"; then
+    rabbitmqctl -q add_vhost "$vhost"
+fi
 if rabbitmqctl -q list_users | cut -f1 | grep -qx "$name"; then
     rabbitmqctl -q change_password "$name" "$password"
 else
