@@ -11,20 +11,6 @@ public static class ControlPlaneKey
     /// written to <c>control.pub</c> (the same name with <c>.pub</c>), which agents on the same machine read by default.
     /// Several function instances must share one key: give each the same file or text.
     /// </summary>
-    public static SigningKey Load(string? setting)
-    {
-        if (setting is { } text && text.Contains("-----BEGIN", StringComparison.Ordinal))
-        {
-            return SigningKey.FromPem(text);
-        }
-
-        var path = string.IsNullOrWhiteSpace(setting) ? DefaultPath() : setting.Trim();
-        var key = SigningKey.FromPem(KeyFiles.ReadOrCreate(path, () =>
-        {
-            using var fresh = SigningKey.Generate();
-            return fresh.ToPem();
-        }));
-        KeyFiles.WritePublic(path, key.PublicKey.Base64);
-        return key;
-    }
+    public static SigningKey Load(string? setting) =>
+        KeyFiles.Load(setting, DefaultPath(), pem => SigningKey.FromPem(pem), SigningKey.Generate, k => k.ToPem(), k => k.PublicKey.Base64);
 }

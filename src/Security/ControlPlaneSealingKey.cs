@@ -13,20 +13,6 @@ public static class ControlPlaneSealingKey
     /// <see cref="DefaultPath"/>, made on first use (mode 0600), with its public key written beside it
     /// (<c>control-sealing.pub</c>). Several function instances must share one key: give each the same file or text.
     /// </summary>
-    public static SealingKey Load(string? setting)
-    {
-        if (setting is { } text && text.Contains("-----BEGIN", StringComparison.Ordinal))
-        {
-            return SealingKey.FromPem(text);
-        }
-
-        var path = string.IsNullOrWhiteSpace(setting) ? DefaultPath() : setting.Trim();
-        var key = SealingKey.FromPem(KeyFiles.ReadOrCreate(path, () =>
-        {
-            using var fresh = SealingKey.Generate();
-            return fresh.ToPem();
-        }));
-        KeyFiles.WritePublic(path, key.PublicKey);
-        return key;
-    }
+    public static SealingKey Load(string? setting) =>
+        KeyFiles.Load(setting, DefaultPath(), SealingKey.FromPem, SealingKey.Generate, k => k.ToPem(), k => k.PublicKey);
 }

@@ -72,6 +72,31 @@ public static class KeyFiles
         }
     }
 
+    /// <summary>
+    /// A key from a setting that is either the PEM text itself (an app setting, a Key Vault reference) or a key file's
+    /// path; unset, <paramref name="defaultPath"/>. A key file is made on first use (<see cref="ReadOrCreate"/>) and its
+    /// public key written beside it (<see cref="WritePublic"/>).
+    /// </summary>
+    public static T Load<T>(string? setting, string defaultPath, Func<string, T> fromPem, Func<T> generate, Func<T, string> toPem, Func<T, string> publicKey)
+        where T : IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(fromPem);
+        ArgumentNullException.ThrowIfNull(publicKey);
+        if (setting is { } text && text.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return fromPem(text);
+        }
+
+        var path = string.IsNullOrWhiteSpace(setting) ? defaultPath : setting.Trim();
+        var key = fromPem(ReadOrCreate(path, () =>
+        {
+            using var fresh = generate();
+            return toPem(fresh);
+        }));
+        WritePublic(path, publicKey(key));
+        return key;
+    }
+
     /// <summary>Writes a public key beside its private key (<c>NAME.pub</c>), readable by anyone: it is no secret.</summary>
     public static void WritePublic(string privatePath, string publicText)
     {
