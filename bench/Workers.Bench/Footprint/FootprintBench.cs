@@ -55,6 +55,8 @@ internal static class FootprintBench
         return Report(results, workloadImage);
     }
 
+    private static readonly Workers.Security.SigningKey ControlKey = Workers.Security.SigningKey.Generate();
+
     private static async Task<RunResult> OnceAsync(
         int run, DockerClient docker, BenchBroker broker, BusObserver observer, string agentDll, string workloadImage, string logs, CancellationToken cancellationToken)
     {
@@ -63,6 +65,9 @@ internal static class FootprintBench
         {
             ["WORKERS_BROKER"] = broker.Setting,
             ["WORKERS_HOST_ID"] = hostId,
+            // No functions run here: the agent only needs a key to trust, and one of its own.
+            ["WORKERS_CONTROL_KEYS"] = ControlKey.PublicKey.Base64,
+            ["WORKERS_AGENT_KEY"] = Path.Combine(logs, $"{hostId}.key"),
             ["WORKERS_BIND_ADDRESS"] = BindAddress,
             ["WORKERS_HEARTBEAT_INTERVAL"] = $"{HeartbeatInterval.TotalSeconds}s",
             ["DOTNET_ENVIRONMENT"] = "Production",

@@ -39,8 +39,12 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
+        // The functions sign with a key made here; the agent trusts its public half and keeps its own key beside it.
+        var controlKey = Path.Combine(workDirectory, "control.key");
+        Workers.Security.ControlPlaneKey.Load(controlKey).Dispose();
         _processes.Add(ChildProcess.StartBuilt("Functions.Host", "Workers.Functions.Host", new Dictionary<string, string>(logging)
         {
+            ["WORKERS_SIGNING_KEY"] = controlKey,
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_STORE"] = Path.Combine(workDirectory, "functions.db"),
         }, Path.Combine(workDirectory, "functions.log")));
@@ -48,6 +52,8 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
         {
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_HOST_ID"] = _hostId,
+            ["WORKERS_CONTROL_KEYS"] = Path.ChangeExtension(controlKey, ".pub"),
+            ["WORKERS_AGENT_KEY"] = Path.Combine(workDirectory, "agent.key"),
             ["WORKERS_BIND_ADDRESS"] = "127.0.0.1",
         }, Path.Combine(workDirectory, "agent.log")));
 

@@ -101,6 +101,9 @@ internal sealed class SimulatedHost(string id)
 
     public string Id { get; } = id;
 
+    /// <summary>Its agent keys: its messages are signed as a real agent's are, or the functions refuse them.</summary>
+    private readonly Workers.Security.AgentKeys _keys = Workers.Security.AgentKeys.Generate();
+
     /// <summary>StartReplicas commands received this round.</summary>
     public int Starts => Volatile.Read(ref _starts);
 
@@ -118,7 +121,7 @@ internal sealed class SimulatedHost(string id)
     public HostHeartbeat Heartbeat()
     {
         var running = _running.Values.ToList();
-        return new HostHeartbeat(
+        return _keys.Signing.Sign(new HostHeartbeat(
             Guid.NewGuid(),
             _session,
             DateTimeOffset.UtcNow,
@@ -131,7 +134,9 @@ internal sealed class SimulatedHost(string id)
             SimulatedHosts.MemoryBytes - running.Sum(r => r.MemoryBytes),
             [.. running.Select(r => new RunningReplica(r.Name, r.Revision, r.Index, r.ContainerId, true, r.CreatedAt))],
             // The agent reports every port something listens on; a published container port is one (docker-proxy).
-            [.. running.SelectMany(r => r.Ports).Select(p => new HostPort(p.HostPort, p.Protocol)).OrderBy(p => p.Port)]);
+            [.. running.SelectMany(r => r.Ports).Select(p => new HostPort(p.HostPort, p.Protocol)).OrderBy(p => p.Port)],
+            null,
+            _keys.Identity));
     }
 
     public async Task StartAsync(ConsumeContext<StartReplicas> context)
@@ -151,11 +156,11 @@ internal sealed class SimulatedHost(string id)
                 var containerId = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
                 _running[(name, command.Revision, replica.Index)] = new Replica(
                     name, command.Revision, replica.Index, containerId, now, command.Spec.Resources.Cpu?.Millicores ?? 0, command.Spec.Resources.Memory?.Bytes ?? 0, replica.Ports);
-                result = new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, containerId, replica.Ports);
+                result = _keys.Signing.Sign(new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, containerId, replica.Ports));
             }
             else
             {
-                result = new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, refusal);
+                result = _keys.Signing.Sign(new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, refusal));
             }
 
             await context.Publish(result, result.GetType(), context.CancellationToken);
@@ -169,7 +174,7 @@ internal sealed class SimulatedHost(string id)
         foreach (var index in command.Indexes)
         {
             _running.TryRemove((command.Name, command.Revision, index), out _);
-            await context.Publish(new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, command.Name, command.Revision, index), context.CancellationToken);
+            await context.Publish(_keys.Signing.Sign(new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, command.Name, command.Revision, index)), context.CancellationToken);
         }
     }
 
