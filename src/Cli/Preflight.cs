@@ -31,7 +31,7 @@ internal static class Preflight
         try
         {
             // A channel too: a virtual host the user may not use is refused only then.
-            await using var connection = await factory.CreateConnectionAsync(bounded.Token);
+            await using var connection = await broker.ConnectAsync(factory, bounded.Token);
             await using (await connection.CreateChannelAsync(cancellationToken: bounded.Token))
             {
             }
@@ -75,7 +75,7 @@ internal static class Preflight
 
     internal static CliFailure BrokerFailure(Broker broker, Exception e)
     {
-        var where = $"{broker.Host}:{broker.Port}";
+        var where = string.Join(",", broker.Nodes);
         var chain = Chain(e).ToList();
         if (chain.Any(x => x is AuthenticationFailureException or PossibleAuthenticationFailureException)
             || chain.OfType<OperationInterruptedException>().Any(x => x.ShutdownReason?.ReplyCode == Constants.AccessRefused))

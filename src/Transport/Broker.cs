@@ -11,17 +11,19 @@ namespace Workers.Transport;
 /// Where the bus is: <c>WORKERS_BROKER</c> as <c>rabbitmq://user:password@host:port/vhost</c> (or <c>amqp://</c>);
 /// with TLS as <c>amqps://</c> (or <c>rabbitmqs://</c>, port 5671 by default), the server's certificate checked against
 /// the system's trust store and its name against the host, or against a CA of one's own with <c>?ca=/path/ca.pem</c>;
-/// or <c>memory</c> for MassTransit's in-memory transport inside one process.
+/// or <c>memory</c> for MassTransit's in-memory transport inside one process. A RabbitMQ cluster is a comma-separated
+/// list of its nodes in place of the one host, <c>rabbitmq://user:password@node1:5672,node2:5672,node3:5672/vhost</c>:
+/// a client connects to any node that answers and, when that node goes, reconnects to a survivor.
 /// </summary>
 public sealed record Broker
 {
-    private Broker(Uri? rabbitMq, string host, ushort port, string virtualHost, string username, string password, bool tls = false, string? caFile = null, X509Certificate2Collection? ca = null) =>
-        (RabbitMq, Host, Port, VirtualHost, Username, Password, Tls, CaFile, _ca) = (rabbitMq, host, port, virtualHost, username, password, tls, caFile, ca);
+    private Broker(Uri? rabbitMq, IReadOnlyList<BrokerNode> nodes, string virtualHost, string username, string password, bool tls = false, string? caFile = null, X509Certificate2Collection? ca = null) =>
+        (RabbitMq, Nodes, VirtualHost, Username, Password, Tls, CaFile, _ca) = (rabbitMq, nodes, virtualHost, username, password, tls, caFile, ca);
 
     private readonly X509Certificate2Collection? _ca;
 
     /// <summary>The in-memory transport (one process).</summary>
-    public static Broker InMemory { get; } = new(null, string.Empty, 0, "/", string.Empty, string.Empty);
+    public static Broker InMemory { get; } = new(null, [], "/", string.Empty, string.Empty);
 
     /// <summary>Connect with TLS (<c>amqps://</c>).</summary>
     public bool Tls { get; }
@@ -29,11 +31,20 @@ public sealed record Broker
     /// <summary>The PEM file of the CA(s) the broker's certificate must chain to, instead of the system's trust store.</summary>
     public string? CaFile { get; }
 
+    /// <summary>The address with its first node only (a URI holds one host).</summary>
     public Uri? RabbitMq { get; }
 
-    public string Host { get; }
+    /// <summary>The broker's nodes in the order given: one for a single broker, several for a cluster; none in memory.</summary>
+    public IReadOnlyList<BrokerNode> Nodes { get; }
 
-    public ushort Port { get; }
+    /// <summary>The first node's host: where a single broker is, and the node a client tries first in a cluster.</summary>
+    public string Host => Nodes.Count > 0 ? Nodes[0].Host : string.Empty;
+
+    /// <summary>The first node's port.</summary>
+    public ushort Port => Nodes.Count > 0 ? Nodes[0].Port : (ushort)0;
+
+    /// <summary>More than one node: MassTransit's cluster configuration, and RabbitMQ.Client's list of endpoints.</summary>
+    public bool IsCluster => Nodes.Count > 1;
 
     public string VirtualHost { get; }
 
@@ -52,7 +63,12 @@ public sealed record Broker
             return true;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("rabbitmq" or "amqp" or "rabbitmqs" or "amqps") || string.IsNullOrEmpty(uri.Host))
+        if (!TrySplitNodes(text, out var single, out var listed, out error))
+        {
+            return false;
+        }
+
+        if (!Uri.TryCreate(single, UriKind.Absolute, out var uri) || uri.Scheme is not ("rabbitmq" or "amqp" or "rabbitmqs" or "amqps") || string.IsNullOrEmpty(uri.Host))
         {
             error = $"'{Redact(text)}' is not a broker address; use rabbitmq://user:password@host:5672/, amqps://user:password@host:5671/ or 'memory'";
             return false;
@@ -97,8 +113,64 @@ public sealed record Broker
         var username = credentials[0].Length > 0 ? Uri.UnescapeDataString(credentials[0]) : "guest";
         var password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : "guest";
         var virtualHost = uri.AbsolutePath.Trim('/') is { Length: > 0 } path ? Uri.UnescapeDataString(path) : "/";
-        var port = uri.IsDefaultPort || uri.Port <= 0 ? (ushort)(tls ? 5671 : 5672) : (ushort)uri.Port;
-        broker = new Broker(uri, uri.Host, port, virtualHost, username, password, tls, caFile, ca);
+        var defaultPort = (ushort)(tls ? 5671 : 5672);
+        var nodes = new List<BrokerNode>();
+        foreach (var entry in listed ?? [uri.Authority[(uri.Authority.LastIndexOf('@') + 1)..]])
+        {
+            if (entry.IndexOfAny(['@', '/', '?', '#', ' ']) >= 0 || !Uri.TryCreate($"{uri.Scheme}://{entry}/", UriKind.Absolute, out var node) || string.IsNullOrEmpty(node.Host))
+            {
+                error = $"'{Redact(text)}': '{entry}' is not a broker node; write host or host:port, several separated by commas";
+                return false;
+            }
+
+            var port = node.IsDefaultPort || node.Port <= 0 ? defaultPort : (ushort)node.Port;
+            var parsed = new BrokerNode(node.Host, port);
+            if (nodes.Contains(parsed))
+            {
+                error = $"'{Redact(text)}': the broker node {parsed} is listed twice";
+                return false;
+            }
+
+            nodes.Add(parsed);
+        }
+
+        broker = new Broker(uri, nodes, virtualHost, username, password, tls, caFile, ca);
+        return true;
+    }
+
+    /// <summary>
+    /// A URI holds one host, so a list of nodes (<c>user:password@a:5672,b:5672/vhost</c>) is taken apart here:
+    /// <paramref name="single"/> is the address with the first node only, <paramref name="nodes"/> the listed entries
+    /// (null when there is one host, left to <see cref="Uri"/>).
+    /// </summary>
+    private static bool TrySplitNodes(string text, out string single, out string[]? nodes, [NotNullWhen(false)] out string? error)
+    {
+        (single, nodes, error) = (text, null, null);
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return true;
+        }
+
+        start += 3;
+        var end = text.IndexOfAny(['/', '?', '#'], start);
+        end = end < 0 ? text.Length : end;
+        var authority = text[start..end];
+        var at = authority.LastIndexOf('@');
+        var hosts = authority[(at + 1)..];
+        if (!hosts.Contains(',', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        nodes = hosts.Split(',');
+        if (nodes.Any(string.IsNullOrWhiteSpace))
+        {
+            error = $"'{Redact(text)}': the list of broker nodes has an empty entry; write host:port,host:port,…";
+            return false;
+        }
+
+        single = text[..start] + authority[..(at + 1)] + nodes[0] + text[end..];
         return true;
     }
 
@@ -127,6 +199,27 @@ public sealed record Broker
             },
         };
     }
+
+    /// <summary>
+    /// Every node as a RabbitMQ.Client endpoint, with the factory's TLS settings and each node's own name for the
+    /// certificate check: <c>factory.CreateConnectionAsync(broker.Endpoints(factory))</c> connects to the first node
+    /// that answers, and automatic recovery moves to another when it goes.
+    /// </summary>
+    public IReadOnlyList<AmqpTcpEndpoint> Endpoints(ConnectionFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return [.. Nodes.Select(node => new AmqpTcpEndpoint(node.Host, node.Port, new SslOption
+        {
+            Enabled = factory.Ssl.Enabled,
+            ServerName = node.Host,
+            Version = factory.Ssl.Version,
+            CertificateValidationCallback = factory.Ssl.CertificateValidationCallback,
+        }))];
+    }
+
+    /// <summary>Connects to the first node of <see cref="Nodes"/> that answers, with the factory's settings.</summary>
+    public Task<IConnection> ConnectAsync(ConnectionFactory factory, CancellationToken cancellationToken) =>
+        factory.CreateConnectionAsync(Endpoints(factory), cancellationToken);
 
     /// <summary>
     /// Accepts the broker's certificate when the system trusts it for this host name, or, with a CA file, when it
@@ -163,7 +256,14 @@ public sealed record Broker
         TryParse(text, out var broker, out var error) ? broker : throw new ArgumentException(error, nameof(text));
 
     /// <summary>The address without its password, for logs and messages.</summary>
-    public override string ToString() => IsInMemory ? "memory" : $"{(Tls ? "amqps" : "rabbitmq")}://{Username}@{Host}:{Port}/{VirtualHost.TrimStart('/')}";
+    public override string ToString() => IsInMemory ? "memory" : $"{(Tls ? "amqps" : "rabbitmq")}://{Username}@{string.Join(',', Nodes)}/{VirtualHost.TrimStart('/')}";
 
     private static string Redact(string text) => text.Contains('@', StringComparison.Ordinal) ? "…@" + text[(text.LastIndexOf('@') + 1)..] : text;
+}
+
+/// <summary>One RabbitMQ node: a host name or address and its AMQP port.</summary>
+public readonly record struct BrokerNode(string Host, ushort Port)
+{
+    /// <summary><c>host:port</c>, an IPv6 address in brackets (as MassTransit's cluster nodes are written).</summary>
+    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

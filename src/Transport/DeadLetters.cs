@@ -124,6 +124,6 @@ public sealed class DeadLetters(Broker broker)
             throw new InvalidOperationException("dead letters live on a broker: set WORKERS_BROKER (the in-memory bus keeps none after the process ends)");
         }
 
-        return await broker.ConnectionFactory("workers-dead-letters").CreateConnectionAsync(cancellationToken);
+        return await broker.ConnectAsync(broker.ConnectionFactory("workers-dead-letters"), cancellationToken);
     }
 }

@@ -29,6 +29,18 @@ public static class TransportExtensions
                 host.Username(broker.Username);
                 host.Password(broker.Password);
                 host.PublisherConfirmation = true;
+                if (broker.IsCluster)
+                {
+                    // Connect to whichever node answers first, and after a node is lost reconnect to a survivor.
+                    host.UseCluster(cluster =>
+                    {
+                        foreach (var node in broker.Nodes)
+                        {
+                            cluster.Node(node.ToString());
+                        }
+                    });
+                }
+
                 if (broker.Tls)
                 {
                     host.UseSsl(ssl =>
