@@ -17,13 +17,15 @@ public sealed class SecretsKey : IDisposable
     public const int NonceLength = 12;
 
     private const int TagLength = 16;
-    private readonly AesGcm _aes;
+
+    // The key's bytes, and an AesGcm made for each call: an AesGcm instance holds one cipher context (OpenSSL's, on
+    // Linux) and is not safe to share between threads, and every consumer and the intake use this key at once.
+    private readonly byte[] _key;
 
     private SecretsKey(byte[] key)
     {
-        _aes = new AesGcm(key, TagLength);
+        _key = key;
         KeyId = Convert.ToHexStringLower(SHA256.HashData([.. Encoding.ASCII.GetBytes("workers/secrets-key-id/v1\n"), .. key]).AsSpan(0, 8));
-        CryptographicOperations.ZeroMemory(key);
     }
 
     /// <summary>Names the key: 16 hex digits, the same for the same key.</summary>
@@ -60,7 +62,8 @@ public sealed class SecretsKey : IDisposable
     {
         var nonce = RandomNumberGenerator.GetBytes(NonceLength);
         var sealedBytes = new byte[plaintext.Length + TagLength];
-        _aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(0, plaintext.Length), sealedBytes.AsSpan(plaintext.Length), Associated(name));
+        using var aes = new AesGcm(_key, TagLength);
+        aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(0, plaintext.Length), sealedBytes.AsSpan(plaintext.Length), Associated(name));
         return (sealedBytes, nonce);
     }
 
@@ -73,11 +76,12 @@ public sealed class SecretsKey : IDisposable
         }
 
         var plaintext = new byte[ciphertext.Length - TagLength];
-        _aes.Decrypt(nonce, ciphertext[..plaintext.Length], ciphertext[plaintext.Length..], plaintext, Associated(name));
+        using var aes = new AesGcm(_key, TagLength);
+        aes.Decrypt(nonce, ciphertext[..plaintext.Length], ciphertext[plaintext.Length..], plaintext, Associated(name));
         return plaintext;
     }
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 
     private static byte[] Associated(string name) => Encoding.UTF8.GetBytes("workers/secret/v1\n" + name);
 }

@@ -111,4 +111,25 @@ public sealed class SecretsKeyTests : IDisposable
 
     private static SecretsKey Parse(string text) =>
         SecretsKey.TryParse(text, out var key, out var error) ? key! : throw new InvalidOperationException(error);
+
+    [Fact]
+    public void EncryptAndDecrypt_FromManyThreadsAtOnce_EveryValueOpensToItself()
+    {
+        Assert.True(SecretsKey.TryParse(SecretsKey.GenerateBase64(), out var key, out _));
+        using (key)
+        {
+            var failures = 0;
+            Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            {
+                var value = System.Text.Encoding.UTF8.GetBytes($"value-{i}-{new string('x', i % 300)}");
+                var (ciphertext, nonce) = key!.Encrypt($"name-{i}", value);
+                if (!key.Decrypt($"name-{i}", ciphertext, nonce).AsSpan().SequenceEqual(value))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            });
+
+            Assert.Equal(0, failures);
+        }
+    }
 }
