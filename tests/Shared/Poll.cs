@@ -30,4 +30,24 @@ internal static class Poll
 
         throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {(error is null ? System.Text.Json.JsonSerializer.Serialize(last) : error.Message)}");
     }
+
+    /// <summary>
+    /// Checks <paramref name="condition"/> every 10 ms (calling <paramref name="step"/> before each check, e.g. to move
+    /// a fake clock) and fails with <paramref name="what"/> when it does not hold within 15 seconds.
+    /// </summary>
+    public static async Task UntilAsync(Func<bool> condition, string what, Action? step = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            step?.Invoke();
+            if (condition())
+            {
+                return;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"within 15 s: {what}");
+            await Task.Delay(TimeSpan.FromMilliseconds(10));
+        }
+    }
 }

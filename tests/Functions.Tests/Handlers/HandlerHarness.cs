@@ -1,10 +1,10 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
-using Workers.Functions.Tests.Support;
 using Workers.Security;
 
 namespace Workers.Functions.Tests.Handlers;
@@ -46,7 +46,7 @@ internal sealed class HandlerHarness : IAsyncDisposable
     /// <summary>The functions' sealing key, which values set over the bus are sealed to.</summary>
     public SealingKey FunctionsSealingKey { get; } = SealingKey.Generate();
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
 
     public SqlDeploymentStore Store { get; }
 

@@ -152,26 +152,3 @@ public sealed class FakeRuntime : IContainerRuntime
 
     private static bool Is(ManagedContainer container, string nameOrId) => container.Id == nameOrId || container.Name == nameOrId;
 }
-
-public static class Poll
-{
-    /// <summary>
-    /// Checks <paramref name="condition"/> every 10 ms (calling <paramref name="step"/> before each check, e.g. to move
-    /// a fake clock) and fails with <paramref name="what"/> when it does not hold within 15 seconds.
-    /// </summary>
-    public static async Task UntilAsync(Func<bool> condition, string what, Action? step = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            step?.Invoke();
-            if (condition())
-            {
-                return;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"within 15 s: {what}");
-            await Task.Delay(TimeSpan.FromMilliseconds(10));
-        }
-    }
-}

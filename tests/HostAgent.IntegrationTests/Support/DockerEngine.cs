@@ -9,8 +9,7 @@ namespace Workers.HostAgent.Tests.Support;
 public static class DockerEngine
 {
     /// <summary>busybox httpd on 8080 serving /www (which holds /healthz); built by scripts/test.sh.</summary>
-    public static readonly string WorkloadImage =
-        Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
+    public static readonly string WorkloadImage = TestImages.Workload;
 
     public const int WorkloadPort = 8080;
 

@@ -10,8 +10,7 @@ namespace Workers.Functions.Tests.Store;
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
-    public static readonly string Image =
-        Environment.GetEnvironmentVariable("WORKERS_TEST_POSTGRES_IMAGE") is { Length: > 0 } image ? image : "workers-test/postgres:15";
+    public static readonly string Image = TestImages.Postgres;
 
     private PostgreSqlContainer? _container;
 
@@ -30,7 +29,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         {
             throw new InvalidOperationException(
                 $"The PostgreSQL test container ({Image}) could not be started: {exception.Message} "
-                + "Run scripts/test.sh, which installs and starts Docker and builds the test images.", exception);
+                + $"To get Docker and the image, {TestImages.HowToGetThem}.", exception);
         }
     }
 
