@@ -49,26 +49,35 @@ public static class KeyFiles
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+
+        // Written whole to a file of its own (0600 from its creation), then moved into place without overwriting: a
+        // process starting beside this one reads either no file or the whole key, never a half-written one.
+        var text = create();
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            var text = create();
-            using (var stream = new FileStream(path, options))
+            using (var stream = new FileStream(temporary, options))
             {
                 stream.Write(Encoding.ASCII.GetBytes(text));
                 stream.Flush(flushToDisk: true);
             }
 
+            File.Move(temporary, path, overwrite: false);
             return text;
         }
         catch (IOException) when (File.Exists(path))
         {
             return File.ReadAllText(path);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
     }
 
@@ -87,6 +96,12 @@ public static class KeyFiles
             return fromPem(text);
         }
 
+        if (setting is { } reference && reference.TrimStart().StartsWith("@Microsoft.KeyVault", StringComparison.OrdinalIgnoreCase))
+        {
+            // An app setting whose Key Vault reference did not resolve: never a path to make a new key at.
+            throw new FormatException("the setting is a Key Vault reference that did not resolve to the key (check the app's access to the vault)");
+        }
+
         var path = string.IsNullOrWhiteSpace(setting) ? defaultPath : setting.Trim();
         var key = fromPem(ReadOrCreate(path, () =>
         {
@@ -101,9 +116,16 @@ public static class KeyFiles
     public static void WritePublic(string privatePath, string publicText)
     {
         var path = Path.ChangeExtension(privatePath, ".pub");
-        if (!File.Exists(path) || File.ReadAllText(path).Trim() != publicText)
+        try
         {
-            File.WriteAllText(path, publicText + "\n");
+            if (!File.Exists(path) || File.ReadAllText(path).Trim() != publicText)
+            {
+                File.WriteAllText(path, publicText + "\n");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A key on a read-only mount (a Docker or Kubernetes secret): the public key is a convenience, not a need.
         }
     }
 }

@@ -8,11 +8,15 @@ namespace Workers.Security;
 /// The bytes a message's signature covers: a domain tag, the message's type and the message as JSON with no signature.
 /// Sender and receiver each compute them from the message object, so the form the transport carried (MassTransit's
 /// envelope, a Service Bus body) does not matter; the type in the tag keeps one message's signature from passing as
-/// another's.
+/// another's. Null fields are left out, so that a field added later (null when unused) does not change the form an
+/// older sender or receiver computes: a rolling upgrade keeps its signatures.
 /// </summary>
 public static class MessageSigning
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public static byte[] CanonicalBytes(ISignedMessage message)
     {

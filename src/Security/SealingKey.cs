@@ -28,6 +28,28 @@ public sealed class SealingKey : IDisposable
     /// <summary>The public half (SubjectPublicKeyInfo, base64), carried in the agent's heartbeats.</summary>
     public string PublicKey { get; }
 
+    /// <summary>True when <paramref name="publicKey"/> is a P-256 public key (SubjectPublicKeyInfo, base64) values can be sealed to.</summary>
+    public static bool IsPublicKey(string? publicKey, out string? error)
+    {
+        error = null;
+        try
+        {
+            var spki = Convert.FromBase64String(publicKey ?? string.Empty);
+            using var key = ECDiffieHellman.Create();
+            key.ImportSubjectPublicKeyInfo(spki, out _);
+            if (key.KeySize != 256 || spki.Length != SpkiLength)
+            {
+                error = $"is a {key.KeySize}-bit key, not P-256";
+            }
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            error = "is not an EC public key (SubjectPublicKeyInfo, base64)";
+        }
+
+        return error is null;
+    }
+
     public static SealingKey Generate() => new(ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
 
     public static SealingKey FromPem(string pem)

@@ -81,6 +81,8 @@ public sealed class SenderIdentityTests(PipelineFixture fixture)
             // A stranger's key, and the other host's own key, each telling the replica's host it is unhealthy.
             stranger.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), id, now, host, name, 1, 0, replica.ContainerId!, ReplicaHealth.Unhealthy, "forged")),
             otherAgent.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), id, now, host, name, 1, 0, replica.ContainerId!, ReplicaHealth.Unhealthy, "forged")),
+            // The other host's key, in its own name, about a replica that is not on its host.
+            otherAgent.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), id, now, other, name, 1, 0, replica.ContainerId!, ReplicaHealth.Unhealthy, "forged")),
             // Unsigned: the replica runs in another container.
             new ReplicaStarted(Guid.NewGuid(), id, now, host, name, 1, 0, "f0f0f0f0f0f0", []),
             // The other host's key, saying the replica's host runs nothing.
@@ -89,6 +91,9 @@ public sealed class SenderIdentityTests(PipelineFixture fixture)
             Heartbeat(ghost, stranger.Identity),
         };
         using var forger = await StartForgerAsync(new ReplicaResults());
+        int Refusals() => fixture.FunctionsLog.Lines.Count(l => l.Contains($"comes from host {host}:", StringComparison.Ordinal) || l.Contains($"comes from host {ghost}:", StringComparison.Ordinal)
+            || (l.Contains($"comes from host {other}:", StringComparison.Ordinal) && l.Contains(name, StringComparison.Ordinal)));
+        var before = Refusals();
 
         foreach (var message in forged)
         {
@@ -96,8 +101,8 @@ public sealed class SenderIdentityTests(PipelineFixture fixture)
         }
 
         await Poll.UntilAsync(
-            () => Task.FromResult(fixture.FunctionsLog.Lines.Count(l => l.Contains($"comes from host {host}:", StringComparison.Ordinal) || l.Contains($"comes from host {ghost}:", StringComparison.Ordinal))),
-            count => count >= forged.Length,
+            () => Task.FromResult(Refusals()),
+            count => count >= before + forged.Length,
             Deadline,
             "the functions' refusals of every forged message");
         var lines = fixture.FunctionsLog.Lines.Where(l => l.Contains($"comes from host {host}:", StringComparison.Ordinal)).ToList();
@@ -106,6 +111,7 @@ public sealed class SenderIdentityTests(PipelineFixture fixture)
         Assert.Contains(lines, l => l.StartsWith("Refused a ReplicaStarted", StringComparison.Ordinal) && l.EndsWith("it is not signed", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Refused a HostHeartbeat", StringComparison.Ordinal) && l.Contains($"is pinned to key", StringComparison.Ordinal));
         Assert.Contains(fixture.FunctionsLog.Lines, l => l.StartsWith($"Refused a HostHeartbeat that says it comes from host {ghost}: it is not signed", StringComparison.Ordinal));
+        Assert.Contains(fixture.FunctionsLog.Lines, l => l == $"Refused a ReplicaHealthChanged that says it comes from host {other}: replica 0 of {name} r1 is placed on host {host}, not on {other}");
 
         var after = (await client.StatusAsync(name, null, CancellationToken.None)).Deployments.Single();
         Assert.Equal(DeploymentState.Running, after.State);

@@ -35,6 +35,32 @@ public sealed class MessageSignatureTests
         Assert.Contains("does not match", key.PublicKey.Refusal(signed with { HostId = "host-b" }));
         Assert.Contains("does not match", key.PublicKey.Refusal(signed with { ExpiresAt = signed.ExpiresAt.AddHours(1) }));
         Assert.Contains("does not match", key.PublicKey.Refusal(signed with { Revision = 4 }));
+        var otherSpec = SpecParser.Parse("name: web\nimage: busybox:2\nreplicas: 2\n", "web.yaml", SpecFormat.Yaml).Spec!;
+        Assert.Contains("does not match", key.PublicKey.Refusal(signed with { Spec = otherSpec }));
+        Assert.Contains("does not match", key.PublicKey.Refusal(signed with { Replicas = [new ReplicaAssignment(0, [new PortBinding(80, 20002, Protocol.Tcp)])] }));
+    }
+
+    [Fact]
+    public void SignedHeartbeat_WithItsLabelsOrIdentityChanged_IsRefused()
+    {
+        using var agent = AgentKeys.Generate();
+        using var other = AgentKeys.Generate();
+        var signed = agent.Signing.Sign(new HostHeartbeat(
+            Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, "host-a", new Dictionary<string, string> { ["zone"] = "b" }, "127.0.0.1",
+            2000, 1 << 30, 1500, 1 << 29, [], [], null, agent.Identity));
+
+        Assert.Contains("does not match", agent.Signing.PublicKey.Refusal(signed with { Labels = new Dictionary<string, string> { ["zone"] = "a" } }));
+        Assert.Contains("does not match", agent.Signing.PublicKey.Refusal(signed with { Identity = other.Identity }));
+    }
+
+    [Fact]
+    public void SignedForm_LeavesNullFieldsOut_SoASenderThatPredatesAFieldSignsTheSameBytes()
+    {
+        var form = System.Text.Encoding.UTF8.GetString(MessageSigning.CanonicalBytes(Command()));
+
+        Assert.DoesNotContain(nameof(StartReplicas.SealedEnv), form, StringComparison.Ordinal);
+        Assert.DoesNotContain(nameof(StartReplicas.Signature), form, StringComparison.Ordinal);
+        Assert.Contains(nameof(StartReplicas.ExpiresAt), form, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,6 +34,11 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
 
     private async Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken)
     {
+        if (!Contracts.Spec.HostId.TryParse(message.HostId, out _, out var badHost))
+        {
+            return $"its host id is not one: {badHost}";
+        }
+
         var pinned = await store.GetHostKeysAsync(message.HostId, cancellationToken);
         if (pinned == Revoked)
         {
@@ -49,6 +54,11 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             if (!PublicSigningKey.TryParse(identity.SigningKey, out var offered, out var problem))
             {
                 return $"its signing key {problem}";
+            }
+
+            if (!SealingKey.IsPublicKey(identity.SealingKey, out var sealingProblem))
+            {
+                return $"its sealing key {sealingProblem}";
             }
 
             if (pinned is null)
@@ -72,9 +82,36 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             }
         }
 
-        return pinned is null
-            ? $"no keys are pinned for host {message.HostId}: its agent's first heartbeat pins them"
-            : PublicSigningKey.Parse(pinned.SigningKey).Refusal(message);
+        if (pinned is null)
+        {
+            return $"no keys are pinned for host {message.HostId}: its agent's first heartbeat pins them";
+        }
+
+        return PublicSigningKey.Parse(pinned.SigningKey).Refusal(message) ?? await NotItsReplicaAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// An agent speaks for the replicas placed on its own host only: a result about a replica the store places on
+    /// another host (a late word from a host the replica was moved away from, or one host's key used against another's
+    /// replicas) is refused. A replica the store does not know is left to the handler.
+    /// </summary>
+    private async Task<string?> NotItsReplicaAsync(IAgentMessage message, CancellationToken cancellationToken)
+    {
+        var (deploymentId, index) = message switch
+        {
+            ReplicaStarted m => (m.CorrelationId, m.Index),
+            ReplicaFailed m => (m.CorrelationId, m.Index),
+            ReplicaStopped m => (m.CorrelationId, m.Index),
+            ReplicaHealthChanged m => (m.CorrelationId, m.Index),
+            _ => (Guid.Empty, -1),
+        };
+        if (index < 0 || (await store.GetReplicasAsync(deploymentId, cancellationToken)).FirstOrDefault(r => r.Index == index) is not { } replica
+            || string.Equals(replica.HostId, message.HostId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return $"replica {index} of {replica.Name} r{replica.Revision} is placed on host {replica.HostId}, not on {message.HostId}";
     }
 
     [LoggerMessage(60, LogLevel.Warning, "Refused a {Message} that says it comes from host {HostId}: {Reason}")]

@@ -14,16 +14,16 @@ public sealed partial class HostKeysHandler(IDeploymentStore store, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
-        var had = await store.ForgetHostKeysAsync(request.HostId, cancellationToken);
         string outcome;
         if (request.Revoke)
         {
-            await store.PinHostKeysAsync(request.HostId, AgentSenders.Revoked, now, cancellationToken);
+            // One statement: a heartbeat between an unpin and a pin would pin the agent's own keys again.
+            await store.ReplaceHostKeysAsync(request.HostId, AgentSenders.Revoked, now, cancellationToken);
             outcome = "revoked";
         }
         else
         {
-            outcome = had ? "forgotten" : "had no keys pinned";
+            outcome = await store.ForgetHostKeysAsync(request.HostId, cancellationToken) ? "forgotten" : "had no keys pinned";
         }
 
         Changed(logger, request.HostId, outcome, request.RequestedBy);

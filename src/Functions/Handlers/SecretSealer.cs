@@ -83,7 +83,7 @@ public sealed partial class SecretSealer(ISecretStore secrets, IDeploymentStore 
         {
             return SealingKey.Seal(key, value, context);
         }
-        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
         {
             return null;
         }

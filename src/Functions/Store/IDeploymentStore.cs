@@ -24,6 +24,9 @@ public interface IDeploymentStore
     /// <summary>The keys pinned for a host, or null when none are.</summary>
     Task<AgentIdentity?> GetHostKeysAsync(string hostId, CancellationToken cancellationToken);
 
+    /// <summary>Pins <paramref name="keys"/> for <paramref name="hostId"/> whatever was pinned before (a revocation's tombstone).</summary>
+    Task ReplaceHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>Unpins a host's keys (to rotate them or revoke the host); false when none were pinned.</summary>
     Task<bool> ForgetHostKeysAsync(string hostId, CancellationToken cancellationToken);
 

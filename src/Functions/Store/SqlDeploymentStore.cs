@@ -86,6 +86,17 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return await ReadHostKeysAsync(connection, hostId, cancellationToken);
     }
 
+    public async Task ReplaceHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO host_keys (host_id, signing_key, sealing_key, pinned_at) VALUES (@h, @s, @e, @t)
+            ON CONFLICT (host_id) DO UPDATE SET signing_key = excluded.signing_key, sealing_key = excluded.sealing_key, pinned_at = excluded.pinned_at
+            """, cancellationToken,
+            ("@h", hostId), ("@s", keys.SigningKey), ("@e", keys.SealingKey), ("@t", at.ToUnixTimeMilliseconds()));
+    }
+
     public async Task<bool> ForgetHostKeysAsync(string hostId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

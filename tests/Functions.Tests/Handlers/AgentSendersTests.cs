@@ -55,6 +55,18 @@ public sealed class AgentSendersTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task FirstHeartbeat_WhoseSealingKeyIsNotP256_PinsNothing()
+    {
+        using var p384 = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        var identity = _agent.Identity with { SealingKey = Convert.ToBase64String(p384.ExportSubjectPublicKeyInfo()) };
+
+        await AcceptAsync(_agent.Signing.Sign(Heartbeat("host-a", _agent) with { Identity = identity }));
+
+        Assert.Empty(_handled);
+        Assert.Null(await _store.GetHostKeysAsync("host-a", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Heartbeat_WithOtherKeysThanThePinnedOnes_IsRefusedAndTheKeysStay()
     {
         await AcceptAsync(_agent.Signing.Sign(Heartbeat("host-a", _agent)));
