@@ -27,7 +27,7 @@ escaped=$(printf '%s' "$name" | sed 's/\./\\./g')
 case "$role" in
     agent)
         results="$messages:(ReplicaStarted|ReplicaFailed|ReplicaStopped|ReplicaHealthChanged|HostHeartbeat)"
-        configure="^(host\.$escaped(_error|_skipped)?|$results|MassTransit:Fault.*|$bus)\$"
+        configure="^(host\.$escaped(_error|_skipped)?|$results|MassTransit:(Receive)?Fault.*|$bus)\$"
         write="$configure"
         read="^(host\.$escaped(_error|_skipped)?|$bus)\$"
         ;;
@@ -38,7 +38,7 @@ case "$role" in
         read="^($bus)\$"
         ;;
     functions)
-        configure="^(workers\.[a-z]+(_error|_skipped)?|host\.[a-z0-9.-]+|$messages:[A-Za-z]+|MassTransit:Fault.*|$bus)\$"
+        configure="^(workers\.[a-z]+(_error|_skipped)?|host\.[a-z0-9.-]+|$messages:[A-Za-z]+|MassTransit:(Receive)?Fault.*|$bus)\$"
         write="$configure"
         read="^(workers\.[a-z]+(_error|_skipped)?|$messages:[A-Za-z]+|$bus)\$"
         ;;
