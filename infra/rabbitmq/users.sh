@@ -29,7 +29,8 @@ case "$role" in
         results="$messages:(ReplicaStarted|ReplicaFailed|ReplicaStopped|ReplicaHealthChanged|HostHeartbeat)"
         configure="^(host\.$escaped(_error|_skipped)?|$results|MassTransit:(Receive)?Fault.*|$bus)\$"
         write="$configure"
-        read="^(host\.$escaped(_error|_skipped)?|$bus)\$"
+        # Read on the fault exchanges: MassTransit binds ReceiveFault's exchange to Fault's (a binding reads its source).
+        read="^(host\.$escaped(_error|_skipped)?|MassTransit:(Receive)?Fault.*|$bus)\$"
         ;;
     client)
         requests="$messages:(DeploymentRequested|DeleteDeployment|GetDeploymentStatus|GetDeploymentHistory|GetHosts|PlanDeployment|GetSealingKey|SetSecret|ListSecrets|DeleteSecret|ForgetHost)"
@@ -40,7 +41,7 @@ case "$role" in
     functions)
         configure="^(workers\.[a-z]+(_error|_skipped)?|host\.[a-z0-9.-]+|$messages:[A-Za-z]+|MassTransit:(Receive)?Fault.*|$bus)\$"
         write="$configure"
-        read="^(workers\.[a-z]+(_error|_skipped)?|$messages:[A-Za-z]+|$bus)\$"
+        read="^(workers\.[a-z]+(_error|_skipped)?|$messages:[A-Za-z]+|MassTransit:(Receive)?Fault.*|$bus)\$"
         ;;
     *) echo "users.sh: role must be agent, client or functions, not '$role'" >&2; exit 2 ;;
 esac
