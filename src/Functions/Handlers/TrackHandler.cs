@@ -78,7 +78,10 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
                 return effects;
             }
 
-            if (current && revision.State == DeploymentState.Running
+            // A running revision gives an unhealthy replica up, the current one as well as one that is not current
+            // any more: the target of a rollback (which then starts a replacement, or it would wait for this replica
+            // forever) or an outgoing one (which the rollout replaces with new replicas anyway).
+            if (revision.State == DeploymentState.Running
                 && await store.UpdateReplicaAsync(revision.DeploymentId, health.Index, ReplicaState.Lost, null, null, health.Reason, now, cancellationToken))
             {
                 await StopAsync(store, revision, r => r.Index == health.Index && r.State == ReplicaState.Lost, effects, now, cancellationToken);

@@ -215,6 +215,66 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task Rollback_OldReplicasTurnedUnhealthyDuringTheRollout_ItsTargetIsBroughtBackToFullStrength()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 4, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 4, policy + Version2));
+        var v1Starts = first.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+
+        // While revision 2's first wave starts, two of revision 1's replicas fail their probe (a host under load).
+        foreach (var index in new[] { 0, 1 })
+        {
+            var start = v1Starts.Single(s => s.Replicas.Any(r => r.Index == index));
+            second.Add(await h.Track.HandleAsync(h.Health(start, index, ReplicaHealth.Unhealthy, "probe timed out"), CancellationToken.None));
+        }
+
+        var results = await h.ConvergeAsync(second, start => start.Revision == 2 ? ReplicaHealth.Unhealthy : ReplicaHealth.Healthy);
+
+        Assert.Equal(v2, Assert.IsType<DeploymentRolledBack>(Assert.Single(results.SelectMany(r => r.Published))).CorrelationId);
+        Assert.Equal(DeploymentState.RolledBack, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+        Assert.Equal(4, (await h.Store.GetReplicasAsync(v1, CancellationToken.None)).Count(r => r.Serving));
+        Assert.Equal(v1, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
+    public async Task Rollback_TargetReplicaTurnsUnhealthyWhileRollingBack_IsReplacedAndTheRollbackFinishes()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, policy + Version2));
+
+        // The first wave: one old replica stops (and is gone), one new one starts and fails its probe.
+        var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
+        await h.Track.HandleAsync(h.Stopped(oldStop, Assert.Single(oldStop.Indexes)), CancellationToken.None);
+        var v2Start = Assert.Single(second.SentOf<StartReplicas>()).Command;
+        var index = Assert.Single(v2Start.Replicas).Index;
+        await h.Track.HandleAsync(h.Started(v2Start, index), CancellationToken.None);
+        var rollingBack = await h.Track.HandleAsync(h.Health(v2Start, index, ReplicaHealth.Unhealthy, "GET /healthz -> 503"), CancellationToken.None);
+        Assert.Equal(DeploymentState.RollingBack, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+
+        // While the rollback brings revision 1 back, its one replica still serving fails its probe (a host under load).
+        var survivor = Assert.Single(await h.Store.GetReplicasAsync(v1, CancellationToken.None), r => r.Serving).Index;
+        var v1Start = first.SentOf<StartReplicas>().Single(s => s.Command.Replicas.Any(r => r.Index == survivor)).Command;
+        rollingBack.Add(await h.Track.HandleAsync(h.Health(v1Start, survivor, ReplicaHealth.Unhealthy, "probe timed out"), CancellationToken.None));
+        var results = await h.ConvergeAsync(rollingBack);
+
+        Assert.Equal(v2, Assert.IsType<DeploymentRolledBack>(Assert.Single(results.SelectMany(r => r.Published))).CorrelationId);
+        var v1Replicas = await h.Store.GetReplicasAsync(v1, CancellationToken.None);
+        Assert.Equal(2, v1Replicas.Count(r => r.Serving));
+        Assert.DoesNotContain(v1Replicas, r => r.Index == survivor && r.Alive);
+        Assert.Equal(v1, Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
     public async Task Rollout_NewReplicaUnhealthyWithoutAutoRollback_FailsAndLeavesTheOldRevisionServing()
     {
         await using var h = await HandlerHarness.CreateAsync();
