@@ -58,7 +58,7 @@ internal static class SecretCommands
 
             try
             {
-                return await ClusterCommands.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+                return await ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
                 {
                     var reply = await client.SetSecretAsync(secret, value, cancellationToken);
                     if (reply.Outcome == SecretOutcome.Refused)
@@ -83,7 +83,7 @@ internal static class SecretCommands
         var format = CommonOptions.Format();
         var command = new Command("list", "List the secrets: names and when each was last set, never a value.") { format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.Aliases.Add("ls");
-        command.SetAction((parsed, token) => ClusterCommands.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+        command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
         {
             var reply = await client.ListSecretsAsync(cancellationToken);
             if (parsed.GetValue(format) == CommonOptions.JsonFormat)
@@ -119,7 +119,7 @@ internal static class SecretCommands
         command.SetAction(async (parsed, token) =>
         {
             var secret = parsed.GetRequiredValue(name);
-            return await NameRefusalAsync(console, parsed, secret) ?? await ClusterCommands.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+            return await NameRefusalAsync(console, parsed, secret) ?? await ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
             {
                 var reply = await client.DeleteSecretAsync(secret, cancellationToken);
                 switch (reply.Outcome)

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Cli.Commands;
+
+/// <summary>How the cluster commands write what the functions answer: tables for people, JSON for scripts.</summary>
+internal static class ClusterRenderer
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static async Task StatusAsync(TextWriter output, DeploymentStatusReply reply, bool replicas)
+    {
+        await output.WriteLineAsync($"{"NAME",-24} {"REVISION",8}  {"STATE",-11} {"HEALTHY",7}  IMAGE");
+        foreach (var d in reply.Deployments)
+        {
+            await output.WriteLineAsync($"{d.Name,-24} {d.Revision,8}  {d.State,-11} {$"{d.Replicas.Count(r => r.State == ReplicaState.Running && r.Health == ReplicaHealth.Healthy)}/{d.Replicas.Count(r => r.State is ReplicaState.Pending or ReplicaState.Running)}",7}  {d.Image}");
+            if (!replicas)
+            {
+                continue;
+            }
+
+            foreach (var r in d.Replicas)
+            {
+                var health = r.State == ReplicaState.Running && r.Health is { } h ? h.ToString().ToLowerInvariant() : "-";
+                await output.WriteLineAsync($"  #{r.Index,-4} {r.HostId,-16} {r.State,-9} {health,-9} {Short(r.ContainerId),-12}  {r.Address ?? Ports(r.Ports)}{(r.Reason is null ? string.Empty : "  " + r.Reason)}");
+            }
+
+            if (d.Progress is not null)
+            {
+                await output.WriteLineAsync($"  progress: {d.Progress}");
+            }
+
+            if (d.Reason is not null)
+            {
+                await output.WriteLineAsync($"  reason: {d.Reason}");
+            }
+        }
+    }
+
+    public static async Task HostsAsync(TextWriter output, HostsReply reply)
+    {
+        await output.WriteLineAsync($"{"HOST",-20} {"LIVE",-5} {"CPU FREE",-14} {"MEMORY FREE",-18} {"REPLICAS",8}  {"LAST SEEN",-20} LABELS");
+        foreach (var h in reply.Hosts)
+        {
+            var labels = string.Join(",", h.Labels.Select(l => $"{l.Key}={l.Value}"));
+            await output.WriteLineAsync(
+                $"{h.HostId,-20} {(h.Live ? "yes" : "no"),-5} {$"{h.CpuFreeMillicores}m/{h.CpuCapacityMillicores}m",-14} {$"{h.MemoryFreeBytes >> 20}Mi/{h.MemoryCapacityBytes >> 20}Mi",-18} {h.Replicas,8}  {h.LastSeen.ToString("u", CultureInfo.InvariantCulture),-20} {labels}");
+        }
+    }
+
+    public static async Task HistoryAsync(TextWriter output, DeploymentHistoryReply reply)
+    {
+        await output.WriteLineAsync($"{"REVISION",8}  {"STATE",-11} {"UPDATED",-20} {"IMAGE",-40} REASON");
+        foreach (var r in reply.Revisions)
+        {
+            var mark = r.Revision == reply.Current ? "*" : " ";
+            await output.WriteLineAsync($"{r.Revision,7}{mark}  {r.State,-11} {r.UpdatedAt.ToString("u", CultureInfo.InvariantCulture),-20} {r.Image,-40} {r.Reason}".TrimEnd());
+        }
+    }
+
+    public static async Task PlanAsync(TextWriter output, PlanReply reply)
+    {
+        if (reply.Reason is null)
+        {
+            foreach (var placement in reply.Placements)
+            {
+                await output.WriteLineAsync($"replica {placement.Index} -> {placement.HostId} {Ports(placement.Ports)}".TrimEnd());
+            }
+
+            return;
+        }
+
+        await PrintProblemsAsync(output, reply.Problems);
+        await output.WriteLineAsync(reply.Reason);
+    }
+
+    public static Task PrintProblemsAsync(CliConsole console, IReadOnlyList<SpecProblem> problems) => PrintProblemsAsync(console.Out, problems);
+
+    public static async Task PrintProblemsAsync(TextWriter output, IReadOnlyList<SpecProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            await output.WriteLineAsync(problem.ToString());
+        }
+    }
+
+    public static string Describe(ReplicaStatus replica) =>
+        $"{replica.State.ToString().ToLowerInvariant()}{(replica.Health is { } health && replica.State == ReplicaState.Running ? $" ({health.ToString().ToLowerInvariant()})" : string.Empty)} {Short(replica.ContainerId)} {replica.Address ?? Ports(replica.Ports)}{(replica.Reason is null ? string.Empty : " " + replica.Reason)}".TrimEnd();
+
+    public static string Ports(IReadOnlyList<PortBinding> ports) =>
+        string.Join(" ", ports.Select(p => $"{p.HostPort}->{p.ContainerPort}/{p.Protocol.ToString().ToLowerInvariant()}"));
+
+    public static string Short(string? containerId) => containerId is null ? "-" : containerId[..Math.Min(12, containerId.Length)];
+}

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+
+namespace Workers.Cli.Commands;
+
+/// <summary>
+/// How a cluster command runs: the spec read and checked before any connection, the connection opened within
+/// <c>--timeout</c>, its failures reported in one line, and in the embedded default the waits on the in-process pipeline.
+/// </summary>
+internal static class ClusterRunner
+{
+    /// <summary>Connects (or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
+    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action)
+    {
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
+            await using var connection = await Connection.OpenAsync(parsed.GetValue(ClusterCommands.BrokerOption), logging, console.Error, deadline.Token);
+            var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
+            return await action(client, connection, deadline.Token);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "timeout", $"gave up after {timeout.TotalSeconds:0}s; 'workers status' shows where it stands", e);
+        }
+        catch (WorkersUnavailableException e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "functions.unavailable", e.Message, e);
+        }
+        catch (CliFailure e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+        catch (Exception e) when (e is MassTransit.MassTransitException or System.Net.Sockets.SocketException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            // The broker went away after the command had connected.
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", $"lost the broker: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    internal static Task<int> NotFoundAsync(CliConsole console, ParseResult parsed, string name) =>
+        CommonOptions.FailAsync(console, parsed, ExitCodes.Failed, "deployment.not-found", $"no deployment named {name}");
+
+    /// <summary>The spec's text and its parse, or the exit code when it is unreadable (2) or invalid (1, problems printed).</summary>
+    internal static async Task<(string Text, SpecParseResult Result, int? Refusal)> ReadValidSpecAsync(string file, CliConsole console, ParseResult parsed, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await SpecFiles.ReadAsync(file, console, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var problem = SpecFiles.Unreadable(file, e);
+            return (string.Empty, SpecParser.Parse([], file), await CommonOptions.FailAsync(console, parsed, ExitCodes.Usage, problem.Code, problem.Message, problems: new[] { problem }));
+        }
+
+        var result = SpecParser.Parse(bytes, file);
+        if (!result.IsValid)
+        {
+            if (CommonOptions.WantsJson(parsed))
+            {
+                return (string.Empty, result, await CommonOptions.FailAsync(console, parsed, ExitCodes.Failed, "spec.invalid", $"{file}: {result.Problems.Count} problem(s)", problems: result.Problems));
+            }
+
+            await ClusterRenderer.PrintProblemsAsync(console, result.Problems);
+            return (string.Empty, result, ExitCodes.Failed);
+        }
+
+        return (System.Text.Encoding.UTF8.GetString(bytes), result, null);
+    }
+
+    /// <summary>The embedded agent's first heartbeat must be in before anything is placed.</summary>
+    internal static async Task WaitForLocalHostAsync(WorkersClient client, Connection connection, CancellationToken cancellationToken)
+    {
+        if (connection.LocalHostId is not { } local)
+        {
+            return;
+        }
+
+        while (!(await client.HostsAsync(cancellationToken)).Hosts.Any(h => h.HostId == local && h.Live && h.LastSeen > DateTimeOffset.UtcNow.AddMinutes(-1)))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>In the embedded default, stay until no replica of the name is still starting or stopping: this process is the whole pipeline.</summary>
+    internal static async Task SettleAsync(Connection connection, string name, CancellationToken cancellationToken)
+    {
+        if (connection.Store is not { } store)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var busy = false;
+            foreach (var revision in await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken))
+            {
+                var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
+                busy |= replicas.Any(r => r.State is ReplicaState.Pending or ReplicaState.Stopping);
+            }
+
+            if (!busy)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+}
