@@ -86,10 +86,15 @@ internal sealed class RolloutSampler(FaultCluster cluster, Func<Guid, (int Repli
             {
                 await SampleAsync(http);
             }
-            catch (Exception e) when (e is not OutOfMemoryException && !_stop.IsCancellationRequested)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // The store or Docker busy for a moment: the next sample looks again.
+                // The store or Docker busy for a moment: the next sample looks again. One that fails while the run
+                // stops is not a finding either (the samples so far are what the run is judged by).
                 log($"sampler: {e.GetType().Name}: {e.Message}");
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
             }
 
             try
