@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Workers.Contracts.Messages;
 using Workers.Functions.Store;
@@ -15,6 +16,10 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
 {
     /// <summary>The keys pinned for a revoked host: no message verifies against them.</summary>
     public static readonly AgentIdentity Revoked = new("revoked", "revoked");
+
+    // Pinned keys as parsed, by their text: every agent message is checked against its host's key, and parsing it (base64,
+    // a key import and a hash for its id) each time cost more than the store read. Bounded: a fleet's worth of keys.
+    private static readonly ConcurrentDictionary<string, PublicSigningKey> ParsedKeys = new(StringComparer.Ordinal);
 
     /// <summary>Hands <paramref name="message"/> to <paramref name="handle"/> when its sender is who it says; otherwise no effects.</summary>
     public async Task<Effects> AcceptAsync<T>(T message, Func<T, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
@@ -78,7 +83,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
 
             if (pinned is not null && pinned != identity)
             {
-                return $"it offers key {offered!.KeyId}, but host {message.HostId} is pinned to key {PublicSigningKey.Parse(pinned.SigningKey).KeyId}; unpin the host's keys to rotate them";
+                return $"it offers key {offered!.KeyId}, but host {message.HostId} is pinned to key {ParsedKey(pinned.SigningKey).KeyId}; unpin the host's keys to rotate them";
             }
         }
 
@@ -87,7 +92,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             return $"no keys are pinned for host {message.HostId}: its agent's first heartbeat pins them";
         }
 
-        return PublicSigningKey.Parse(pinned.SigningKey).Refusal(message) ?? await NotItsReplicaAsync(message, cancellationToken);
+        return ParsedKey(pinned.SigningKey).Refusal(message) ?? await NotItsReplicaAsync(message, cancellationToken);
     }
 
     /// <summary>
@@ -105,13 +110,28 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             ReplicaHealthChanged m => (m.CorrelationId, m.Index),
             _ => (Guid.Empty, -1),
         };
-        if (index < 0 || (await store.GetReplicasAsync(deploymentId, cancellationToken)).FirstOrDefault(r => r.Index == index) is not { } replica
+        if (index < 0 || await store.FindReplicaAsync(deploymentId, index, cancellationToken) is not { } replica
             || string.Equals(replica.HostId, message.HostId, StringComparison.Ordinal))
         {
             return null;
         }
 
         return $"replica {index} of {replica.Name} r{replica.Revision} is placed on host {replica.HostId}, not on {message.HostId}";
+    }
+
+    private static PublicSigningKey ParsedKey(string signingKey)
+    {
+        if (ParsedKeys.TryGetValue(signingKey, out var key))
+        {
+            return key;
+        }
+
+        if (ParsedKeys.Count >= 16_384)
+        {
+            ParsedKeys.Clear();
+        }
+
+        return ParsedKeys[signingKey] = PublicSigningKey.Parse(signingKey);
     }
 
     [LoggerMessage(60, LogLevel.Warning, "Refused a {Message} that says it comes from host {HostId}: {Reason}")]

@@ -33,8 +33,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         var effects = new Effects();
         var moved = await store.UpdateReplicaAsync(started.CorrelationId, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, now, cancellationToken);
         var revision = await store.GetRevisionAsync(started.CorrelationId, cancellationToken);
-        var all = revision is null ? [] : await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-        if (revision is null || all.FirstOrDefault(r => r.Index == started.Index) is not { State: ReplicaState.Running })
+        if (revision is null || await store.FindReplicaAsync(revision.DeploymentId, started.Index, cancellationToken) is not { State: ReplicaState.Running })
         {
             // A replica nobody wants any more (late, superseded, deleted, or unknown) is stopped, never left behind.
             return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
@@ -103,7 +102,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         var now = time.GetUtcNow();
         var effects = new Effects();
         var revision = await store.GetRevisionAsync(failed.CorrelationId, cancellationToken);
-        var replica = revision is null ? null : (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken)).FirstOrDefault(r => r.Index == failed.Index);
+        var replica = revision is null ? null : await store.FindReplicaAsync(revision.DeploymentId, failed.Index, cancellationToken);
 
         // A failure counts only for a replica still being started (or already failed: a redelivery). A late or
         // repeated failure of a replica that runs, was replaced or was stopped (a start delivered twice and refused

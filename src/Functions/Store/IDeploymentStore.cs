@@ -56,6 +56,9 @@ public interface IDeploymentStore
     /// <summary>The replicas of one revision.</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
 
+    /// <summary>One replica of a revision, or null: what a single agent result is about (one row, not the revision's).</summary>
+    Task<ReplicaRecord?> FindReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken);
+
     /// <summary>Every replica that holds or will hold resources (pending, running or stopping), with its spec's limits.</summary>
     Task<IReadOnlyList<ReplicaLimits>> GetActiveReplicaLimitsAsync(CancellationToken cancellationToken);
 

@@ -292,6 +292,13 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE deployment_id = @d ORDER BY idx", cancellationToken, ReadReplica, ("@d", Id(deploymentId)));
     }
 
+    public async Task<ReplicaRecord?> FindReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM replicas WHERE deployment_id = @d AND idx = @i", cancellationToken, ReadReplica, ("@d", Id(deploymentId)), ("@i", index));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public async Task<IReadOnlyList<ReplicaRecord>> GetActiveReplicasAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
