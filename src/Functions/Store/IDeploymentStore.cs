@@ -53,6 +53,18 @@ public interface IDeploymentStore
     /// <summary>Revisions of a name with a replica pending, running or stopping: those a rollout moves between.</summary>
     Task<IReadOnlyList<RevisionRecord>> GetLiveRevisionsAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records an event no row change records (a host lost or back, an orphan). With a <paramref name="key"/> it is
+    /// recorded once however many writers (sweeps, redeliveries) see it; true when this call recorded it.
+    /// </summary>
+    Task<bool> AppendEventAsync(WorkersEvent entry, string? key, CancellationToken cancellationToken);
+
+    /// <summary>Events that match, oldest first: the newest <see cref="EventQuery.Limit"/> of them.</summary>
+    Task<IReadOnlyList<WorkersEvent>> GetEventsAsync(EventQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Forgets events older than <paramref name="before"/>; how many.</summary>
+    Task<int> PruneEventsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
     /// <summary>The replicas of one revision.</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
 

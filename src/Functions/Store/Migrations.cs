@@ -121,5 +121,35 @@ internal static class Migrations
                 updated_at BIGINT NOT NULL)
             """,
         ],
+        [
+            // The event history: written by the triggers each dialect adds (a replica's or a revision's state or health
+            // changed, a host first heard) in the same statement as the change, and by the sweep and inventory for what
+            // no row change records (a host lost or back, an orphan). An event with a key is recorded once however many
+            // writers see it; pruned after the retention.
+            """
+            CREATE TABLE events (
+                seq {serial},
+                at BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                name TEXT NULL,
+                revision BIGINT NULL,
+                host_id TEXT NULL,
+                idx INTEGER NULL,
+                message TEXT NOT NULL,
+                event_key TEXT NULL UNIQUE)
+            """,
+            "CREATE INDEX events_name ON events (name, seq)",
+            "CREATE INDEX events_at ON events (at)",
+            EventTriggers,
+        ],
     ];
+
+    /// <summary>Where a step says so, the dialect's own statements (the event triggers) are put in.</summary>
+    public const string EventTriggers = "{event-triggers}";
+
+    /// <summary>The statements of one step (1-based) for <paramref name="dialect"/>.</summary>
+    public static IEnumerable<string> StatementsFor(int version, SqlDialect dialect) =>
+        Steps[version - 1].SelectMany(statement => statement == EventTriggers
+            ? dialect.EventTriggers
+            : [statement.Replace("{serial}", dialect.SerialKey, StringComparison.Ordinal)]);
 }

@@ -19,5 +19,70 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
     // Several instances may start at once; one migrates, the others wait and then find nothing to do.
     public override string MigrationLock => "SELECT pg_advisory_xact_lock(727375)";
 
+    public override string SerialKey => "BIGSERIAL PRIMARY KEY";
+
+    public override IReadOnlyList<string> EventTriggers { get; } =
+    [
+        """
+        CREATE FUNCTION workers_replica_events() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO events (at, kind, name, revision, host_id, idx, message)
+                VALUES (NEW.updated_at, 'replica.placed', NEW.name, NEW.revision, NEW.host_id, NEW.idx, 'placed on ' || NEW.host_id);
+                RETURN NULL;
+            END IF;
+            IF NEW.state IS DISTINCT FROM OLD.state THEN
+                INSERT INTO events (at, kind, name, revision, host_id, idx, message)
+                VALUES (NEW.updated_at, 'replica.' || lower(NEW.state), NEW.name, NEW.revision, NEW.host_id, NEW.idx,
+                    CASE WHEN NEW.state IN ('Failed', 'Lost') THEN COALESCE(NEW.reason, '') ELSE '' END);
+            END IF;
+            IF NEW.health IS DISTINCT FROM OLD.health AND NEW.health IN ('Healthy', 'Unhealthy') THEN
+                INSERT INTO events (at, kind, name, revision, host_id, idx, message)
+                VALUES (COALESCE(NEW.health_at, NEW.updated_at), 'replica.' || lower(NEW.health), NEW.name, NEW.revision, NEW.host_id, NEW.idx,
+                    CASE WHEN NEW.health = 'Unhealthy' THEN COALESCE(NEW.reason, '') ELSE '' END);
+            END IF;
+            RETURN NULL;
+        END
+        $f$
+        """,
+        "CREATE TRIGGER replicas_events AFTER INSERT OR UPDATE ON replicas FOR EACH ROW EXECUTE FUNCTION workers_replica_events()",
+        """
+        CREATE FUNCTION workers_revision_events() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO events (at, kind, name, revision, message)
+                VALUES (NEW.updated_at, CASE WHEN NEW.revision = 0 THEN 'deployment.rejected' ELSE 'deployment.accepted' END, NEW.name, NEW.revision,
+                    CASE WHEN NEW.revision = 0 THEN COALESCE(NEW.reason, '') ELSE 'requested by ' || NEW.requested_by END);
+            ELSIF NEW.state IS DISTINCT FROM OLD.state THEN
+                INSERT INTO events (at, kind, name, revision, message)
+                VALUES (NEW.updated_at, 'deployment.' || lower(NEW.state), NEW.name, NEW.revision,
+                    CASE WHEN NEW.state IN ('Failed', 'RollingBack', 'RolledBack') THEN COALESCE(NEW.reason, '') ELSE '' END);
+            END IF;
+            RETURN NULL;
+        END
+        $f$
+        """,
+        "CREATE TRIGGER revisions_events AFTER INSERT OR UPDATE ON revisions FOR EACH ROW EXECUTE FUNCTION workers_revision_events()",
+        """
+        CREATE FUNCTION workers_deployment_events() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO events (at, kind, name, revision, message)
+            VALUES ((extract(epoch FROM clock_timestamp()) * 1000)::bigint, 'deployment.deleted', OLD.name, OLD.revision, '');
+            RETURN NULL;
+        END
+        $f$
+        """,
+        "CREATE TRIGGER deployments_events AFTER DELETE ON deployments FOR EACH ROW EXECUTE FUNCTION workers_deployment_events()",
+        """
+        CREATE FUNCTION workers_host_events() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO events (at, kind, host_id, message) VALUES (NEW.received_at, 'host.joined', NEW.host_id, '');
+            RETURN NULL;
+        END
+        $f$
+        """,
+        "CREATE TRIGGER hosts_events AFTER INSERT ON hosts FOR EACH ROW EXECUTE FUNCTION workers_host_events()",
+    ];
+
     public void Dispose() => _dataSource.Dispose();
 }

@@ -45,7 +45,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         var applied = Convert.ToInt32(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken), CultureInfo.InvariantCulture);
         for (var version = applied + 1; version <= Migrations.Steps.Count; version++)
         {
-            foreach (var statement in Migrations.Steps[version - 1])
+            foreach (var statement in Migrations.StatementsFor(version, dialect))
             {
                 await ExecuteAsync(connection, transaction, statement, cancellationToken);
             }
@@ -284,6 +284,59 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
               AND EXISTS (SELECT 1 FROM replicas p WHERE p.deployment_id = r.deployment_id AND p.state IN ('Pending', 'Running', 'Stopping'))
             ORDER BY r.revision
             """, cancellationToken, ReadRevision, ("@n", name));
+    }
+
+    public async Task<bool> AppendEventAsync(WorkersEvent entry, string? key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            INSERT INTO events (at, kind, name, revision, host_id, idx, message, event_key) VALUES (@t, @k, @n, CAST(@v AS BIGINT), @h, CAST(@i AS INTEGER), @m, @key)
+            ON CONFLICT (event_key) DO NOTHING
+            """, cancellationToken,
+            ("@t", entry.At.ToUnixTimeMilliseconds()), ("@k", entry.Kind), ("@n", entry.Name), ("@v", entry.Revision), ("@h", entry.HostId),
+            ("@i", entry.Replica), ("@m", entry.Message), ("@key", key)) > 0;
+    }
+
+    public async Task<IReadOnlyList<WorkersEvent>> GetEventsAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>();
+        var parameters = new List<(string, object?)> { ("@l", Math.Clamp(query.Limit, 1, 1000)) };
+        if (query.Name is not null)
+        {
+            where.Add("name = @n");
+            parameters.Add(("@n", query.Name));
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("seq > @a");
+            parameters.Add(("@a", after));
+        }
+
+        if (query.Since is { } since)
+        {
+            where.Add("at >= @s");
+            parameters.Add(("@s", since.ToUnixTimeMilliseconds()));
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, $"""
+            SELECT seq, at, kind, name, revision, host_id, idx, message FROM events
+            {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))}
+            ORDER BY seq DESC LIMIT @l
+            """, cancellationToken, reader => new WorkersEvent(
+                reader.GetInt64(0), FromUnix(reader.GetInt64(1)), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetString(7)), [.. parameters]);
+        return [.. rows.Reverse()];
+    }
+
+    public async Task<int> PruneEventsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "DELETE FROM events WHERE at < @t", cancellationToken, ("@t", before.ToUnixTimeMilliseconds()));
     }
 
     public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken)

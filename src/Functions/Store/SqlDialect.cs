@@ -19,4 +19,13 @@ public abstract class SqlDialect
 
     /// <summary>Statements run on every new connection.</summary>
     public virtual string? OnOpen => null;
+
+    /// <summary>The column type of an integer key the database numbers itself, increasing.</summary>
+    public abstract string SerialKey { get; }
+
+    /// <summary>
+    /// Triggers that record the event history as the rows change: a replica placed, its state or health changed; a
+    /// revision accepted or rejected, its state changed; a deployment forgotten; a host first heard.
+    /// </summary>
+    public abstract IReadOnlyList<string> EventTriggers { get; }
 }

@@ -65,3 +65,6 @@ public sealed record ReplicaLimits(string HostId, string Name, long Revision, in
 
 /// <summary>Which revisions of a name to read: in one of <paramref name="States"/> (any when null), numbered below <paramref name="Below"/>, at most <paramref name="Limit"/>.</summary>
 public sealed record RevisionFilter(IReadOnlyCollection<DeploymentState>? States = null, long? Below = null, int? Limit = null);
+
+/// <summary>Which events to read: of one deployment (or all), after a sequence, since a moment, at most so many (the newest).</summary>
+public sealed record EventQuery(string? Name = null, long? After = null, DateTimeOffset? Since = null, int Limit = 100);

@@ -464,6 +464,70 @@ public abstract class StoreTests : IAsyncLifetime
         Assert.Equal([4L, 3L, 2L, 1L], (await Store.GetRevisionsAsync(name, CancellationToken.None)).Select(r => r.Revision));
     }
 
+    [Fact]
+    public async Task Events_AReplicaAndItsRevisionMoveThroughTheirStates_EachChangeIsRecordedOnceInOrderWithItsReason()
+    {
+        var name = Specs.UniqueName("ev");
+        var id = Guid.NewGuid();
+        await Store.UpsertHostAsync(Heartbeat(At, cpuFree: 1000), At, CancellationToken.None);
+        await Store.UpsertHostAsync(Heartbeat(At.AddSeconds(5), cpuFree: 900), At.AddSeconds(5), CancellationToken.None);
+        await SaveAsync(id, Specs.Make(name, 1), Placement(0, 21300));
+        await Store.UpdateReplicaAsync(id, 0, ReplicaState.Running, "c1", null, null, At.AddSeconds(1), CancellationToken.None);
+        await Store.UpdateReplicaHealthAsync(id, 0, ReplicaHealth.Healthy, "c1", null, At.AddSeconds(2), CancellationToken.None);
+        await Store.TransitionRevisionAsync(id, [DeploymentState.Pending], DeploymentState.Running, null, At.AddSeconds(2), CancellationToken.None);
+        await Store.UpdateReplicaHealthAsync(id, 0, ReplicaHealth.Unhealthy, "c1", "GET /healthz -> 503", At.AddSeconds(3), CancellationToken.None);
+        await Store.UpdateReplicaHealthAsync(id, 0, ReplicaHealth.Unhealthy, "c1", "GET /healthz -> 503", At.AddSeconds(4), CancellationToken.None);
+        await Store.UpdateReplicaAsync(id, 0, ReplicaState.Lost, null, null, "host went silent", At.AddSeconds(5), CancellationToken.None);
+
+        var events = await Store.GetEventsAsync(new EventQuery(name), CancellationToken.None);
+
+        Assert.Equal(
+            ["deployment.accepted", "replica.placed", "replica.running", "replica.healthy", "deployment.running", "replica.unhealthy", "replica.lost"],
+            events.Select(e => e.Kind));
+        Assert.True(events.Zip(events.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), "sequences increase");
+        Assert.Equal("GET /healthz -> 503", events.Single(e => e.Kind == "replica.unhealthy").Message);
+        Assert.Equal("host went silent", events.Single(e => e.Kind == "replica.lost").Message);
+        Assert.All(events.Where(e => e.Kind.StartsWith("replica.", StringComparison.Ordinal)), e => Assert.Equal((1L, _host, (int?)0), (e.Revision!.Value, e.HostId!, e.Replica)));
+        Assert.Equal(At.AddSeconds(3), events.Single(e => e.Kind == "replica.unhealthy").At);
+        var joined = (await Store.GetEventsAsync(new EventQuery(Limit: 1000), CancellationToken.None)).Where(e => e.HostId == _host && e.Kind.StartsWith("host.", StringComparison.Ordinal));
+        Assert.Equal("host.joined", Assert.Single(joined).Kind);
+    }
+
+    [Fact]
+    public async Task Events_AfterASequenceAndLimited_FollowOnWithTheNewestOldestFirst()
+    {
+        var name = Specs.UniqueName("ev");
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(name, 3), Placement(0, 21310), Placement(1, 21311), Placement(2, 21312));
+        var first = await Store.GetEventsAsync(new EventQuery(name), CancellationToken.None);
+        await Store.UpdateReplicaAsync(id, 2, ReplicaState.Failed, null, null, "image not found", At.AddSeconds(1), CancellationToken.None);
+
+        var after = await Store.GetEventsAsync(new EventQuery(name, After: first[^1].Sequence), CancellationToken.None);
+        var newest = await Store.GetEventsAsync(new EventQuery(name, Limit: 2), CancellationToken.None);
+
+        Assert.Equal(4, first.Count);
+        Assert.Equal(("replica.failed", (int?)2, "image not found"), (Assert.Single(after).Kind, after[0].Replica, after[0].Message));
+        Assert.Equal([first[^1].Sequence, after[0].Sequence], newest.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task AppendEventAsync_SameKeyTwice_IsRecordedOnceAndPruneForgetsOnlyTheOld()
+    {
+        var host = "h-" + Guid.NewGuid().ToString("N")[..10];
+        var key = $"host.lost:{host}:1";
+        var lost = new WorkersEvent(0, At.AddDays(-3), "host.lost", null, null, host, null, "no heartbeat for 30s");
+
+        var firstTime = await Store.AppendEventAsync(lost, key, CancellationToken.None);
+        var secondTime = await Store.AppendEventAsync(lost with { At = At.AddDays(-2) }, key, CancellationToken.None);
+        await Store.AppendEventAsync(lost with { Kind = "host.returned", At = At }, null, CancellationToken.None);
+        var pruned = await Store.PruneEventsAsync(At.AddDays(-1), CancellationToken.None);
+
+        Assert.Equal((true, false), (firstTime, secondTime));
+        Assert.True(pruned >= 1, $"pruned {pruned}");
+        var left = (await Store.GetEventsAsync(new EventQuery(Limit: 1000), CancellationToken.None)).Where(e => e.HostId == host).ToList();
+        Assert.Equal(("host.returned", At), (Assert.Single(left).Kind, left[0].At));
+    }
+
     private async Task<SqlDeploymentStore> OpenAsync(string database, bool migrate)
     {
         var dialect = CreateDialect(database);
