@@ -21,6 +21,9 @@ public sealed class FunctionsOptions
     /// <summary>An outcome event still in the outbox this long after its state change was never published (its process died): the sweep publishes it.</summary>
     public TimeSpan OutboxGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the event history keeps an event: the sweep forgets older ones.</summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How often the self-hosted sweep runs (the timer function's schedule on Azure).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

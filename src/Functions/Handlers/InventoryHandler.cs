@@ -38,7 +38,7 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
             {
                 if (now - running.CreatedAt > settings.OrphanGrace)
                 {
-                    Orphan(effects, heartbeat.HostId, running, Guid.Empty, "no deployment revision in the store owns it", now);
+                    await OrphanAsync(effects, heartbeat.HostId, running, Guid.Empty, "no deployment revision in the store owns it", now, cancellationToken);
                 }
 
                 continue;
@@ -57,7 +57,7 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
             switch (replica.State)
             {
                 case ReplicaState.Stopped or ReplicaState.Lost or ReplicaState.Failed or ReplicaState.Stopping when now - replica.UpdatedAt > settings.OrphanGrace:
-                    Orphan(effects, heartbeat.HostId, running, replica.DeploymentId, $"the store has the replica {replica.State.ToString().ToLowerInvariant()}", now);
+                    await OrphanAsync(effects, heartbeat.HostId, running, replica.DeploymentId, $"the store has the replica {replica.State.ToString().ToLowerInvariant()}", now, cancellationToken);
                     break;
                 // Only a heartbeat taken after the replica was seen running can say it exited (not one read mid-start).
                 case ReplicaState.Running when !running.Running && heartbeat.Timestamp >= replica.UpdatedAt:
@@ -81,8 +81,13 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
         return effects;
     }
 
-    private static void Orphan(Effects effects, string hostId, RunningReplica running, Guid deploymentId, string reason, DateTimeOffset now)
+    /// <summary>Announces the orphan and stops it; its event is recorded once per container, however many heartbeats carry it.</summary>
+    private async Task OrphanAsync(Effects effects, string hostId, RunningReplica running, Guid deploymentId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await store.AppendEventAsync(
+            new WorkersEvent(0, now, "replica.orphaned", running.Name, running.Revision, hostId, running.Index, $"container {running.ContainerId[..Math.Min(12, running.ContainerId.Length)]}: {reason}"),
+            $"replica.orphaned:{hostId}:{running.ContainerId}",
+            cancellationToken);
         effects.Publish(new ReplicaOrphaned(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, running.Index, running.ContainerId, reason));
         effects.Send(hostId, new StopReplicas(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, [running.Index]));
     }

@@ -153,4 +153,12 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             h.Heartbeat.Timestamp,
             liveness.IsAlive(h)))]);
     }
+
+    /// <summary>The event history that matches, oldest first (at most the newest 1000).</summary>
+    public async Task<EventsReply> HandleAsync(GetEvents query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var events = await store.GetEventsAsync(new EventQuery(query.Name, query.After, query.Since, Math.Clamp(query.Limit, 1, 1000)), cancellationToken);
+        return new EventsReply(Guid.NewGuid(), query.CorrelationId, time.GetUtcNow(), events);
+    }
 }

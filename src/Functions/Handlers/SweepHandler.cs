@@ -39,6 +39,13 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         // goes dark. Otherwise a broker restart would fail every deployment for want of a live host.
         var heard = liveness.Heard;
         var down = heard ? silent : [];
+        foreach (var host in known.Where(h => down.Contains(h.Heartbeat.HostId)))
+        {
+            // Recorded once per silence (host.lost), and undone by the host's next heartbeat (host.returned).
+            await store.MarkHostLostAsync(host.Heartbeat.HostId, host.ReceivedAt, now, cancellationToken);
+        }
+
+        await store.PruneEventsAsync(now - settings.EventRetention, cancellationToken);
         // Outcome events whose publish never happened (the process died between the state change and the publish).
         foreach (var outcome in await store.GetOutboxAsync(now - settings.OutboxGrace, cancellationToken))
         {

@@ -54,6 +54,12 @@ public interface IDeploymentStore
     Task<IReadOnlyList<RevisionRecord>> GetLiveRevisionsAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Records that the sweep declared the host down (its last heartbeat received at <paramref name="receivedAt"/>):
+    /// once per silence, and undone by its next heartbeat. Both are events (<c>host.lost</c>, <c>host.returned</c>).
+    /// </summary>
+    Task<bool> MarkHostLostAsync(string hostId, DateTimeOffset receivedAt, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records an event no row change records (a host lost or back, an orphan). With a <paramref name="key"/> it is
     /// recorded once however many writers (sweeps, redeliveries) see it; true when this call recorded it.
     /// </summary>

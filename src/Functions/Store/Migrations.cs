@@ -140,6 +140,9 @@ internal static class Migrations
             """,
             "CREATE INDEX events_name ON events (name, seq)",
             "CREATE INDEX events_at ON events (at)",
+            // When the sweep declared the host down (null while it is live): a heartbeat clears it, and the change either
+            // way is an event.
+            "ALTER TABLE hosts ADD COLUMN lost_at BIGINT NULL",
             EventTriggers,
         ],
     ];

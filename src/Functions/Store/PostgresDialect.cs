@@ -82,6 +82,21 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
         $f$
         """,
         "CREATE TRIGGER hosts_events AFTER INSERT ON hosts FOR EACH ROW EXECUTE FUNCTION workers_host_events()",
+        """
+        CREATE FUNCTION workers_host_lost_events() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            INSERT INTO events (at, kind, host_id, message)
+            VALUES (COALESCE(NEW.lost_at, NEW.received_at), CASE WHEN NEW.lost_at IS NULL THEN 'host.returned' ELSE 'host.lost' END, NEW.host_id,
+                CASE WHEN NEW.lost_at IS NULL THEN 'heard again ' || ((NEW.received_at - OLD.lost_at) / 1000) || 's after it was declared down'
+                     ELSE 'no heartbeat for ' || ((NEW.lost_at - NEW.received_at) / 1000) || 's' END);
+            RETURN NULL;
+        END
+        $f$
+        """,
+        """
+        CREATE TRIGGER hosts_lost_events AFTER UPDATE OF lost_at ON hosts FOR EACH ROW
+        WHEN (NEW.lost_at IS DISTINCT FROM OLD.lost_at) EXECUTE FUNCTION workers_host_lost_events()
+        """,
     ];
 
     public void Dispose() => _dataSource.Dispose();

@@ -62,7 +62,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, """
             INSERT INTO hosts (host_id, heartbeat, taken_at, received_at) VALUES (@h, @b, @t, @r)
-            ON CONFLICT (host_id) DO UPDATE SET heartbeat = excluded.heartbeat, taken_at = excluded.taken_at, received_at = excluded.received_at
+            ON CONFLICT (host_id) DO UPDATE SET heartbeat = excluded.heartbeat, taken_at = excluded.taken_at, received_at = excluded.received_at, lost_at = NULL
             WHERE hosts.taken_at <= excluded.taken_at
             """, cancellationToken,
             ("@h", heartbeat.HostId), ("@b", JsonSerializer.Serialize(heartbeat, Json)), ("@t", heartbeat.Timestamp.ToUnixTimeMilliseconds()), ("@r", receivedAt.ToUnixTimeMilliseconds()));
@@ -284,6 +284,13 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
               AND EXISTS (SELECT 1 FROM replicas p WHERE p.deployment_id = r.deployment_id AND p.state IN ('Pending', 'Running', 'Stopping'))
             ORDER BY r.revision
             """, cancellationToken, ReadRevision, ("@n", name));
+    }
+
+    public async Task<bool> MarkHostLostAsync(string hostId, DateTimeOffset receivedAt, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "UPDATE hosts SET lost_at = @t WHERE host_id = @h AND received_at = @r AND lost_at IS NULL", cancellationToken,
+            ("@h", hostId), ("@r", receivedAt.ToUnixTimeMilliseconds()), ("@t", at.ToUnixTimeMilliseconds())) > 0;
     }
 
     public async Task<bool> AppendEventAsync(WorkersEvent entry, string? key, CancellationToken cancellationToken)

@@ -81,6 +81,15 @@ public sealed class SqliteDialect(string path) : SqlDialect
             INSERT INTO events (at, kind, host_id, message) VALUES (NEW.received_at, 'host.joined', NEW.host_id, '');
         END
         """,
+        """
+        CREATE TRIGGER hosts_lost AFTER UPDATE OF lost_at ON hosts WHEN NEW.lost_at IS NOT OLD.lost_at
+        BEGIN
+            INSERT INTO events (at, kind, host_id, message)
+            VALUES (COALESCE(NEW.lost_at, NEW.received_at), CASE WHEN NEW.lost_at IS NULL THEN 'host.returned' ELSE 'host.lost' END, NEW.host_id,
+                CASE WHEN NEW.lost_at IS NULL THEN 'heard again ' || ((NEW.received_at - OLD.lost_at) / 1000) || 's after it was declared down'
+                     ELSE 'no heartbeat for ' || ((NEW.lost_at - NEW.received_at) / 1000) || 's' END);
+        END
+        """,
     ];
 
     public override string OnOpen => "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
