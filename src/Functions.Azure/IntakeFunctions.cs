@@ -44,6 +44,11 @@ public sealed class IntakeFunctions(DeploymentIntake intake, SecretsIntake secre
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hosts")] HttpRequest request, CancellationToken cancellationToken) =>
         await IntakeHttp.GetHostsAsync(request, intake, cancellationToken);
 
+    [Function(nameof(GetEvents))]
+    public async Task<IActionResult> GetEvents(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "events")] HttpRequest request, CancellationToken cancellationToken) =>
+        await IntakeHttp.GetEventsAsync(request, intake, cancellationToken);
+
     [Function(nameof(PutSecret))]
     public async Task<IActionResult> PutSecret(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "secrets/{name}")] HttpRequest request, string name, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -108,6 +109,66 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
     {
         var reply = await queries.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow()), cancellationToken);
         return new IntakeResult(StatusCodes.Status200OK, reply.Hosts);
+    }
+
+    /// <summary>
+    /// The event history, oldest first, as <c>workers events</c> shows it: <c>name</c>, <c>after</c> (a sequence, to
+    /// follow on), <c>since</c> (a duration back from now, <c>10m</c>, or an RFC 3339 moment) and <c>limit</c> (1 to
+    /// 1000, 100 by default). Any other parameter, or a value that does not parse, is refused with every problem at once.
+    /// </summary>
+    public async Task<IntakeResult> EventsAsync(IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var problems = new List<string>();
+        string? name = null;
+        long? after = null;
+        DateTimeOffset? since = null;
+        var limit = 100;
+        foreach (var (key, value) in query)
+        {
+            switch (key)
+            {
+                case "name" when DnsLabel.TryParse(value, out var label, out _):
+                    name = label.Value;
+                    break;
+                case "name":
+                    DnsLabel.TryParse(value, out _, out var notAName);
+                    problems.Add($"name: {notAName}");
+                    break;
+                case "after" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence):
+                    after = sequence;
+                    break;
+                case "since" when Duration.TryParse(value, out var back, out _):
+                    since = time.GetUtcNow() - back.Value;
+                    break;
+                case "since" when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment):
+                    since = moment;
+                    break;
+                case "limit" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 1000:
+                    limit = count;
+                    break;
+                case "after":
+                    problems.Add($"after: '{value}' is not an event sequence (a whole number, from an event's \"sequence\")");
+                    break;
+                case "since":
+                    problems.Add($"since: '{value}' is neither a duration (10m, 2h) nor an RFC 3339 moment");
+                    break;
+                case "limit":
+                    problems.Add($"limit: '{value}' is not a whole number from 1 to 1000");
+                    break;
+                default:
+                    problems.Add($"'{key}' is not a parameter of /api/events (name, after, since, limit)");
+                    break;
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
+        }
+
+        var reply = await queries.HandleAsync(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name, after, since, limit), cancellationToken);
+        return new IntakeResult(StatusCodes.Status200OK, reply.Events);
     }
 
     /// <summary>Publishes a delete of a known deployment: 202, or 404 for an unknown name.</summary>

@@ -89,6 +89,8 @@ public static class IntakeRegistration
             IntakeHttp.DeleteSecretAsync(request, name, intake, secrets, cancellationToken));
         api.MapGet("/hosts", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetHostsAsync(request, intake, cancellationToken));
+        api.MapGet("/events", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
+            IntakeHttp.GetEventsAsync(request, intake, cancellationToken));
         api.MapPost("/hooks/github", (HttpRequest request, [FromServices] GitHubHookHandler handler, CancellationToken cancellationToken) =>
             IntakeHttp.GitHubAsync(request, handler, cancellationToken));
         api.MapPost("/hooks/events", (HttpRequest request, [FromServices] EventsHookHandler handler, CancellationToken cancellationToken) =>

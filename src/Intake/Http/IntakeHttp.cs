@@ -78,6 +78,15 @@ public static class IntakeHttp
         return await AuthorizedAsync(request, intake, () => intake.HostsAsync(cancellationToken));
     }
 
+    /// <summary><c>GET /api/events?name=&amp;after=&amp;since=&amp;limit=</c>: the event history, oldest first.</summary>
+    public static async Task<IntakeHttpResult> GetEventsAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        var query = request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
+        return await AuthorizedAsync(request, intake, () => intake.EventsAsync(query, cancellationToken));
+    }
+
     public static async Task<IntakeHttpResult> DeleteDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -177,6 +177,38 @@ public sealed class DeploymentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetEvents_OfADeploymentAfterASequence_AnswersItsNewerEventsOldestFirst()
+    {
+        await _intake.Store.UpsertHostAsync(Heartbeat("host-a"), _intake.Time.GetUtcNow(), CancellationToken.None);
+        var id = Guid.NewGuid();
+        await _intake.Store.SavePlanAsync(id, Workers.Contracts.Spec.SpecParser.Parse("name: web\nimage: nginx:1.27\n", "web.yaml").Spec!, "tester",
+            [new(0, "host-a", [])], [], _intake.Time.GetUtcNow(), CancellationToken.None);
+        using var first = await _intake.SendAsync(HttpMethod.Get, "/api/events?name=web");
+        var seen = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        await _intake.Store.UpdateReplicaAsync(id, 0, ReplicaState.Failed, null, null, "image not found", _intake.Time.GetUtcNow(), CancellationToken.None);
+
+        using var response = await _intake.SendAsync(HttpMethod.Get, $"/api/events?name=web&after={seen[seen.GetArrayLength() - 1].GetProperty("sequence").GetInt64()}&since=10m&limit=5");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["deployment.accepted", "replica.placed"], seen.EnumerateArray().Select(e => e.GetProperty("kind").GetString()));
+        var failed = Assert.Single(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray());
+        Assert.Equal(("replica.failed", "image not found", "host-a"), (failed.GetProperty("kind").GetString(), failed.GetProperty("message").GetString(), failed.GetProperty("hostId").GetString()));
+    }
+
+    [Fact]
+    public async Task GetEvents_BadOrUnknownParameters_Answers400NamingEveryOne()
+    {
+        using var response = await _intake.SendAsync(HttpMethod.Get, "/api/events?name=Web_1&after=-3&since=yesterday&limit=5000&follow=1");
+
+        using var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        foreach (var named in new[] { "name:", "after:", "since:", "limit:", "'follow' is not a parameter" })
+        {
+            Assert.Contains(named, detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task PostDeployment_BrokerDoesNotTakeIt_Answers503SayingToCheckTheStatusBeforeRetrying()
     {
         _intake.Dispatcher.FailNext(1);
