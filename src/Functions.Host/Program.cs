@@ -9,7 +9,7 @@ using Workers.Transport;
 // WORKERS_HTTP_URLS when that is set.
 var builder = WebApplication.CreateBuilder(args);
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
-builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.DefaultSqlitePath()));
+builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.FunctionsHostSqlitePath()));
 builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
 builder.Services.AddWorkersSweep();
 builder.AddWorkersHttpIntake();

@@ -76,7 +76,15 @@ public static class StoreSettings
         return new SqliteDialect(path);
     }
 
-    /// <summary>Where the embedded default keeps its SQLite file: under the user's data directory.</summary>
-    public static string DefaultSqlitePath() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "workers", "workers.db");
+    /// <summary>Where the CLI's embedded default keeps its SQLite file: under the user's data directory.</summary>
+    public static string DefaultSqlitePath() => Path.Combine(DataDirectory(), "workers.db");
+
+    /// <summary>
+    /// Where the functions host keeps its SQLite file when <c>WORKERS_STORE</c> is unset: a directory of its own, so a
+    /// functions host and the embedded CLI run by the same user never share a store (nor the <c>secrets.key</c> beside it).
+    /// </summary>
+    public static string FunctionsHostSqlitePath() => Path.Combine(DataDirectory(), "functions", "workers.db");
+
+    private static string DataDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "workers");
 }

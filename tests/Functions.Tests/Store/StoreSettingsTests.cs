@@ -38,4 +38,14 @@ public sealed class StoreSettingsTests : IDisposable
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path));
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(path + "-wal"));
     }
+
+    [Fact]
+    public void FunctionsHostSqlitePath_IsInADirectoryOfItsOwn_NotBesideTheEmbeddedClisStoreAndSecretsKey()
+    {
+        var functions = StoreSettings.FunctionsHostSqlitePath();
+        var embedded = StoreSettings.DefaultSqlitePath();
+
+        Assert.NotEqual(Path.GetDirectoryName(embedded), Path.GetDirectoryName(functions));
+        Assert.StartsWith(Path.GetDirectoryName(embedded) + Path.DirectorySeparatorChar, functions, StringComparison.Ordinal);
+    }
 }
