@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine: installs and starts what the tests need (the Docker engine and the
-# locally built test images), builds with warnings as errors, runs all test projects and the link check of README.md
-# and docs/ (counted as one test), and ends with one line:
+# locally built test images), builds with warnings as errors, runs all test projects, the link check of README.md
+# and docs/ and the multi-host walkthrough (scripts/cluster.sh test; each counted as one test), and ends with one line:
 #   tests: N passed, N failed, N skipped
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,11 @@ set +e
 bash scripts/check-links.sh > "$results/links.log" 2>&1
 links=$?
 cat "$results/links.log"
+# The multi-host walkthrough of docs/operations.md as written (built binaries, RabbitMQ and its per-role users, the
+# functions, two agents; deploy, status, delete; down leaves no process or container): one test, passed or failed.
+bash scripts/cluster.sh test > "$results/cluster.log" 2>&1
+cluster=$?
+tail -n 1 "$results/cluster.log"
 # One test project at a time: the integration and fault-injection suites each run real processes and containers
 # on these 2 cores, and side by side they would only slow each other into their deadlines.
 dotnet test Workers.sln -c Release --no-build --nologo -m:1 \
@@ -49,6 +54,12 @@ else
   failed=$((failed + 1))
   [ "$status" -ne 0 ] || status=1
 fi
+if [ "$cluster" -eq 0 ]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  [ "$status" -ne 0 ] || status=1
+fi
 # Name what failed just above the summary, so the tail of a CI log says which test broke and why.
 if [ "$failed" -ne 0 ]; then
   grep -E -A 12 "^\s+Failed [A-Za-z_.]+" "$log" | grep -v -E "^\s+Passed " | head -60 || true
@@ -56,6 +67,10 @@ if [ "$failed" -ne 0 ]; then
   if [ "$links" -ne 0 ]; then
     echo "Failed link check (scripts/check-links.sh):"
     grep -v "^links: " "$results/links.log" | head -20 || true
+  fi
+  if [ "$cluster" -ne 0 ]; then
+    echo "Failed walkthrough (scripts/cluster.sh test; the processes' logs in artifacts/cluster/*.log):"
+    grep -E "FAIL|differs|quoted in none|\[cluster\]|rror" "$results/cluster.log" | tail -20 || true
   fi
 fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
