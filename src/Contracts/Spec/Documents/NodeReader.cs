@@ -126,48 +126,5 @@ internal class NodeReader(ProblemList problems)
     private static string Quote(ScalarNode scalar) => scalar.Kind == ScalarKind.String ? $"\"{Shorten(scalar.Text)}\"" : Shorten(scalar.Text);
 
     /// <summary>The known key closest to <paramref name="key"/>, if it is close enough to be a typo.</summary>
-    internal static string? Suggest(string key, string[] known)
-    {
-        if (key.Length > 64)
-        {
-            return null;
-        }
-
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in known)
-        {
-            var distance = Distance(key.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (distance < bestDistance)
-            {
-                (best, bestDistance) = (candidate, distance);
-            }
-        }
-
-        return bestDistance <= Math.Max(1, Math.Min(3, best!.Length / 3)) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+    internal static string? Suggest(string key, string[] known) => Spelling.Closest(key, known);
 }

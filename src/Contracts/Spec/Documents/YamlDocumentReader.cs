@@ -75,6 +75,14 @@ internal static partial class YamlDocumentReader
         }
         catch (YamlException e)
         {
+            if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && IndentingTab(text) is { } tab)
+            {
+                // YamlDotNet reports a tab in the indentation at the start of the enclosing block (often 1:1), in its
+                // own words: point at the tab itself and say what to do.
+                problems.Add(tab.Line, tab.Column, SpecPath.Root, "document.syntax", "not valid YAML: a tab indents this line; YAML indents with spaces only");
+                return null;
+            }
+
             var (errorLine, errorColumn) = Position(e.Start);
             problems.Add(errorLine, errorColumn, SpecPath.Root, "document.syntax", $"not valid YAML: {Describe(e)}");
             return null;
@@ -117,6 +125,25 @@ internal static partial class YamlDocumentReader
         }
 
         return true;
+    }
+
+    /// <summary>The first tab in a line's leading whitespace, where YAML allows only spaces, as its line and column.</summary>
+    private static (int Line, int Column)? IndentingTab(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            for (var j = 0; j < line.Length && line[j] is ' ' or '\t'; j++)
+            {
+                if (line[j] == '\t' && line.AsSpan(j).TrimStart(" \t\r").Length > 0)
+                {
+                    return (i + 1, j + 1);
+                }
+            }
+        }
+
+        return null;
     }
 
     private static void Remember(Dictionary<string, Node> anchors, AnchorName anchor, Node node)
