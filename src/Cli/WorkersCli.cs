@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Workers.Cli.Commands;
+using Workers.Contracts.Spec;
 
 namespace Workers.Cli;
 
 /// <summary>The <c>workers</c> command line.</summary>
 internal static class WorkersCli
 {
-    public static async Task<int> RunAsync(string[] args, CliConsole console)
+    public static RootCommand Build(CliConsole console)
     {
         var root = new RootCommand("Workers: deploy containers to a fleet of hosts through a message queue.")
         {
@@ -20,12 +21,27 @@ internal static class WorkersCli
             root.Subcommands.Add(command);
         }
 
-        var parsed = root.Parse(args);
+        root.Subcommands.Add(VersionCommand.Create(console));
+        root.Subcommands.Add(CompletionCommand.Create(console, root));
+        Examples.AddToHelp(root);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var parsed = Build(console).Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            var messages = parsed.Errors.Select(e => e.Message + Suggestion(parsed, e.Message)).ToList();
+            if (CommonOptions.WantsDocument(parsed))
             {
-                await console.Error.WriteLineAsync($"workers: {error.Message}");
+                // The command was recognised and asked for a document: the usage error is one too.
+                return await CommonOptions.FailAsync(console, parsed, ExitCodes.Usage, "usage", string.Join(" ", messages));
+            }
+
+            foreach (var message in messages)
+            {
+                await console.Error.WriteLineAsync($"workers: {message}");
             }
 
             await console.Error.WriteLineAsync("Run 'workers --help' for usage.");
@@ -37,13 +53,13 @@ internal static class WorkersCli
         Console.CancelKeyPress += onCancel;
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (CliFailure e)
         {
             return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
         }
-        catch (OperationCanceledException) when (interrupted)
+        catch (OperationCanceledException) when (interrupted || cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C: the shell's code for an interrupt. Any other cancellation is a bug, reported below.
             return ExitCodes.Interrupted;
@@ -58,5 +74,24 @@ internal static class WorkersCli
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>" Did you mean 'status'?" when the error is about a token close to one of the command's subcommands or options.</summary>
+    private static string Suggestion(ParseResult parsed, string message)
+    {
+        var command = parsed.CommandResult.Command;
+        var quoted = System.Text.RegularExpressions.Regex.Match(message, "'([^']+)'");
+        foreach (var token in parsed.UnmatchedTokens.Append(quoted.Success ? quoted.Groups[1].Value : null).OfType<string>().Where(t => message.Contains($"'{t}'", StringComparison.Ordinal)).Distinct())
+        {
+            var candidates = token.StartsWith('-')
+                ? command.Options.Concat(parsed.RootCommandResult.Command.Options.Where(o => o.Recursive)).SelectMany(o => o.Aliases.Prepend(o.Name))
+                : command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name));
+            if (Spelling.Closest(token, candidates.Where(c => c.Length > 2)) is { } closest)
+            {
+                return $" Did you mean '{closest}'?";
+            }
+        }
+
+        return string.Empty;
     }
 }

@@ -102,9 +102,8 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
         AssertOneLineFailure(run, "workers: gave up after 3s; 'workers status' shows where it stands");
     }
 
+    // status, hosts and history read the store on the embedded default and need no Docker (Cli.Tests' FastReadTests).
     [Theory]
-    [InlineData("hosts")]
-    [InlineData("status")]
     [InlineData("deploy", "{spec}")]
     [InlineData("plan", "{spec}")]
     public async Task Command_NoDockerOnTheEmbeddedDefault_SaysDockerIsNotRunningAtTheSocketInOneLineWithExitThree(params string[] command)

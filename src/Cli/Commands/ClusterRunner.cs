@@ -10,8 +10,78 @@ namespace Workers.Cli.Commands;
 /// </summary>
 internal static class ClusterRunner
 {
+    /// <summary>How often <c>--watch</c> asks again.</summary>
+    internal static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Runs a read-only command: on the embedded default straight from the store (no bus, no pipeline, no agent), else
+    /// over the bus, one request per read. With <paramref name="watch"/> the timeout bounds only the connection.
+    /// </summary>
+    internal static async Task<int> ReadAsync(CliConsole console, ParseResult parsed, CancellationToken token, bool watch, Func<IClusterReads, CancellationToken, Task<int>> action)
+    {
+        if (!Transport.Broker.TryParse(parsed.GetValue(ClusterCommands.BrokerOption) ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"), out var broker, out _) || !broker.IsInMemory)
+        {
+            return await RunAsync(console, parsed, token, (client, _, cancellationToken) => action(new BusReads(client), cancellationToken), watch);
+        }
+
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var reads = await StoreReads.OpenAsync(deadline.Token);
+            if (watch)
+            {
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+
+            return await action(reads, deadline.Token);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "timeout", $"gave up after {timeout.TotalSeconds:0}s reading the store", e);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "store.unreadable", $"cannot read the store: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads once, or with <paramref name="watch"/> every <see cref="WatchInterval"/> until cancelled, writing the
+    /// answer whenever its <paramref name="shape"/> changes; the exit code is that of the last answer written.
+    /// </summary>
+    internal static async Task<int> WatchAsync<T>(CliConsole console, bool watch, Func<Task<T>> read, Func<T, string> shape, Func<T, Task<int>> write, CancellationToken cancellationToken)
+    {
+        string? last = null;
+        var exit = ExitCodes.Ok;
+        while (true)
+        {
+            var reply = await read();
+            var now = shape(reply);
+            if (now != last)
+            {
+                if (last is not null)
+                {
+                    await console.Out.WriteLineAsync();
+                }
+
+                exit = await write(reply);
+                await console.Out.FlushAsync(cancellationToken);
+                last = now;
+            }
+
+            if (!watch)
+            {
+                return exit;
+            }
+
+            await Task.Delay(WatchInterval, cancellationToken);
+        }
+    }
+
     /// <summary>Connects (or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
-    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action)
+    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action, bool watch = false)
     {
         var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -21,6 +91,11 @@ internal static class ClusterRunner
             var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
             await using var connection = await Connection.OpenAsync(parsed.GetValue(ClusterCommands.BrokerOption), logging, console.Error, deadline.Token);
             var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
+            if (watch)
+            {
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            }
+
             return await action(client, connection, deadline.Token);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
@@ -62,7 +137,7 @@ internal static class ClusterRunner
         var result = SpecParser.Parse(bytes, file);
         if (!result.IsValid)
         {
-            if (CommonOptions.WantsJson(parsed))
+            if (CommonOptions.WantsDocument(parsed))
             {
                 return (string.Empty, result, await CommonOptions.FailAsync(console, parsed, ExitCodes.Failed, "spec.invalid", $"{file}: {result.Problems.Count} problem(s)", problems: result.Problems));
             }

@@ -21,9 +21,9 @@ internal static class DeadLetterCommands
         list.SetAction((parsed, token) => RunAsync(console, parsed, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
         {
             var found = await letters.ListAsync(queues(parsed.GetValue(queue)), cancellationToken);
-            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            if (CommonOptions.WantsDocument(parsed))
             {
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(found, Json));
+                await CommonOptions.WriteDocumentAsync(console, parsed, found, Json);
                 return ExitCodes.Ok;
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace Workers.Cli.Commands;
 
@@ -8,27 +7,21 @@ internal static class HistoryCommand
 {
     public static Command Create(CliConsole console)
     {
-        var name = new Argument<string>("NAME") { Description = "The deployment." };
+        var name = new Argument<string>("NAME") { Description = "The deployment." }.RefusingOptions();
         var format = CommonOptions.Format();
         var command = new Command("history", "List a deployment's revisions, newest first: image, state, when, and why it failed or was rolled back.") { name, format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
-        command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
+        command.SetAction((parsed, token) => ClusterRunner.ReadAsync(console, parsed, token, watch: false, async (reads, cancellationToken) =>
         {
-            var reply = await client.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
-            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
-            {
-                if (reply.Revisions.Count == 0)
-                {
-                    return await ClusterRunner.NotFoundAsync(console, parsed, reply.Name);
-                }
-
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }), ClusterRenderer.Json));
-                return ExitCodes.Ok;
-            }
-
+            var reply = await reads.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
             if (reply.Revisions.Count == 0)
             {
-                await console.Out.WriteLineAsync($"no deployment named {reply.Name}");
-                return ExitCodes.Failed;
+                return await ClusterRunner.NotFoundAsync(console, parsed, reply.Name);
+            }
+
+            if (CommonOptions.WantsDocument(parsed))
+            {
+                await CommonOptions.WriteDocumentAsync(console, parsed, reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }), ClusterRenderer.Json);
+                return ExitCodes.Ok;
             }
 
             await ClusterRenderer.HistoryAsync(console.Out, reply);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace Workers.Cli.Commands;
 
@@ -18,9 +17,9 @@ internal static class PlanCommand
             {
                 await ClusterRunner.WaitForLocalHostAsync(client, connection, cancellationToken);
                 var reply = await client.PlanAsync(text, parsed.GetRequiredValue(file), cancellationToken);
-                if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+                if (CommonOptions.WantsDocument(parsed))
                 {
-                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { reply.Placements, reply.Reason, reply.Problems }, ClusterRenderer.Json));
+                    await CommonOptions.WriteDocumentAsync(console, parsed, new { reply.Placements, reply.Reason, reply.Problems }, ClusterRenderer.Json);
                 }
                 else
                 {

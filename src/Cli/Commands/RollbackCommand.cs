@@ -8,7 +8,7 @@ internal static class RollbackCommand
 {
     public static Command Create(CliConsole console)
     {
-        var name = new Argument<string>("NAME") { Description = "The deployment." };
+        var name = new Argument<string>("NAME") { Description = "The deployment." }.RefusingOptions();
         var to = new Option<long?>("--to") { Description = "The revision to deploy again (default: the newest earlier revision that ran healthy)." };
         var wait = new Option<bool>("--wait") { Description = "Show the rollout until it runs or fails; the exit code says which." };
         var command = new Command("rollback", "Deploy an earlier revision's spec again, as a new revision rolled out in waves.") { name, to, wait, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };

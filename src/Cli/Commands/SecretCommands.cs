@@ -86,9 +86,9 @@ internal static class SecretCommands
         command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
         {
             var reply = await client.ListSecretsAsync(cancellationToken);
-            if (parsed.GetValue(format) == CommonOptions.JsonFormat)
+            if (CommonOptions.WantsDocument(parsed))
             {
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(reply.Secrets, Json));
+                await CommonOptions.WriteDocumentAsync(console, parsed, reply.Secrets, Json);
                 return ExitCodes.Ok;
             }
 

@@ -32,11 +32,11 @@ internal static class ValidateCommand
             format,
         };
         command.SetAction((parsed, cancellationToken) =>
-            RunAsync(parsed.GetRequiredValue(files), parsed.GetRequiredValue(format), console, cancellationToken));
+            RunAsync(parsed, parsed.GetRequiredValue(files), console, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] files, string format, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parsed, string[] files, CliConsole console, CancellationToken cancellationToken)
     {
         var problems = new List<SpecProblem>();
         var unreadable = new List<SpecProblem>();
@@ -55,10 +55,10 @@ internal static class ValidateCommand
             inFileOrder.AddRange(result.Problems);
         }
 
-        if (format == CommonOptions.JsonFormat)
+        if (CommonOptions.WantsDocument(parsed))
         {
-            // An unreadable file is in the array too, so that [] always means every file was read and is valid.
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(inFileOrder, Json));
+            // An unreadable file is in the list too, so that [] always means every file was read and is valid.
+            await CommonOptions.WriteDocumentAsync(console, parsed, inFileOrder, Json);
         }
         else
         {

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace Workers.Cli.Tests;
+
+/// <summary>The built <c>workers</c> run as a whole process, with only the settings a test gives it.</summary>
+internal static class CliProcess
+{
+    private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "DOCKER_HOST", "DOCKER_CONTEXT"];
+
+    public static async Task<(int Exit, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "workers.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in Settings)
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet workers.dll did not start");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var kill = new CancellationTokenSource(KillAfter);
+        try
+        {
+            await process.WaitForExitAsync(kill.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"workers {string.Join(' ', arguments)} was still running after {KillAfter.TotalSeconds:0}s");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
+using Workers.Functions.Store;
+
+namespace Workers.Cli.Tests;
+
+/// <summary>
+/// The read-only commands on the embedded default answer from the store alone: no broker, no Docker (DOCKER_HOST
+/// points nowhere) and no agent, as whole processes against a SQLite file the test fills.
+/// </summary>
+public sealed class FastReadTests : IDisposable
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.UtcNow;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("workers-cli-reads-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string StorePath => Path.Combine(_directory, "workers.db");
+
+    /// <summary>No broker (embedded), no Docker to be found: a read that needed either would fail with exit 3.</summary>
+    private Dictionary<string, string> Embedded => new()
+    {
+        ["WORKERS_STORE"] = StorePath,
+        ["DOCKER_HOST"] = $"unix://{Path.Combine(_directory, "no-docker.sock")}",
+    };
+
+    /// <summary>A deployment "web" of two running replicas on host-a (bound to 10.0.0.5), whose last heartbeat is ten minutes old.</summary>
+    private async Task SeedAsync()
+    {
+        var store = new SqlDeploymentStore(StoreSettings.Dialect(StorePath, StorePath));
+        await store.MigrateAsync(CancellationToken.None);
+        var heartbeat = new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), At.AddMinutes(-10), "host-a", new Dictionary<string, string> { ["zone"] = "z1" }, "10.0.0.5", 4000, 8L << 30, 3000, 6L << 30, [], []);
+        await store.UpsertHostAsync(heartbeat, At.AddMinutes(-10), CancellationToken.None);
+        var spec = SpecParser.Parse("name: web\nimage: nginx:1.27\nreplicas: 2\nports: [{container: 80}]\n"u8.ToArray(), "web.yaml").Spec!;
+        var id = Guid.NewGuid();
+        await store.SavePlanAsync(id, spec, "test", [new ReplicaPlacement(0, "host-a", [new PortBinding(80, 31001, Protocol.Tcp)]), new ReplicaPlacement(1, "host-a", [new PortBinding(80, 31002, Protocol.Tcp)])], [], At.AddMinutes(-11), CancellationToken.None);
+        foreach (var (index, port) in new[] { (0, 31001), (1, 31002) })
+        {
+            await store.UpdateReplicaAsync(id, index, ReplicaState.Running, $"c{index}0000000000000", [new PortBinding(80, port, Protocol.Tcp)], null, At.AddMinutes(-11), CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Status_EmbeddedWithoutDocker_ReadsTheStoreAndShowsTheAddressesToCurl()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "status");
+
+        Assert.True(exit == 0, error);
+        var row = Assert.Single(output.Split('\n'), l => l.StartsWith("web ", StringComparison.Ordinal));
+        Assert.EndsWith("10.0.0.5:31001,10.0.0.5:31002", row.TrimEnd(), StringComparison.Ordinal);
+        Assert.Empty(error);
+    }
+
+    [Fact]
+    public async Task Status_OneDeploymentAsYaml_ListsEachReplicaWithItsAddress()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "status", "web", "-o", "yaml");
+
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("- name: web\n", output, StringComparison.Ordinal);
+        Assert.Contains("address: 10.0.0.5:31001\n", output, StringComparison.Ordinal);
+        Assert.Contains("address: 10.0.0.5:31002\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_WideWithoutName_ShowsEveryReplicaLine()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "status", "-o", "wide");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains(output.Split('\n'), l => l.TrimStart().StartsWith("#0 ", StringComparison.Ordinal) && l.Contains("10.0.0.5:31001", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.TrimStart().StartsWith("#1 ", StringComparison.Ordinal) && l.Contains("10.0.0.5:31002", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Hosts_EmbeddedWithNoAgentRunning_ShowsTheLastHeartbeatAsNotLiveWithItsAge()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "hosts");
+
+        Assert.True(exit == 0, error);
+        var row = Assert.Single(output.Split('\n'), l => l.StartsWith("host-a ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("no", row[1]);
+        Assert.Equal("10m", row[^2]);
+        Assert.Equal("zone=z1", row[^1]);
+    }
+
+    [Fact]
+    public async Task Hosts_AsJson_IsTheStoredHeartbeat()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "hosts", "-o", "json");
+
+        Assert.True(exit == 0, error);
+        using var document = JsonDocument.Parse(output);
+        var host = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal("host-a", host.GetProperty("hostId").GetString());
+        Assert.False(host.GetProperty("live").GetBoolean());
+        Assert.Equal("10.0.0.5", host.GetProperty("bindAddress").GetString());
+    }
+
+    [Fact]
+    public async Task History_Embedded_ReadsTheRevisionsFromTheStore()
+    {
+        await SeedAsync();
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "history", "web", "-o", "json");
+
+        Assert.True(exit == 0, error);
+        using var document = JsonDocument.Parse(output);
+        var revision = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal(1, revision.GetProperty("revision").GetInt64());
+        Assert.Equal("nginx:1.27", revision.GetProperty("image").GetString());
+    }
+
+    [Fact]
+    public async Task Status_UnknownNameAsJson_ExitsOneWithAJsonErrorAndNothingElse()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "status", "nosuch", "-o", "json");
+
+        Assert.Equal(1, exit);
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal("deployment.not-found", document.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(1, document.RootElement.GetProperty("error").GetProperty("exitCode").GetInt32());
+        Assert.Equal("workers: no deployment named nosuch", error.Trim());
+    }
+
+    [Fact]
+    public async Task Status_FreshStore_SaysNoDeploymentsAndExitsZero()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "status");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("no deployments", output.Trim());
+    }
+
+    [Fact]
+    public async Task StatusWatch_PrintsTheTableOnceThenKeepsWatchingUntilInterrupted()
+    {
+        await SeedAsync();
+        var output = new System.Text.StringBuilder();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "workers.dll"));
+        foreach (var argument in new[] { "status", "--watch" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("WORKERS_BROKER");
+        foreach (var (name, value) in Embedded)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.Append(e.Data).Append('\n');
+            }
+        };
+        process.BeginOutputReadLine();
+        string Seen()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(Seen()), o => o.Contains("10.0.0.5:31001", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the first table");
+
+            // Still watching after two more reads of an unchanged store, and the table was not printed again.
+            var watchedUntil = DateTimeOffset.UtcNow + (2 * Commands.ClusterRunner.WatchInterval) + TimeSpan.FromSeconds(1);
+            await Poll.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow), now => now > watchedUntil || process.HasExited, TimeSpan.FromSeconds(30), "two watch intervals");
+            Assert.False(process.HasExited, Seen());
+            Assert.Single(Seen().Split('\n'), l => l.StartsWith("NAME ", StringComparison.Ordinal));
+
+            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(130, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}
