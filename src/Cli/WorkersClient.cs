@@ -28,6 +28,9 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
         RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
 
+    public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
+        RequestAsync<GetEvents, EventsReply>(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, after, since, limit), cancellationToken);
+
     public Task<PlanReply> PlanAsync(string specText, string source, CancellationToken cancellationToken) =>
         RequestAsync<PlanDeployment, PlanReply>(new PlanDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, specText, source), cancellationToken);
 

@@ -47,6 +47,9 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
             case GetHosts m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;
+            case GetEvents m:
+                await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
+                break;
             case GetDeploymentHistory m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;

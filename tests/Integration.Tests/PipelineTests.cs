@@ -45,6 +45,25 @@ public sealed class PipelineTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Events_DeployThenDelete_TheHistoryTellsEachStepInOrderOverTheBus()
+    {
+        var client = fixture.NewClient();
+        var name = Name("told");
+        var id = await client.DeployAsync(Spec(name, replicas: 1), $"{name}.yaml", CancellationToken.None);
+        var status = await WaitForStateAsync(client, id, DeploymentState.Running);
+        await DeleteAndWaitAsync(client, name);
+
+        var events = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+
+        Assert.Equal(
+            ["deployment.accepted", "replica.placed", "replica.running", "replica.healthy", "deployment.running", "deployment.deleting", "replica.stopping", "replica.stopped", "deployment.deleted"],
+            events.Select(e => e.Kind));
+        Assert.All(events.Where(e => e.Kind.StartsWith("replica.", StringComparison.Ordinal)), e => Assert.Equal((status.Replicas.Single().HostId, (int?)0), (e.HostId, e.Replica)));
+        var after = await client.EventsAsync(name, events[^2].Sequence, null, 100, CancellationToken.None);
+        Assert.Equal("deployment.deleted", Assert.Single(after.Events).Kind);
+    }
+
+    [Fact]
     public async Task Deploy_FixedHostPortTwoReplicas_OnePerHostOnTheSamePort()
     {
         var client = fixture.NewClient();

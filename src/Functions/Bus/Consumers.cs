@@ -47,8 +47,11 @@ public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDepl
         await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
 }
 
-public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>, IConsumer<GetDeploymentHistory>
+public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>, IConsumer<GetDeploymentHistory>, IConsumer<GetEvents>
 {
+    public async Task Consume(ConsumeContext<GetEvents> context) =>
+        await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
+
     public async Task Consume(ConsumeContext<GetDeploymentHistory> context) =>
         await context.RespondAsync(await queries.HandleAsync(context.Message, context.CancellationToken));
 
