@@ -17,6 +17,8 @@ internal interface IClusterReads
     Task<HostsReply> HostsAsync(CancellationToken cancellationToken);
 
     Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken);
+
+    Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>Each read is one request to the functions: one round trip.</summary>
@@ -29,6 +31,9 @@ internal sealed class BusReads(WorkersClient client) : IClusterReads
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) => client.HostsAsync(cancellationToken);
 
     public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) => client.HistoryAsync(name, cancellationToken);
+
+    public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
+        client.EventsAsync(name, after, since, limit, cancellationToken);
 }
 
 /// <summary>
@@ -61,4 +66,7 @@ internal sealed class StoreReads : IClusterReads
 
     public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
         _queries.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
+
+    public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
+        _queries.HandleAsync(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, after, since, limit), cancellationToken);
 }
