@@ -186,12 +186,7 @@ public sealed class RolloutTests
     public async Task Rollout_NewReplicaUnhealthy_RollsBackToTheLastHealthyRevisionAndSaysWhyOnce()
     {
         await using var h = await HandlerHarness.CreateAsync();
-        await h.HeartbeatAsync("host-a");
-        await h.HeartbeatAsync("host-b");
-        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
-        var (v1, first) = await h.DeployAsync(Specs.Make("web", 4, policy));
-        await h.StartAllAsync(first);
-        var (v2, second) = await h.DeployAsync(Specs.Make("web", 4, policy + Version2));
+        var (v1, first, v2, second) = await RollingOutAsync(h, 4);
         var lowest = int.MaxValue;
 
         var results = await h.ConvergeAsync(
@@ -218,12 +213,7 @@ public sealed class RolloutTests
     public async Task Rollback_OldReplicasTurnedUnhealthyDuringTheRollout_ItsTargetIsBroughtBackToFullStrength()
     {
         await using var h = await HandlerHarness.CreateAsync();
-        await h.HeartbeatAsync("host-a");
-        await h.HeartbeatAsync("host-b");
-        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
-        var (v1, first) = await h.DeployAsync(Specs.Make("web", 4, policy));
-        await h.StartAllAsync(first);
-        var (v2, second) = await h.DeployAsync(Specs.Make("web", 4, policy + Version2));
+        var (v1, first, v2, second) = await RollingOutAsync(h, 4);
         var v1Starts = first.SentOf<StartReplicas>().Select(s => s.Command).ToList();
 
         // While revision 2's first wave starts, two of revision 1's replicas fail their probe (a host under load).
@@ -245,12 +235,7 @@ public sealed class RolloutTests
     public async Task Rollback_TargetReplicaTurnsUnhealthyWhileRollingBack_IsReplacedAndTheRollbackFinishes()
     {
         await using var h = await HandlerHarness.CreateAsync();
-        await h.HeartbeatAsync("host-a");
-        await h.HeartbeatAsync("host-b");
-        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
-        var (v1, first) = await h.DeployAsync(Specs.Make("web", 2, policy));
-        await h.StartAllAsync(first);
-        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, policy + Version2));
+        var (v1, first, v2, second) = await RollingOutAsync(h, 2);
 
         // The first wave: one old replica stops (and is gone), one new one starts and fails its probe.
         var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
@@ -482,5 +467,20 @@ public sealed class RolloutTests
             [DeploymentState.Superseded, DeploymentState.Superseded, DeploymentState.Running],
             [(await h.Store.GetRevisionAsync(v1, CancellationToken.None))!.State, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State, (await h.Store.GetRevisionAsync(v3, CancellationToken.None))!.State]);
         Assert.All(await h.Store.GetReplicasAsync(v2, CancellationToken.None), r => Assert.Equal(ReplicaState.Stopped, r.State));
+    }
+
+    /// <summary>
+    /// Revision 1 of "web" running healthy on two hosts, and revision 2 just planned (its first wave in the returned
+    /// effects, not yet carried out), under maxUnavailable 1 and maxSurge 1.
+    /// </summary>
+    private static async Task<(Guid V1, Effects First, Guid V2, Effects Second)> RollingOutAsync(HandlerHarness h, int replicas)
+    {
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 1\n";
+        var (v1, first) = await h.DeployAsync(Specs.Make("web", replicas, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", replicas, policy + Version2));
+        return (v1, first, v2, second);
     }
 }
