@@ -72,7 +72,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private static string BuiltDll(string project, string assembly)
+    public static string BuiltDll(string project, string assembly)
     {
         // The harness runs from bench/Workers.Bench/bin/<configuration>/net10.0: use the same configuration.
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;

@@ -3,9 +3,9 @@ using Workers.Bench.Footprint;
 using Workers.Bench.Latency;
 using Workers.Bench.Throughput;
 
-// The figures of bench/RESULTS.md: planner scale (C1M shape), validation, intake latency, deploy latency against the
+// The figures of bench/RESULTS.md: planner scale (C1M shape), validation, `workers status` against `docker ps`, intake latency, deploy latency against the
 // Docker floor and Swarm, control-plane throughput on RabbitMQ + PostgreSQL, and the agent footprint.
-// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|intake|latency|throughput|footprint|all] [--runs N] [--trace]
+// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|intake|latency|throughput|footprint|all] [--runs N] [--trace]
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 var report = new List<string>();
@@ -17,6 +17,11 @@ if (what is "planner" or "all")
 if (what is "validate" or "all")
 {
     report.AddRange(ValidateBench.Run(runs));
+}
+
+if (what is "cli" or "all")
+{
+    report.AddRange(await CliReadBench.RunAsync(runs));
 }
 
 if (what is "intake" or "all")
