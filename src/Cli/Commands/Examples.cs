@@ -20,6 +20,7 @@ internal static class Examples
         ["hosts forget"] = ["workers hosts forget node-7"],
         ["hosts revoke"] = ["workers hosts revoke node-7"],
         ["delete"] = ["workers delete web --wait"],
+        ["events"] = ["workers events web --since 10m", "workers events -f -o json"],
         ["history"] = ["workers history web", "workers history web -o yaml"],
         ["rollback"] = ["workers rollback web --wait", "workers rollback web --to 3"],
         ["secret"] = ["printf %s \"$DB_PASSWORD\" | workers secret set db-password", "workers secret list"],
