@@ -55,7 +55,17 @@ internal static class Recovery
         var indexes = Enumerable.Range(next, missing).ToList();
         // Any live host may take a replacement, the lost replica's own included when it is still live (a lost
         // result or an exited container): the new index gives a new container, and the old one, if any, is an orphan.
-        var candidates = await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken);
+        // On its own host the lost replica's dynamic host ports stay taken: a start that missed its deadline may still
+        // come up there (or its port was the one the engine refused), and the planner, drawing ports per name and
+        // host, would hand the replacement the very same port for the engine to refuse. Fixed host ports are the
+        // spec's and stay as they are.
+        var fixedPorts = spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol)).ToHashSet();
+        var heldByLost = lost
+            .SelectMany(r => r.Ports.Where(p => !fixedPorts.Contains((p.HostPort, p.Protocol))).Select(p => (r.HostId, Port: (p.HostPort, p.Protocol))))
+            .ToLookup(p => p.HostId, p => p.Port, StringComparer.Ordinal);
+        var candidates = (await Inventory.CandidatesAsync(store, now, options.HostTimeout, _ => false, cancellationToken))
+            .Select(c => heldByLost.Contains(c.Id.Value) ? c with { PortsTaken = c.PortsTaken.Union(heldByLost[c.Id.Value]).ToHashSet() } : c)
+            .ToList();
         var plan = Planner.Plan(spec, candidates, indexes);
         if (!plan.Succeeded && !HostLiveness.Of(await store.GetHostsAsync(cancellationToken), now, options.HostTimeout).Heard)
         {

@@ -103,6 +103,26 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Sweep_NoResultBeforeStartDeadline_ReplacementOnTheSameLiveHostTakesAnotherHostPort()
+    {
+        // The late start may still come up on its host (fault suite seed 2094761193: f1193-12 #5 started there after
+        // its deadline, and its replacement #6, drawn the same port for the same name, was refused by the engine).
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 1, DynamicPort));
+        var (_, first) = Assert.Single(planned.SentOf<StartReplicas>());
+
+        h.Time.Advance(h.Options.StartDeadline + TimeSpan.FromSeconds(1));
+        await h.HeartbeatAsync("host-a");
+        var effects = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var (host, start) = Assert.Single(effects.SentOf<StartReplicas>());
+        Assert.Equal("host-a", host);
+        var late = Assert.Single(Assert.Single(first.Replicas).Ports).HostPort;
+        Assert.NotEqual(late, Assert.Single(Assert.Single(start.Replicas).Ports).HostPort);
+    }
+
+    [Fact]
     public async Task Sweep_DeletionWhoseHostWentSilent_FinishesAndPublishesDeleted()
     {
         await using var h = await HandlerHarness.CreateAsync();
