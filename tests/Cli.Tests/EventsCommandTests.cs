@@ -1,31 +1,23 @@
 using System.Text.Json;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
-using Workers.Functions.Store;
 
 namespace Workers.Cli.Tests;
 
 /// <summary><c>workers events</c> on the embedded default: the store's history, as a whole process, with no broker and no Docker.</summary>
 public sealed class EventsCommandTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("workers-cli-events-").FullName;
+    private readonly EmbeddedStore _store = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _store.Dispose();
 
-    private string StorePath => Path.Combine(_directory, "workers.db");
-
-    private Dictionary<string, string> Embedded => new()
-    {
-        ["WORKERS_STORE"] = StorePath,
-        ["DOCKER_HOST"] = $"unix://{Path.Combine(_directory, "no-docker.sock")}",
-    };
+    private Dictionary<string, string> Embedded => _store.Environment;
 
     /// <summary>"web": one replica on host-a that started and failed its probe an hour ago; "api": accepted a minute ago.</summary>
     private async Task SeedAsync()
     {
         var now = DateTimeOffset.UtcNow;
-        var store = new SqlDeploymentStore(StoreSettings.Dialect(StorePath, StorePath));
-        await store.MigrateAsync(CancellationToken.None);
+        var store = await _store.OpenAsync();
         var web = Guid.NewGuid();
         await store.SavePlanAsync(web, SpecParser.Parse("name: web\nimage: nginx:1.27\n"u8.ToArray(), "web.yaml").Spec!, "ci", [new ReplicaPlacement(0, "host-a", [])], [], now.AddHours(-1), CancellationToken.None);
         await store.UpdateReplicaAsync(web, 0, ReplicaState.Running, "c0", null, null, now.AddHours(-1), CancellationToken.None);

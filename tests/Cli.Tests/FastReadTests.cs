@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
-using Workers.Functions.Store;
 
 namespace Workers.Cli.Tests;
 
@@ -13,24 +12,16 @@ public sealed class FastReadTests : IDisposable
 {
     private static readonly DateTimeOffset At = DateTimeOffset.UtcNow;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("workers-cli-reads-").FullName;
+    private readonly EmbeddedStore _store = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _store.Dispose();
 
-    private string StorePath => Path.Combine(_directory, "workers.db");
-
-    /// <summary>No broker (embedded), no Docker to be found: a read that needed either would fail with exit 3.</summary>
-    private Dictionary<string, string> Embedded => new()
-    {
-        ["WORKERS_STORE"] = StorePath,
-        ["DOCKER_HOST"] = $"unix://{Path.Combine(_directory, "no-docker.sock")}",
-    };
+    private Dictionary<string, string> Embedded => _store.Environment;
 
     /// <summary>A deployment "web" of two running replicas on host-a (bound to 10.0.0.5), whose last heartbeat is ten minutes old.</summary>
     private async Task SeedAsync()
     {
-        var store = new SqlDeploymentStore(StoreSettings.Dialect(StorePath, StorePath));
-        await store.MigrateAsync(CancellationToken.None);
+        var store = await _store.OpenAsync();
         var heartbeat = new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), At.AddMinutes(-10), "host-a", new Dictionary<string, string> { ["zone"] = "z1" }, "10.0.0.5", 4000, 8L << 30, 3000, 6L << 30, [], []);
         await store.UpsertHostAsync(heartbeat, At.AddMinutes(-10), CancellationToken.None);
         var spec = SpecParser.Parse("name: web\nimage: nginx:1.27\nreplicas: 2\nports: [{container: 80}]\n"u8.ToArray(), "web.yaml").Spec!;
