@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.HostAgent.Agent;

@@ -1,8 +1,8 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Workers.Functions;
 using Workers.Functions.Azure;
-using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.Intake;
 using Workers.Security;

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.Intake;

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
-using Workers.Functions.Bus;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
 using Workers.Intake;

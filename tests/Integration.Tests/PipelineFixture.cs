@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Testcontainers.RabbitMq;
 using Workers.Cli;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.HostAgent.Agent;

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Console;
 using RabbitMQ.Client;
 using Testcontainers.RabbitMq;
 using Workers.Cli;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.HostAgent.Agent;

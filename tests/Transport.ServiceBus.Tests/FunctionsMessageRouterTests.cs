@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Workers.Contracts.Messages;
-using Workers.Functions.Bus;
+using Workers.Functions;
 using Workers.Functions.Store;
 using Workers.Security;
 using Workers.Transport.ServiceBus.Tests.Support;

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.Intake;

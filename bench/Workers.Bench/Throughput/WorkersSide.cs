@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Workers.Contracts.Messages;
+using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.Transport;

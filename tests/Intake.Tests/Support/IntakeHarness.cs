@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Workers.Contracts.Messages;
-using Workers.Functions.Bus;
+using Workers.Functions;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
 using Workers.Intake.Security;

@@ -1,73 +1,24 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
-using Workers.Security;
 using Workers.Transport;
 
 namespace Workers.Functions.Bus;
 
-/// <summary>Registers the functions: handlers, store, and their MassTransit consumers on their queues.</summary>
+/// <summary>
+/// The functions on MassTransit: their consumers on their queues, and the dispatcher that carries out effects from
+/// outside a consumer. The handlers and the store are <see cref="HandlersRegistration.AddWorkersHandlers"/>'s, whatever the transport.
+/// </summary>
 public static class FunctionsRegistration
 {
-    /// <summary>The handlers and the store; host-agnostic (the Azure Functions app uses this too).</summary>
-    public static IServiceCollection AddWorkersHandlers(this IServiceCollection services, Func<IServiceProvider, SqlDialect> dialect)
-    {
-        services.AddOptions<FunctionsOptions>()
-            .BindConfiguration("Workers")
-            .Validate(o => o.HostTimeout > TimeSpan.Zero && o.CommandTimeToLive > TimeSpan.Zero, "Workers:HostTimeout and Workers:CommandTimeToLive must be positive")
-            .Validate(o => o.EventRetention > TimeSpan.Zero, "Workers:EventRetention must be positive (how long the event history keeps an event)")
-            .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddWorkersSigningKey();
-        services.AddScoped<AgentSenders>();
-        services.AddScoped<HostKeysHandler>();
-        services.TryAddSingleton(dialect);
-        services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
-        services.AddHostedService<StoreMigrationService>();
-        services.AddWorkersSecrets();
-        services.AddScoped<ValidateHandler>();
-        services.AddScoped<PlanHandler>();
-        services.AddScoped<TrackHandler>();
-        services.AddScoped<InventoryHandler>();
-        services.AddScoped<DeleteHandler>();
-        services.AddScoped<QueryHandler>();
-        services.AddScoped<DryRunHandler>();
-        services.AddScoped<SweepHandler>();
-        return services;
-    }
-
-    /// <summary>
-    /// Secrets: the store (encrypted at rest under WORKERS_SECRETS_KEY, or the key file beside a SQLite store), the
-    /// start-up check that refuses a missing or wrong key once secrets exist, the handler, the sealing of start commands,
-    /// and the functions' sealing key (WORKERS_SEALING_KEY, or control-sealing.key) that clients seal values to.
-    /// </summary>
-    private static IServiceCollection AddWorkersSecrets(this IServiceCollection services)
-    {
-        services.TryAddSingleton(sp => SecretsKeySource.From(Setting(sp, SecretsKeySource.Setting), sp.GetRequiredService<SqlDialect>()));
-        services.TryAddSingleton<ISecretStore>(sp => new SqlSecretStore(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<SecretsKeySource>()));
-        services.AddHostedService<SecretsKeyCheck>();
-        services.TryAddKeyedSingleton(SecretsHandler.SealingKeyService, (sp, _) => ControlPlaneSealingKey.Load(Setting(sp, "WORKERS_SEALING_KEY")));
-        services.AddScoped<SecretsHandler>();
-        services.AddScoped<SecretSealer>();
-        return services;
-    }
-
-    /// <summary>A setting from the host's configuration, else the environment (the CLI's embedded host reads no environment into its configuration).</summary>
-    private static string? Setting(IServiceProvider services, string name) =>
-        services.GetService<Microsoft.Extensions.Configuration.IConfiguration>()?[name] is { Length: > 0 } value ? value : Environment.GetEnvironmentVariable(name);
-
     /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
     public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
         services.AddWorkersSigningKey().AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
 
     /// <summary>The self-hosted sweep: runs <see cref="SweepHandler"/> every SweepInterval and dispatches on the bus. Call after AddWorkersBus.</summary>
-    public static IServiceCollection AddWorkersSweep(this IServiceCollection services)
-    {
-        services.AddWorkersBusDispatcher();
-        return services.AddHostedService<SweepService>();
-    }
+    public static IServiceCollection AddWorkersSweep(this IServiceCollection services) =>
+        services.AddWorkersBusDispatcher().AddWorkersSweepService();
 
     /// <summary>The consumers, each on its own queue.</summary>
     public static void AddWorkersFunctionConsumers(this IBusRegistrationConfigurator bus)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Workers.Functions.Handlers;
 
-namespace Workers.Functions.Bus;
+namespace Workers.Functions;
 
 /// <summary>Runs the deadline sweep on a timer in the self-hosted functions host.</summary>
 internal sealed partial class SweepService(IServiceScopeFactory scopes, IOptions<FunctionsOptions> options, TimeProvider time, ILogger<SweepService> logger) : BackgroundService

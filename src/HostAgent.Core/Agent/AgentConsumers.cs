@@ -1,0 +1,34 @@
+using MassTransit;
+using Workers.Contracts.Messages;
+using Workers.Transport;
+
+namespace Workers.HostAgent.Agent;
+
+// The agent's MassTransit consumers: each hands its command to the ReplicaCommandHandler and publishes what it returns.
+
+public sealed class StartReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StartReplicas>
+{
+    public Task Consume(ConsumeContext<StartReplicas> context) =>
+        handler.HandleAsync(context.Message, result => context.PublishResultAsync(result), context.CancellationToken);
+}
+
+public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StopReplicas>
+{
+    public async Task Consume(ConsumeContext<StopReplicas> context)
+    {
+        foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
+        {
+            await context.PublishResultAsync(result);
+        }
+    }
+}
+
+internal static class ResultPublishing
+{
+    /// <summary>
+    /// A result, published within <see cref="BrokerCalls.ConfirmTimeout"/>: a deployment's commands are consumed one at
+    /// a time, so a confirm that never came would stop every later command of that deployment on this host.
+    /// </summary>
+    public static Task PublishResultAsync(this ConsumeContext context, object result) =>
+        BrokerCalls.BoundedAsync(token => context.Publish(result, result.GetType(), token), BrokerCalls.ConfirmTimeout, context.CancellationToken);
+}
