@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Version = System.Version;
@@ -13,17 +10,14 @@ namespace Workers.HostAgent.Runtime;
 /// <see cref="IContainerRuntime"/> on the Docker Engine API (Docker.DotNet.Enhanced).
 /// </summary>
 /// <remarks>
-/// <para>The endpoint is <c>DOCKER_HOST</c>, or <c>unix:///var/run/docker.sock</c>. The client is created on first use:
-/// <c>GET /version</c> (unversioned) tells the server's API version, the client is then pinned to it (see
-/// <see cref="DockerApiVersion"/>). A failed connection is not cached; the next call tries again.</para>
+/// <para>The endpoint is <c>DOCKER_HOST</c>, or <c>unix:///var/run/docker.sock</c>; <see cref="DockerConnection"/>
+/// connects and negotiates the API version.</para>
 /// <para>Idempotency comes from the engine's own answers: 404 (no such container/image) and 409 (name already in use)
 /// are expected outcomes, not errors. Anything else the engine refuses while bringing a container up becomes a
 /// <see cref="ContainerFailed"/> carrying the engine's message; other failures propagate.</para>
-/// <para>Containers are created with least privilege: not privileged, every capability dropped and only the launch's
-/// given back, bridge network (never the host's), <c>no-new-privileges</c>, a pids limit, json-file logs rotated by size,
-/// the launch's user and a read-only root file system when asked (with a tmpfs <c>/tmp</c>), no init process, and restart
-/// policy <c>no</c>: the control plane owns the desired state and restarts workloads itself, so the engine must not
-/// resurrect a container behind its back.</para>
+/// <para>This class is the containers' lifecycle: create (pulling a missing image), start, stop, remove, exec, list and
+/// watch. Containers are created with least privilege (<see cref="DockerLaunchParameters"/>); their ports are
+/// <see cref="DockerPorts"/>'s; the engine's errors are read by <see cref="DockerEngineErrors"/>.</para>
 /// </remarks>
 public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
 {
@@ -32,17 +26,12 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     private const int MaxBringUpAttempts = 2;
 
-    /// <summary>The <c>/tmp</c> of a read-only container.</summary>
-    internal const string TmpfsOptions = "rw,noexec,nosuid,nodev,size=64m";
-
     /// <summary>How much of an exec's output is kept: the end, where the reason for a failure usually is.</summary>
     private const int ExecOutputTail = 4096;
 
     private readonly Uri _endpoint;
     private readonly ILogger<DockerContainerRuntime> _logger;
-    private readonly SemaphoreSlim _connectGate = new(1, 1);
-    private DockerClient? _client;
-    private Version? _apiVersion;
+    private readonly DockerConnection _connection;
 
     public DockerContainerRuntime(ILogger<DockerContainerRuntime> logger)
         : this(EndpointFromEnvironment(), logger)
@@ -55,6 +44,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         ArgumentNullException.ThrowIfNull(logger);
         _endpoint = endpoint;
         _logger = logger;
+        _connection = new DockerConnection(endpoint, logger);
     }
 
     /// <summary>The engine endpoint this runtime talks to.</summary>
@@ -68,15 +58,11 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     }
 
     /// <summary>The API version negotiated with the engine (connects when not connected yet).</summary>
-    public async Task<Version> GetApiVersionAsync(CancellationToken cancellationToken)
-    {
-        await GetClientAsync(cancellationToken);
-        return _apiVersion!;
-    }
+    public Task<Version> GetApiVersionAsync(CancellationToken cancellationToken) => _connection.GetApiVersionAsync(cancellationToken);
 
     public async Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken)
     {
-        var client = await GetClientAsync(cancellationToken);
+        var client = await _connection.GetClientAsync(cancellationToken);
         var info = await client.System.GetSystemInfoAsync(cancellationToken);
         return new RuntimeCapacity(info.NCPU * 1000, info.MemTotal);
     }
@@ -85,7 +71,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var client = await GetClientAsync(cancellationToken);
+        var client = await _connection.GetClientAsync(cancellationToken);
         var parameters = new ContainersListParameters { All = true };
         if (labels.Count > 0)
         {
@@ -106,7 +92,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(onExit);
-        var client = await GetClientAsync(cancellationToken);
+        var client = await _connection.GetClientAsync(cancellationToken);
         var parameters = new ContainerEventsParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
@@ -139,13 +125,13 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
-        Validate(launch);
+        DockerLaunchParameters.Validate(launch);
         try
         {
-            var client = await GetClientAsync(cancellationToken);
+            var client = await _connection.GetClientAsync(cancellationToken);
             return await BringUpAsync(client, launch, cancellationToken);
         }
-        catch (Exception exception) when (IsEngineUnreachable(exception, cancellationToken))
+        catch (Exception exception) when (DockerEngineErrors.IsEngineUnreachable(exception, cancellationToken))
         {
             Log.EngineUnreachable(_logger, launch.Name, _endpoint, exception.Message);
             return new ContainerFailed($"the Docker engine at {_endpoint} is unreachable: {exception.Message}");
@@ -160,7 +146,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrId);
         ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
-        var client = await GetClientAsync(cancellationToken);
+        var client = await _connection.GetClientAsync(cancellationToken);
         try
         {
             await StopContainerAsync(client, nameOrId, stopGrace, cancellationToken);
@@ -185,7 +171,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
-        var client = await GetClientAsync(cancellationToken);
+        var client = await _connection.GetClientAsync(cancellationToken);
         try
         {
             await StopContainerAsync(client, name, stopGrace, cancellationToken);
@@ -211,7 +197,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         bounded.CancelAfter(timeout);
         try
         {
-            var client = await GetClientAsync(bounded.Token);
+            var client = await _connection.GetClientAsync(bounded.Token);
             var exec = await client.Exec.CreateContainerExecAsync(
                 containerId, new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true }, bounded.Token);
             string output;
@@ -227,7 +213,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         catch (DockerApiException exception)
         {
             // E.g. 409 "Container ... is not running": the engine's own words, without the client's wrapping.
-            throw new InvalidOperationException(EngineMessage(exception), exception);
+            throw new InvalidOperationException(DockerEngineErrors.EngineMessage(exception), exception);
         }
         catch (OperationCanceledException exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -236,11 +222,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
     }
 
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _connectGate.Dispose();
-    }
+    public void Dispose() => _connection.Dispose();
 
     private async Task<StartOutcome> BringUpAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
     {
@@ -280,14 +262,14 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
                     await client.Containers.UnpauseContainerAsync(existing.ID, cancellationToken);
                 }
 
-                return new ContainerStarted(existing.ID, BoundPorts(existing), AlreadyRunning: true);
+                return new ContainerStarted(existing.ID, DockerPorts.Bound(existing), AlreadyRunning: true);
             }
 
             try
             {
                 await client.Containers.StartContainerAsync(existing.ID, new ContainerStartParameters(), cancellationToken);
                 Log.StartedExisting(_logger, launch.Name, existing.ID);
-                return new ContainerStarted(existing.ID, await BoundPortsAsync(client, existing.ID, cancellationToken), AlreadyRunning: false);
+                return new ContainerStarted(existing.ID, await DockerPorts.BoundAsync(client, existing.ID, cancellationToken), AlreadyRunning: false);
             }
             catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !lastAttempt)
             {
@@ -296,20 +278,16 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             }
             catch (DockerApiException exception)
             {
-                var reason = EngineMessage(exception);
+                var reason = DockerEngineErrors.EngineMessage(exception);
                 Log.ExistingStartFailed(_logger, launch.Name, existing.ID, reason);
                 await ForceRemoveAsync(client, existing.ID, cancellationToken);
                 if (lastAttempt)
                 {
-                    return new ContainerFailed($"container {launch.Name} could not be started: {reason}", PortTaken(reason));
+                    return new ContainerFailed($"container {launch.Name} could not be started: {reason}", DockerPorts.PortTaken(reason));
                 }
             }
         }
     }
-
-    /// <summary>The engine's words for a host port that something else holds (its API has no code for it).</summary>
-    private static bool PortTaken(string reason) =>
-        reason.Contains("port is already allocated", StringComparison.Ordinal) || reason.Contains("address already in use", StringComparison.Ordinal);
 
     private async Task<StartOutcome> StartCreatedAsync(DockerClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken)
     {
@@ -320,19 +298,16 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         catch (DockerApiException exception)
         {
             // E.g. "Bind for 127.0.0.1:8080 failed: port is already allocated": leave nothing behind.
-            var reason = EngineMessage(exception);
+            var reason = DockerEngineErrors.EngineMessage(exception);
             Log.StartFailed(_logger, launch.Name, id, reason);
             await ForceRemoveAsync(client, id, cancellationToken);
-            return new ContainerFailed($"container {launch.Name} could not be started: {reason}", PortTaken(reason));
+            return new ContainerFailed($"container {launch.Name} could not be started: {reason}", DockerPorts.PortTaken(reason));
         }
 
         Log.Started(_logger, launch.Name, id);
 
         // A started container holds exactly the fixed host ports it asked for; only ports the engine chose need asking.
-        var ports = launch.Ports.All(port => port.HostPort > 0)
-            ? Normalized(launch.Ports.Select(port => port with { Protocol = NormalizeProtocol(port.Protocol) }))
-            : await BoundPortsAsync(client, id, cancellationToken);
-        return new ContainerStarted(id, ports, AlreadyRunning: false);
+        return new ContainerStarted(id, await DockerPorts.StartedAsync(client, launch, id, cancellationToken), AlreadyRunning: false);
     }
 
     private async Task<CreateResult> CreateAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
@@ -341,7 +316,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         {
             try
             {
-                var response = await client.Containers.CreateContainerAsync(CreateParameters(launch), cancellationToken);
+                var response = await client.Containers.CreateContainerAsync(DockerLaunchParameters.Create(launch), cancellationToken);
                 return new Created(response.ID);
             }
             catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
@@ -359,7 +334,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             catch (DockerApiException exception)
             {
                 // 404 here means the image vanished after the pull; 400 a launch the engine rejects.
-                return new CreateFailed($"container {launch.Name} could not be created: {EngineMessage(exception)}");
+                return new CreateFailed($"container {launch.Name} could not be created: {DockerEngineErrors.EngineMessage(exception)}");
             }
         }
     }
@@ -376,88 +351,13 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
         catch (DockerApiException exception)
         {
-            return $"image {image} is not present and could not be pulled: {EngineMessage(exception)}";
+            return $"image {image} is not present and could not be pulled: {DockerEngineErrors.EngineMessage(exception)}";
         }
 
         // Errors met mid-stream come as a message in the progress stream, not as a status code.
         return progress.Error is { } error
             ? $"image {image} is not present and could not be pulled: {error}"
             : null;
-    }
-
-    private static CreateContainerParameters CreateParameters(ContainerLaunch launch)
-    {
-        var hardening = launch.Hardening;
-        var exposed = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
-        var bindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal);
-        foreach (var port in launch.Ports)
-        {
-            var key = PortKey(port.ContainerPort, port.Protocol);
-            exposed[key] = default;
-            if (!bindings.TryGetValue(key, out var list))
-            {
-                list = [];
-                bindings[key] = list;
-            }
-
-            list.Add(new PortBinding
-            {
-                HostIP = launch.BindAddress,
-                HostPort = port.HostPort == 0 ? string.Empty : port.HostPort.ToString(CultureInfo.InvariantCulture),
-            });
-        }
-
-        var parameters = new CreateContainerParameters
-        {
-            Name = launch.Name,
-            Image = launch.Image,
-            Env = launch.Env.Select(variable => $"{variable.Key}={variable.Value}").ToList(),
-            Labels = launch.Labels.ToDictionary(StringComparer.Ordinal),
-            ExposedPorts = exposed,
-            HostConfig = new HostConfig
-            {
-                PortBindings = bindings,
-                NanoCPUs = launch.NanoCpus ?? 0,
-                Memory = launch.MemoryBytes ?? 0,
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-                NetworkMode = "bridge",
-                Privileged = false,
-                CapDrop = ["ALL"],
-                CapAdd = [.. hardening.Capabilities],
-                SecurityOpt = ["no-new-privileges"],
-                PidsLimit = hardening.PidsLimit,
-                ReadonlyRootfs = hardening.ReadOnlyRootFilesystem,
-                LogConfig = new LogConfig
-                {
-                    Type = "json-file",
-                    Config = new Dictionary<string, string>(StringComparer.Ordinal)
-                    {
-                        ["max-size"] = hardening.LogMaxSize,
-                        ["max-file"] = hardening.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
-                    },
-                },
-                Init = false,
-            },
-        };
-        if (hardening.ReadOnlyRootFilesystem)
-        {
-            // Docker's own tmpfs options (noexec, nosuid, nodev; mode 1777), bounded: it counts against the memory limit.
-            parameters.HostConfig.Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal) { ["/tmp"] = TmpfsOptions };
-        }
-
-        if (hardening.User is not null)
-        {
-            // Otherwise the image's USER applies.
-            parameters.User = hardening.User;
-        }
-
-        if (launch.Command is not null)
-        {
-            // Otherwise the image's CMD applies.
-            parameters.Cmd = [.. launch.Command];
-        }
-
-        return parameters;
     }
 
     private static async Task<ContainerInspectResponse?> InspectOrNullAsync(
@@ -473,13 +373,6 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
     }
 
-    private static async Task<IReadOnlyList<PortPublish>> BoundPortsAsync(
-        DockerClient client, string id, CancellationToken cancellationToken)
-    {
-        var inspected = await client.Containers.InspectContainerAsync(id, cancellationToken);
-        return BoundPorts(inspected);
-    }
-
     private static async Task ForceRemoveAsync(DockerClient client, string id, CancellationToken cancellationToken)
     {
         try
@@ -489,40 +382,6 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             // Already gone.
-        }
-    }
-
-    private async Task<DockerClient> GetClientAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _client) is { } connected)
-        {
-            return connected;
-        }
-
-        await _connectGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_client is { } raced)
-            {
-                return raced;
-            }
-
-            // Unversioned GET /version answers on every engine, whatever API versions it accepts.
-            VersionResponse version;
-            using (var probe = new DockerClientBuilder().WithEndpoint(_endpoint).Build())
-            {
-                version = await probe.System.GetVersionAsync(cancellationToken);
-            }
-
-            var apiVersion = DockerApiVersion.Negotiate(version.APIVersion);
-            _apiVersion = apiVersion;
-            Log.Connected(_logger, _endpoint, version.Version, version.APIVersion, apiVersion);
-            Volatile.Write(ref _client, new DockerClientBuilder().WithEndpoint(_endpoint).WithApiVersion(apiVersion).Build());
-            return _client;
-        }
-        finally
-        {
-            _connectGate.Release();
         }
     }
 
@@ -545,14 +404,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     private static ManagedContainer ToManagedContainer(ContainerListResponse container)
     {
         var name = container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.ID;
-        var ports = (container.Ports ?? [])
-            .Where(port => port.PublicPort is > 0)
-            .Select(port => new PortPublish(port.PrivatePort, port.PublicPort!.Value, NormalizeProtocol(port.Type)))
-            .Distinct()
-            .OrderBy(port => port.ContainerPort)
-            .ThenBy(port => port.Protocol, StringComparer.Ordinal)
-            .ThenBy(port => port.HostPort)
-            .ToList();
+        var ports = DockerPorts.Listed(container.Ports);
         var labels = container.Labels is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(container.Labels, StringComparer.Ordinal);
@@ -561,113 +413,10 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             container.ID, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports, new DateTimeOffset(DateTime.SpecifyKind(container.Created, DateTimeKind.Utc)));
     }
 
-    internal static IReadOnlyList<PortPublish> BoundPorts(ContainerInspectResponse inspected)
-    {
-        var result = new List<PortPublish>();
-        foreach (var (key, bindings) in inspected.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
-        {
-            var slash = key.IndexOf('/', StringComparison.Ordinal);
-            var portText = slash < 0 ? key : key[..slash];
-            var protocol = NormalizeProtocol(slash < 0 ? "tcp" : key[(slash + 1)..]);
-            if (bindings is null
-                || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var containerPort))
-            {
-                continue;
-            }
-
-            foreach (var binding in bindings)
-            {
-                if (int.TryParse(binding.HostPort, NumberStyles.None, CultureInfo.InvariantCulture, out var hostPort) && hostPort > 0)
-                {
-                    result.Add(new PortPublish(containerPort, hostPort, protocol));
-                }
-            }
-        }
-
-        // An IPv4 and an IPv6 binding of the same port are one publication.
-        return Normalized(result);
-    }
-
-    private static List<PortPublish> Normalized(IEnumerable<PortPublish> ports) => ports
-        .Distinct()
-        .OrderBy(port => port.ContainerPort)
-        .ThenBy(port => port.Protocol, StringComparer.Ordinal)
-        .ThenBy(port => port.HostPort)
-        .ToList();
-
-    internal static string EngineMessage(DockerApiException exception)
-    {
-        var body = exception.ResponseBody;
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return $"{(int)exception.StatusCode} {exception.StatusCode}";
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("message", out var message)
-                && message.ValueKind == JsonValueKind.String)
-            {
-                return message.GetString()!;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not the engine's JSON error body: report the body as it came.
-        }
-
-        return body.Trim();
-    }
-
-    private static bool IsEngineUnreachable(Exception exception, CancellationToken cancellationToken) => exception switch
-    {
-        HttpRequestException or SocketException or TimeoutException or IOException => true,
-        // The client's own request timeout surfaces as a cancellation nobody asked for.
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        _ => false,
-    };
-
     private static bool CarriesAll(IDictionary<string, string>? actual, IReadOnlyDictionary<string, string> wanted) =>
         wanted.All(label => actual is not null
             && actual.TryGetValue(label.Key, out var value)
             && string.Equals(value, label.Value, StringComparison.Ordinal));
-
-    private static string PortKey(int port, string protocol) =>
-        string.Create(CultureInfo.InvariantCulture, $"{port}/{NormalizeProtocol(protocol)}");
-
-    private static string NormalizeProtocol(string? protocol) =>
-        string.IsNullOrEmpty(protocol) ? "tcp" : protocol.ToLowerInvariant();
-
-    private static void Validate(ContainerLaunch launch)
-    {
-        ArgumentNullException.ThrowIfNull(launch);
-        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Name, nameof(launch));
-        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Image, nameof(launch));
-        ArgumentException.ThrowIfNullOrWhiteSpace(launch.BindAddress, nameof(launch));
-        if (!IPAddress.TryParse(launch.BindAddress, out _))
-        {
-            throw new ArgumentException($"bind address '{launch.BindAddress}' is not an IP address", nameof(launch));
-        }
-
-        ArgumentNullException.ThrowIfNull(launch.Hardening, nameof(launch));
-        ArgumentOutOfRangeException.ThrowIfLessThan(launch.Hardening.PidsLimit, 1, nameof(launch));
-        ArgumentOutOfRangeException.ThrowIfLessThan(launch.Hardening.LogMaxFiles, 1, nameof(launch));
-        ArgumentException.ThrowIfNullOrWhiteSpace(launch.Hardening.LogMaxSize, nameof(launch));
-        foreach (var port in launch.Ports)
-        {
-            if (port.ContainerPort is < 1 or > 65535 || port.HostPort is < 0 or > 65535)
-            {
-                throw new ArgumentException($"port {port} is out of range", nameof(launch));
-            }
-
-            if (NormalizeProtocol(port.Protocol) is not ("tcp" or "udp"))
-            {
-                throw new ArgumentException($"port {port}: protocol must be tcp or udp", nameof(launch));
-            }
-        }
-    }
 
     private abstract record CreateResult;
 
@@ -693,10 +442,6 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information,
-            Message = "Connected to Docker {EngineVersion} at {Endpoint}: engine API {ServerApiVersion}, using {ApiVersion}")]
-        public static partial void Connected(ILogger logger, Uri endpoint, string engineVersion, string serverApiVersion, Version apiVersion);
-
         [LoggerMessage(Level = LogLevel.Warning,
             Message = "Cannot bring up container {ContainerName}: Docker engine at {Endpoint} unreachable: {Reason}")]
         public static partial void EngineUnreachable(ILogger logger, string containerName, Uri endpoint, string reason);
