@@ -118,6 +118,7 @@ var functionSubscriptions = [
     messageTypes: [
       'Workers.Contracts.Messages.GetDeploymentStatus'
       'Workers.Contracts.Messages.GetHosts'
+      'Workers.Contracts.Messages.GetEvents'
       'Workers.Contracts.Messages.PlanDeployment'
       'Workers.Contracts.Messages.GetDeploymentHistory'
       'Workers.Contracts.Messages.GetSealingKey'
