@@ -11,7 +11,7 @@ using Workers.Transport;
 var builder = WebApplication.CreateBuilder(args);
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.FunctionsHostSqlitePath()));
-builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
+builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker();
 builder.Services.AddWorkersSweep();
 builder.AddWorkersHttpIntake();
 var app = builder.Build();

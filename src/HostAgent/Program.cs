@@ -15,7 +15,7 @@ if (!AgentOptions.TryRead(key => builder.Configuration[key], out var agent, out 
 
 var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
 AgentOptions options = agent;
-builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker();
 builder.Services.AddWorkersAgent(options);
 await builder.Build().RunAsync();
 return 0;

@@ -73,6 +73,15 @@ public static class TransportExtensions
     }
 
     /// <summary>
+    /// For a process that runs until stopped (an agent, the functions host): its start waits for the broker however
+    /// long the broker takes to answer, retrying, instead of giving up after a minute and exiting, as Nomad's clients
+    /// keep retrying their servers. An agent restarted while every broker node was down (a whole cluster restarting
+    /// under load) otherwise exited for good, with nothing to start it again. Call after <see cref="AddWorkersBus"/>.
+    /// </summary>
+    public static IServiceCollection WaitForTheBroker(this IServiceCollection services) =>
+        services.PostConfigure<MassTransitHostOptions>(options => options.StartTimeout = null);
+
+    /// <summary>
     /// MassTransit plus the start behaviour every Workers process needs: the host does not report started until every
     /// receive endpoint and its bindings exist, so nothing it publishes at start is lost to an unbound exchange.
     /// </summary>
