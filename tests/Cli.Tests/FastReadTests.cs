@@ -140,7 +140,11 @@ public sealed class FastReadTests : IDisposable
     {
         await SeedAsync();
         var output = new System.Text.StringBuilder();
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through env --default-signal=INT: a test run started in the background (scripts/test.sh under nohup, as CI
+        // may) has SIGINT ignored, a child inherits that, and the CLI would never see the Ctrl+C this test sends.
+        var start = new System.Diagnostics.ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "workers.dll"));
         foreach (var argument in new[] { "status", "--watch" })
         {
