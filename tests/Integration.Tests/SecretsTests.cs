@@ -59,11 +59,14 @@ public sealed class SecretsTests(SecretsFixture fixture)
         Assert.Contains($"\"secret\":\"{secret}\"", historyReply, StringComparison.Ordinal);
         seen.Add(("history reply", historyReply));
         seen.Add(("secrets reply", JsonSerializer.Serialize(await client.ListSecretsAsync(CancellationToken.None), Json)));
+        var eventsReply = JsonSerializer.Serialize(await client.EventsAsync(name, null, null, 1000, CancellationToken.None), Json);
+        Assert.Contains("replica.running", eventsReply, StringComparison.Ordinal);
+        seen.Add(("events reply", eventsReply));
 
         // What the HTTP API answers.
         using var http = new HttpClient { BaseAddress = fixture.IntakeAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.IntakeToken);
-        foreach (var path in new[] { "/api/secrets", "/api/deployments", $"/api/deployments/{name}", $"/api/deployments/{name}/history", "/api/hosts" })
+        foreach (var path in new[] { "/api/secrets", "/api/deployments", $"/api/deployments/{name}", $"/api/deployments/{name}/history", "/api/hosts", $"/api/events?name={name}" })
         {
             using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
             var body = await response.Content.ReadAsStringAsync();
