@@ -36,13 +36,13 @@ internal sealed class Connection : IAsyncDisposable
     public IDeploymentStore? Store => Embedded ? _host.Services.GetRequiredService<IDeploymentStore>() : null;
 
     public static Task<Connection> OpenAsync(string? brokerSetting, CancellationToken cancellationToken) =>
-        OpenAsync(brokerSetting, CliLogging.Quiet, Console.Error, cancellationToken);
+        OpenAsync(brokerSetting, CliLogging.Quiet, Console.Error, Preflight.DefaultLimit, cancellationToken);
 
     /// <summary>
     /// Checks the broker (or, for the embedded default, Docker) first, then starts the bus; a <see cref="CliFailure"/>
     /// says in one line what could not be reached or was refused.
     /// </summary>
-    public static async Task<Connection> OpenAsync(string? brokerSetting, CliLogging logging, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<Connection> OpenAsync(string? brokerSetting, CliLogging logging, TextWriter log, TimeSpan checkLimit, CancellationToken cancellationToken)
     {
         var broker = ParseBroker(brokerSetting);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -68,7 +68,7 @@ internal sealed class Connection : IAsyncDisposable
 
             builder.Services.AddSingleton(control);
 
-            await Preflight.CheckDockerAsync(cancellationToken);
+            await Preflight.CheckDockerAsync(checkLimit, cancellationToken);
 
             localHostId = agent.HostId.Value;
             builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
@@ -89,7 +89,7 @@ internal sealed class Connection : IAsyncDisposable
         }
         else
         {
-            await Preflight.CheckBrokerAsync(broker, cancellationToken);
+            await Preflight.CheckBrokerAsync(broker, checkLimit, cancellationToken);
             builder.Services.AddWorkersBus(broker, _ => { }, (_, _) => { });
         }
 
@@ -107,7 +107,7 @@ internal sealed class Connection : IAsyncDisposable
         catch (Exception e) when (!broker.IsInMemory && !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw Preflight.BrokerFailure(broker, e);
+            throw Preflight.BrokerFailure(broker, e, checkLimit);
         }
 
         return new Connection(host, broker.IsInMemory, localHostId);

@@ -15,19 +15,29 @@ namespace Workers.Cli;
 /// </summary>
 internal static class Preflight
 {
-    /// <summary>How long a check waits for an answer: the whole command then fails within about five seconds.</summary>
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(4);
+    /// <summary>The bound on a check when the command gives none (<c>--timeout</c> at its default).</summary>
+    public static readonly TimeSpan DefaultLimit = LimitFor(TimeSpan.FromSeconds(300));
 
-    public static async Task CheckBrokerAsync(Broker broker, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long a check waits for an answer, given the command's <c>--timeout</c>: that timeout, but at most 15 s, so
+    /// that an address that swallows packets is named within seconds rather than after the whole command's five minutes,
+    /// and at least 10 s, because a healthy broker's connect and channel took more than 4 s on a loaded two-core
+    /// machine. A refused connection or login is answered at once whatever the bound; a <c>--timeout</c> shorter than
+    /// the floor still ends the command at its own deadline.
+    /// </summary>
+    public static TimeSpan LimitFor(TimeSpan timeout) =>
+        TimeSpan.FromSeconds(Math.Clamp(timeout.TotalSeconds, 10, 15));
+
+    public static async Task CheckBrokerAsync(Broker broker, TimeSpan limit, CancellationToken cancellationToken)
     {
         var factory = broker.ConnectionFactory("workers-cli-check");
-        factory.RequestedConnectionTimeout = Limit;
-        factory.HandshakeContinuationTimeout = Limit;
-        factory.ContinuationTimeout = Limit;
+        factory.RequestedConnectionTimeout = limit;
+        factory.HandshakeContinuationTimeout = limit;
+        factory.ContinuationTimeout = limit;
         factory.AutomaticRecoveryEnabled = false;
         factory.TopologyRecoveryEnabled = false;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(Limit);
+        bounded.CancelAfter(limit);
         try
         {
             // A channel too: a virtual host the user may not use is refused only then.
@@ -40,11 +50,11 @@ internal static class Preflight
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw BrokerFailure(broker, e);
+            throw BrokerFailure(broker, e, limit);
         }
     }
 
-    public static async Task CheckDockerAsync(CancellationToken cancellationToken)
+    public static async Task CheckDockerAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
         Uri endpoint;
         try
@@ -58,7 +68,7 @@ internal static class Preflight
 
         using var runtime = new DockerContainerRuntime(endpoint, NullLogger<DockerContainerRuntime>.Instance);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(Limit);
+        bounded.CancelAfter(limit);
         try
         {
             await runtime.GetApiVersionAsync(bounded.Token);
@@ -69,12 +79,13 @@ internal static class Preflight
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw DockerFailure(endpoint, e);
+            throw DockerFailure(endpoint, e, limit);
         }
     }
 
-    internal static CliFailure BrokerFailure(Broker broker, Exception e)
+    internal static CliFailure BrokerFailure(Broker broker, Exception e, TimeSpan? limit = null)
     {
+        var bound = limit ?? DefaultLimit;
         var where = string.Join(",", broker.Nodes);
         var chain = Chain(e).ToList();
         if (chain.Any(x => x is AuthenticationFailureException or PossibleAuthenticationFailureException)
@@ -93,14 +104,15 @@ internal static class Preflight
             return new CliFailure(ExitCodes.Unavailable, "broker.tls", $"cannot reach RabbitMQ at {where}: the TLS handshake failed ({tls.Message})", e);
         }
 
-        var reason = chain.OfType<SocketException>().FirstOrDefault() is { } socket ? Describe(socket)
-            : chain.Any(x => x is TimeoutException or OperationCanceledException) ? $"no answer within {Limit.TotalSeconds:0}s"
+        var reason = chain.OfType<SocketException>().FirstOrDefault() is { } socket ? Describe(socket, bound)
+            : chain.Any(x => x is TimeoutException or OperationCanceledException) ? $"no answer within {bound.TotalSeconds:0}s"
             : chain[^1].Message;
         return new CliFailure(ExitCodes.Unavailable, "broker.unreachable", $"cannot reach RabbitMQ at {where}: {reason}", e);
     }
 
-    internal static CliFailure DockerFailure(Uri endpoint, Exception e)
+    internal static CliFailure DockerFailure(Uri endpoint, Exception e, TimeSpan? limit = null)
     {
+        var bound = limit ?? DefaultLimit;
         var chain = Chain(e).ToList();
         var socket = chain.OfType<SocketException>().FirstOrDefault();
         return socket?.SocketErrorCode switch
@@ -109,19 +121,19 @@ internal static class Preflight
                 new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"Docker is not running at {endpoint}", e),
             SocketError.AccessDenied =>
                 new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot use Docker at {endpoint}: permission denied (is this user in the docker group?)", e),
-            { } => new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot reach Docker at {endpoint}: {Describe(socket)}", e),
+            { } => new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot reach Docker at {endpoint}: {Describe(socket, bound)}", e),
             null when chain.Any(x => x is TimeoutException or OperationCanceledException) =>
-                new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"Docker at {endpoint} did not answer within {Limit.TotalSeconds:0}s", e),
+                new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"Docker at {endpoint} did not answer within {bound.TotalSeconds:0}s", e),
             null => new CliFailure(ExitCodes.Unavailable, "docker.unreachable", $"cannot reach Docker at {endpoint}: {chain[^1].Message}", e),
         };
     }
 
     /// <summary>The socket's error in the words <c>curl</c> and <c>docker</c> use.</summary>
-    private static string Describe(SocketException socket) => socket.SocketErrorCode switch
+    internal static string Describe(SocketException socket, TimeSpan limit) => socket.SocketErrorCode switch
     {
         SocketError.ConnectionRefused => "connection refused",
         SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "no such host",
-        SocketError.TimedOut => $"no answer within {Limit.TotalSeconds:0}s",
+        SocketError.TimedOut => $"no answer within {limit.TotalSeconds:0}s",
         SocketError.HostUnreachable => "host unreachable",
         SocketError.NetworkUnreachable => "network unreachable",
         SocketError.ConnectionReset => "connection reset",
@@ -130,7 +142,7 @@ internal static class Preflight
         _ => socket.Message,
     };
 
-    private static IEnumerable<Exception> Chain(Exception e)
+    internal static IEnumerable<Exception> Chain(Exception e)
     {
         for (Exception? current = e; current is not null; current = current is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : current.InnerException)
         {

@@ -179,7 +179,16 @@ public sealed class FailureReportingTests : IDisposable
 
         var failure = Preflight.BrokerFailure(broker, new BrokerUnreachableException(new TimeoutException("The operation has timed out.")));
 
-        Assert.Equal("cannot reach RabbitMQ at 10.255.255.1:5672: no answer within 4s", failure.Message);
+        Assert.Equal("cannot reach RabbitMQ at 10.255.255.1:5672: no answer within 15s", failure.Message);
+    }
+
+    [Theory]
+    [InlineData(300, 15)]
+    [InlineData(12, 12)]
+    [InlineData(2, 10)]
+    public void CheckLimit_FollowsTimeout_WithinFloorAndCeiling(int timeoutSeconds, int expectedSeconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Preflight.LimitFor(TimeSpan.FromSeconds(timeoutSeconds)));
     }
 
     [Theory]

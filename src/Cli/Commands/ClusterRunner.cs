@@ -89,7 +89,7 @@ internal static class ClusterRunner
         try
         {
             var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
-            await using var connection = await Connection.OpenAsync(parsed.GetValue(ClusterCommands.BrokerOption), logging, console.Error, deadline.Token);
+            await using var connection = await Connection.OpenAsync(parsed.GetValue(ClusterCommands.BrokerOption), logging, console.Error, Preflight.LimitFor(timeout), deadline.Token);
             var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
             if (watch)
             {

@@ -68,7 +68,7 @@ internal static class DeadLetterCommands
 
             var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
             string[] hosts;
-            await using (var connection = await Connection.OpenAsync(brokerSetting, logging, console.Error, deadline.Token))
+            await using (var connection = await Connection.OpenAsync(brokerSetting, logging, console.Error, Preflight.LimitFor(TimeSpan.FromSeconds(60)), deadline.Token))
             {
                 hosts = [.. (await new WorkersClient(connection.Bus, TimeSpan.FromSeconds(10)).HostsAsync(deadline.Token)).Hosts.Select(h => Queues.Host(h.HostId))];
             }
