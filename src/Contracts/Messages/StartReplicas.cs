@@ -7,7 +7,7 @@ namespace Workers.Contracts.Messages;
 /// <param name="CorrelationId">The deployment id (of this revision).</param>
 /// <param name="Timestamp">When the command was made.</param>
 /// <param name="HostId">The host that must run them.</param>
-/// <param name="Revision">The deployment's revision; an agent refuses a revision older than one it runs.</param>
+/// <param name="Revision">The deployment's revision; an agent refuses the command when another revision runs there from a start made after it (a rollback's older revision, made later, is not refused).</param>
 /// <param name="ExpiresAt">After this an agent refuses the command, so that a late delivery cannot start stale replicas.</param>
 /// <param name="Spec">The spec every replica runs.</param>
 /// <param name="Replicas">The replicas to run on this host.</param>

@@ -108,14 +108,25 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
             return forbidden;
         }
 
+        // Stale: another revision of the name runs here from a start command made after this one (this one was held up
+        // in a queue, or by a host that was away, while the functions moved on). Which revision is newer says nothing:
+        // a rollback starts the older revision again, on purpose, while the newer one still runs here; by revision
+        // number alone every such start would be refused and the rollback would never finish (fault seed 154147699:
+        // the target's replicas were refused on the host of the failed revision's last healthy replica, round after
+        // round). A container made before its start command's time was labelled falls back to the revision number.
         var running = await runtime.ListAsync(
             new Dictionary<string, string> { [ContainerLabels.Deployment] = command.Spec.Name.Value, [ContainerLabels.Host] = options.HostId.Value },
             cancellationToken);
-        var newest = running
-            .Select(c => c.Labels.TryGetValue(ContainerLabels.Revision, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var revision) ? revision : 0)
-            .DefaultIfEmpty(0)
-            .Max();
-        return newest > command.Revision ? $"stale command: revision {newest} of {command.Spec.Name} already runs on this host" : null;
+        var madeAt = DateTimeOffset.FromUnixTimeMilliseconds(command.Timestamp.ToUnixTimeMilliseconds());
+        var newer = running
+            .Select(c => (Revision: c.Labels.TryGetValue(ContainerLabels.Revision, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var revision) ? revision : 0, MadeAt: ContainerLabels.ReadCommandAt(c.Labels)))
+            .Where(c => c.Revision != command.Revision && (c.MadeAt is { } at ? at > madeAt : c.Revision > command.Revision))
+            .OrderByDescending(c => c.MadeAt)
+            .ToList();
+        return newer is not [var first, ..]
+            ? null
+            : $"stale command: made at {madeAt:O}, before the start of revision {first.Revision} of {command.Spec.Name} that runs on this host"
+              + (first.MadeAt is { } made ? $" (made at {made:O})" : string.Empty);
     }
 
     /// <summary>

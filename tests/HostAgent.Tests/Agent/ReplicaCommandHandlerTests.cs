@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 using Workers.HostAgent.Agent;
+using Workers.HostAgent.Runtime;
 using Workers.HostAgent.Tests.Support;
 
 namespace Workers.HostAgent.Tests.Agent;
@@ -119,15 +120,47 @@ public sealed class ReplicaCommandHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_OlderThanTheRevisionTheHostRuns_IsRefusedAsStaleWithoutTouchingTheEngine()
+    public async Task Start_MadeBeforeTheStartOfAnotherRevisionThatRunsHere_IsRefusedAsStaleWithoutTouchingTheEngine()
+    {
+        var now = _time.GetUtcNow();
+        _runtime.Containers = [FakeRuntime.Replica("c3", "host-a", now, (ContainerLabels.Revision, "3"), (ContainerLabels.CommandAt, Ms(now)))];
+        var command = Start("host-a", revision: 4, expiresAt: now + TimeSpan.FromMinutes(1)) with { Timestamp = now - TimeSpan.FromSeconds(2) };
+
+        var results = await HandleAsync(command);
+
+        Assert.All(results, r => Assert.Equal(
+            $"stale command: made at {now - TimeSpan.FromSeconds(2):O}, before the start of revision 3 of web that runs on this host (made at {now:O})",
+            r.Reason));
+    }
+
+    [Fact]
+    public async Task Start_OfAnOlderRevisionMadeAfterTheNewerOneStartedHere_StartsIt()
+    {
+        // A rollback: revision 2 failed while one of its replicas still runs here, and revision 1 is started again.
+        var now = _time.GetUtcNow();
+        _runtime.Containers = [FakeRuntime.Replica("c2", "host-a", now, (ContainerLabels.Revision, "2"), (ContainerLabels.CommandAt, Ms(now - TimeSpan.FromSeconds(30))))];
+        _runtime.Start = launch => new ContainerStarted($"id-{launch.Name}", [], AlreadyRunning: false);
+        var command = TestKeys.Control.Sign(Start("host-a", revision: 1, expiresAt: now + TimeSpan.FromMinutes(1)));
+
+        var results = await _handler.HandleAsync(command, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.All(results, r => Assert.IsType<ReplicaStarted>(r));
+        Assert.Equal(["web-r1-0.host-a", "web-r1-1.host-a"], _runtime.Launches.Select(l => l.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_OlderRevisionThanAContainerWithoutItsCommandTime_IsRefusedAsStale()
     {
         _runtime.Containers = [FakeRuntime.Replica("c3", "host-a", _time.GetUtcNow(), (ContainerLabels.Revision, "3"))];
         var command = Start("host-a", revision: 2, expiresAt: _time.GetUtcNow() + TimeSpan.FromMinutes(1));
 
         var results = await HandleAsync(command);
 
-        Assert.All(results, r => Assert.Equal("stale command: revision 3 of web already runs on this host", r.Reason));
+        Assert.All(results, r => Assert.StartsWith("stale command: made at ", r.Reason, StringComparison.Ordinal));
+        Assert.All(results, r => Assert.EndsWith("before the start of revision 3 of web that runs on this host", r.Reason, StringComparison.Ordinal));
     }
+
+    private static string Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Start_HostPortOutsideWhatTheAgentAllows_IsRefusedSayingSoWithoutTouchingTheEngine()
