@@ -182,7 +182,12 @@ internal static class Rollouts
             outgoing.AddRange(await store.GetReplicasAsync(other.DeploymentId, cancellationToken));
         }
 
-        var cluster = Starts(target.Spec!, replicas, outgoing) > 0 ? await ClusterView.ReadAsync(store, cancellationToken) : null;
+        // A target that runs already (a rollback's) and whose starts keep failing (the engine refuses them, say) is not
+        // hammered with a new start per failure: its next start waits a back-off that grows with its failed replicas,
+        // as the unhealthy ones' replacements do, and the sweep takes the step again once it has passed.
+        var failed = target.State == DeploymentState.Running ? replicas.Where(r => r.State == ReplicaState.Failed).ToList() : [];
+        var held = failed.Count > 0 && now - failed.Max(r => r.UpdatedAt) < SweepHandler.UnhealthyBackOff(failed.Count);
+        var cluster = !held && Starts(target.Spec!, replicas, outgoing) > 0 ? await ClusterView.ReadAsync(store, cancellationToken) : null;
         var step = Step(target.Spec!, target.DeploymentId, target.Revision, replicas, outgoing, cluster, now, options.HostTimeout);
         await ApplyAsync(store, options, target, others, step, now, effects, cancellationToken);
         if (!step.Complete)

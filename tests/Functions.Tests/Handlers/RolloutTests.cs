@@ -260,6 +260,55 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task Rollback_TargetReplicaStartsKeepFailing_RetriesAfterABackOffNotOncePerFailure()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var (v1, first, v2, second) = await RollingOutAsync(h, 2);
+        var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
+        await h.Track.HandleAsync(h.Stopped(oldStop, Assert.Single(oldStop.Indexes)), CancellationToken.None);
+        var v2Start = Assert.Single(second.SentOf<StartReplicas>()).Command;
+        var index = Assert.Single(v2Start.Replicas).Index;
+        await h.Track.HandleAsync(h.Started(v2Start, index), CancellationToken.None);
+
+        // The new replica fails its probe: revision 1 is restored, and its replacement's start is refused again and again.
+        // Revision 2's replicas stop first (the surge has no room), and revision 1's replacement starts once they have.
+        var pending = new Queue<StopReplicas>((await h.Track.HandleAsync(h.Health(v2Start, index, ReplicaHealth.Unhealthy, "GET /healthz -> 503"), CancellationToken.None)).SentOf<StopReplicas>().Select(s => s.Command));
+        var starts = new List<StartReplicas>();
+        while (pending.TryDequeue(out var stop))
+        {
+            foreach (var stopped in stop.Indexes)
+            {
+                var effects = await h.Track.HandleAsync(h.Stopped(stop, stopped), CancellationToken.None);
+                starts.AddRange(effects.SentOf<StartReplicas>().Select(s => s.Command));
+                effects.SentOf<StopReplicas>().ToList().ForEach(s => pending.Enqueue(s.Command));
+            }
+        }
+
+        var retry = Assert.Single(starts, s => s.CorrelationId == v1);
+        var failures = new List<Effects>();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var refused = await h.Track.HandleAsync(Refused(retry), CancellationToken.None);
+            failures.Add(refused);
+            retry = refused.SentOf<StartReplicas>().Select(s => s.Command).SingleOrDefault() ?? retry;
+        }
+
+        // The first refusal is retried at once; after the second the next start waits 10 s, then the sweep sends it.
+        Assert.Single(failures[0].SentOf<StartReplicas>());
+        Assert.Empty(failures[1].SentOf<StartReplicas>());
+        Assert.Empty((await h.Sweep.HandleAsync(CancellationToken.None)).SentOf<StartReplicas>());
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var later = Assert.Single((await h.Sweep.HandleAsync(CancellationToken.None)).SentOf<StartReplicas>()).Command;
+        Assert.Equal((v1, 1L), (later.CorrelationId, later.Revision));
+        Assert.Equal(DeploymentState.RollingBack, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
+
+        ReplicaFailed Refused(StartReplicas start) =>
+            new(Guid.NewGuid(), start.CorrelationId, h.Time.GetUtcNow(), start.HostId, "web", start.Revision, Assert.Single(start.Replicas).Index, "the engine refused it");
+    }
+
+    [Fact]
     public async Task Rollout_NewReplicaUnhealthyWithoutAutoRollback_FailsAndLeavesTheOldRevisionServing()
     {
         await using var h = await HandlerHarness.CreateAsync();
