@@ -75,7 +75,7 @@ up() {
   # doc: build
   dotnet publish src/Functions.Host -c Release -o artifacts/cluster/functions
   dotnet publish src/HostAgent -c Release -o artifacts/cluster/agent
-  dotnet publish src/Cli -c Release -o artifacts/cluster/cli
+  dotnet publish src/Cli.Host -c Release -o artifacts/cluster/cli
 
   # doc: broker
   export RABBITMQ_IMAGE=${RABBITMQ_IMAGE:-rabbitmq:3.13-management}

@@ -3,7 +3,7 @@
 # SQLite under ~/.local/share/workers). It makes sure Docker runs and the workload image exists, shows what
 # `workers validate` says of the examples, deploys examples/hello.yaml (3 replicas of busybox httpd) with --wait,
 # curls every replica on the port Workers bound for it, and prints `workers status`.
-# Remove the deployment afterwards with: dotnet run --project src/Cli -- delete hello
+# Remove the deployment afterwards with: dotnet run --project src/Cli.Host -- delete hello
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -15,8 +15,8 @@ source scripts/images.sh
 workers_ensure_docker
 workers_provide_workload_image
 
-dotnet build src/Cli -c Release -nologo -v quiet >/dev/null
-workers() { dotnet src/Cli/bin/Release/net10.0/workers.dll "$@"; }
+dotnet build src/Cli.Host -c Release -nologo -v quiet >/dev/null
+workers() { dotnet src/Cli.Host/bin/Release/net10.0/workers.dll "$@"; }
 
 echo "== workers validate examples/web.yaml examples/broken.yaml"
 workers validate examples/web.yaml examples/broken.yaml || true
@@ -36,4 +36,4 @@ echo
 echo "== workers status hello"
 workers status hello
 echo
-echo "Remove it with: dotnet run --project src/Cli -- delete hello"
+echo "Remove it with: dotnet run --project src/Cli.Host -- delete hello"

@@ -22,8 +22,8 @@ internal static class CliReadBench
             var store = Path.Combine(directory, "workers.db");
             await SeedAsync(store);
             var environment = new Dictionary<string, string> { ["WORKERS_STORE"] = store };
-            // The CLI as built in src/Cli, as a user runs it (the copy beside the harness resolves the harness's assemblies).
-            var dll = ChildProcess.BuiltDll("Cli", "workers");
+            // The CLI as built in src/Cli.Host, as a user runs it (the copy beside the harness resolves the harness's assemblies).
+            var dll = ChildProcess.BuiltDll("Cli.Host", "workers");
             var apphost = Path.Combine(Path.GetDirectoryName(dll)!, "workers");
             var sides = new List<(string Name, string File, string[] Arguments)>
             {

@@ -12,7 +12,7 @@ internal static class CliProcess
     public static async Task<(int Exit, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "workers.dll"));
+        start.ArgumentList.Add(Builds.Cli());
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -145,7 +145,7 @@ public sealed class FastReadTests : IDisposable
         var start = new System.Diagnostics.ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("--default-signal=INT");
         start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "workers.dll"));
+        start.ArgumentList.Add(Builds.Cli());
         foreach (var argument in new[] { "status", "--watch" })
         {
             start.ArgumentList.Add(argument);

@@ -335,7 +335,7 @@ public sealed class ValidateCommandTests : IDisposable
         var expected = typeof(WorkersCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
-            ArgumentList = { "exec", Path.Combine(AppContext.BaseDirectory, "workers.dll"), "--version" },
+            ArgumentList = { "exec", Builds.Cli(), "--version" },
             RedirectStandardOutput = true,
         };
 

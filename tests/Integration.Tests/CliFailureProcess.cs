@@ -14,7 +14,7 @@ internal static class CliFailureProcess
     public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Builds.Dll(Path.Combine("src", "Cli"), "workers.dll"));
+        start.ArgumentList.Add(Builds.Cli());
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

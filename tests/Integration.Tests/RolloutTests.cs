@@ -208,7 +208,7 @@ public sealed class RolloutTests(PipelineFixture fixture)
 
         try
         {
-            var dll = Builds.Dll(Path.Combine("src", "Cli"), "workers.dll");
+            var dll = Builds.Cli();
             var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.ArgumentList.Add(dll);
             foreach (var argument in arguments)

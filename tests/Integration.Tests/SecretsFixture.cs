@@ -129,7 +129,7 @@ public sealed class SecretsFixture : IAsyncLifetime
     internal async Task<CliRun> WorkersAsync(string? input, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Builds.Dll(Path.Combine("src", "Cli"), "workers.dll"));
+        start.ArgumentList.Add(Builds.Cli());
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

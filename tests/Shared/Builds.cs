@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Workers.Integration.Tests;
+namespace Workers.Testing;
 
 /// <summary>Where this test run's builds of Workers' programs are, to run them as processes as a user would.</summary>
 internal static class Builds
@@ -12,6 +12,9 @@ internal static class Builds
         Assert.True(File.Exists(dll), $"{dll} was not built; build Workers.sln first");
         return dll;
     }
+
+    /// <summary>The built <c>workers</c> CLI (src/Cli.Host), run as <c>dotnet workers.dll</c>.</summary>
+    public static string Cli() => Dll(Path.Combine("src", "Cli.Host"), "workers.dll");
 
     private static string Configuration() =>
         typeof(Builds).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
