@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Workers.Functions;
 using Workers.Functions.Bus;
 using Workers.Functions.Store;
+using System.Security.Cryptography;
 using Workers.HostAgent.Agent;
 using Workers.Transport;
 using Workers.Security;
@@ -50,20 +51,33 @@ internal sealed class Connection : IAsyncDisposable
         string? localHostId = null;
         if (broker.IsInMemory)
         {
-            // The embedded functions sign their commands and the embedded agent trusts exactly that key.
-            SigningKey control;
+            // The embedded functions sign their commands and the embedded agent trusts exactly that key. Every setting
+            // of the embedded default is read before anything starts, and every problem is listed in one message.
+            var problems = new List<string>();
+            SigningKey? control = null;
             try
             {
                 control = ControlPlaneKey.Load(Environment.GetEnvironmentVariable("WORKERS_SIGNING_KEY"));
             }
-            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or ArgumentException or CryptographicException)
             {
-                throw new CliFailure(ExitCodes.Usage, "config.invalid", $"WORKERS_SIGNING_KEY: {e.Message}");
+                problems.Add($"WORKERS_SIGNING_KEY: {e.Message}");
             }
 
-            if (!AgentOptions.TryRead(key => key == "WORKERS_CONTROL_KEYS" ? control.PublicKey.Base64 : EmbeddedSetting(key), out var agent, out var errors))
+            AgentOptions? agent;
+            using (var standIn = control is null ? SigningKey.Generate() : null)
             {
-                throw new CliFailure(ExitCodes.Usage, "config.invalid", string.Join("; ", errors));
+                var trusted = (control ?? standIn!).PublicKey.Base64;
+                if (!AgentOptions.TryRead(key => key == "WORKERS_CONTROL_KEYS" ? trusted : EmbeddedSetting(key), out agent, out var errors))
+                {
+                    problems.AddRange(errors);
+                }
+            }
+
+            if (problems.Count > 0 || control is null || agent is null)
+            {
+                control?.Dispose();
+                throw new CliFailure(ExitCodes.Usage, "config.invalid", SettingProblems.Join(problems));
             }
 
             builder.Services.AddSingleton(control);
@@ -113,11 +127,14 @@ internal sealed class Connection : IAsyncDisposable
         return new Connection(host, broker.IsInMemory, localHostId);
     }
 
-    /// <summary>The broker setting (<c>--broker</c>, else <c>WORKERS_BROKER</c>); one that does not parse is a usage error.</summary>
+    /// <summary>
+    /// The broker setting (<c>--broker</c>, else <c>WORKERS_BROKER</c>, named in the message); one that does not parse
+    /// is a usage error, without the address's password.
+    /// </summary>
     public static Broker ParseBroker(string? brokerSetting) =>
         Broker.TryParse(brokerSetting ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"), out var broker, out var error)
             ? broker
-            : throw new CliFailure(ExitCodes.Usage, "usage", error);
+            : throw new CliFailure(ExitCodes.Usage, "usage", brokerSetting is null ? $"WORKERS_BROKER: {error}" : error);
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,13 @@ using Workers.Transport;
 // Hosts every function against the broker in WORKERS_BROKER, with the store in WORKERS_STORE, and the HTTP intake on
 // WORKERS_HTTP_URLS when that is set.
 var builder = WebApplication.CreateBuilder(args);
-var broker = Broker.Parse(builder.Configuration["WORKERS_BROKER"]);
+if (!Broker.TryParse(builder.Configuration["WORKERS_BROKER"], out var broker, out var brokerError))
+{
+    // One line, no stack trace, no password; the functions' own options are validated when the host starts.
+    await Console.Error.WriteLineAsync(SettingProblems.Message("workers functions", [$"WORKERS_BROKER: {brokerError}"]));
+    return 2;
+}
+
 builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.FunctionsHostSqlitePath()));
 builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker();
 builder.Services.AddWorkersSweep();

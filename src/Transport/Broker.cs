@@ -258,7 +258,7 @@ public sealed record Broker
     /// <summary>The address without its password, for logs and messages.</summary>
     public override string ToString() => IsInMemory ? "memory" : $"{(Tls ? "amqps" : "rabbitmq")}://{Username}@{string.Join(',', Nodes)}/{VirtualHost.TrimStart('/')}";
 
-    private static string Redact(string text) => text.Contains('@', StringComparison.Ordinal) ? "…@" + text[(text.LastIndexOf('@') + 1)..] : text;
+    private static string Redact(string text) => SettingProblems.Mask(text);
 }
 
 /// <summary>One RabbitMQ node: a host name or address and its AMQP port.</summary>

@@ -110,6 +110,13 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
     /// <summary>WORKERS_AGENT_KEY: the path of this agent's key file, made on first start (default <c>~/.local/share/workers/agent-HOST.key</c>).</summary>
     private static AgentKeys? ReadAgentKeys(string? text, HostId hostId, List<string> problems)
     {
+        if (text is not null && text.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            // The key itself where its file's path belongs: refuse it without echoing it.
+            problems.Add("WORKERS_AGENT_KEY holds PEM text: it takes the path of the agent's key file (made on first start)");
+            return null;
+        }
+
         var path = string.IsNullOrWhiteSpace(text) ? AgentKeys.DefaultPath(hostId.Value) : text.Trim();
         try
         {

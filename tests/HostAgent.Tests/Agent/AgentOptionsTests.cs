@@ -153,7 +153,8 @@ public sealed class AgentOptionsTests
         return options;
     }
 
-    private static Func<string, string?> Settings(params (string Key, string Value)[] settings)
+    /// <summary>A working agent's settings (host-a, the test keys), with <paramref name="settings"/> in place of any of them.</summary>
+    internal static Func<string, string?> Settings(params (string Key, string Value)[] settings)
     {
         var all = settings.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
         all.TryAdd("WORKERS_HOST_ID", "host-a");
