@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Networks;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,9 +18,9 @@ using Workers.Transport;
 namespace Workers.FaultInjection.Tests;
 
 /// <summary>
-/// The whole system as separate real pieces: RabbitMQ and PostgreSQL in containers, two functions hosts and three
-/// agents as their own processes (the built Workers.Functions.Host.dll and Workers.HostAgent.dll), all on the real
-/// Docker engine, and an in-process client bus. Every piece can be killed and started again; disposal removes it all.
+/// The whole system as separate real pieces: a three-node RabbitMQ cluster and PostgreSQL in containers, two functions
+/// hosts and three agents as their own processes (the built Workers.Functions.Host.dll and Workers.HostAgent.dll), all
+/// on the real Docker engine, and an in-process client bus; every process and the client are given all three nodes. Every piece can be killed and started again; disposal removes it all.
 /// </summary>
 internal sealed class FaultCluster : IAsyncDisposable
 {
@@ -39,11 +41,13 @@ internal sealed class FaultCluster : IAsyncDisposable
     private readonly ConcurrentQueue<StartReplicas> _captured = new();
     private readonly ConcurrentQueue<CapturedEvent> _events = new();
     private readonly Action<string> _log;
-    private RabbitMqContainer? _rabbit;
+    private readonly List<RabbitMqContainer> _rabbits = [];
+    private readonly List<string> _nodeNames = [];
+    private readonly List<string> _nodeAmqp = [];
+    private INetwork? _network;
     private PostgreSqlContainer? _postgres;
     private PostgresDialect? _dialect;
     private IHost? _client;
-    private string? _brokerAmqp;
 
     private FaultCluster(string suffix, string logDirectory, Action<string> log)
     {
@@ -63,6 +67,9 @@ internal sealed class FaultCluster : IAsyncDisposable
     public IBus Bus => _client!.Services.GetRequiredService<IBus>();
 
     public int FunctionsCount => _functions.Count;
+
+    /// <summary>The RabbitMQ cluster's nodes (<c>rabbit@host</c>), in the order every process's <c>WORKERS_BROKER</c> lists them.</summary>
+    public IReadOnlyList<string> BrokerNodes => _nodeNames;
 
     /// <summary>Start commands seen on the hosts' exchanges (a copy, bound beside each agent's queue), to deliver again.</summary>
     public IReadOnlyCollection<StartReplicas> CapturedStarts => _captured;
@@ -123,23 +130,59 @@ internal sealed class FaultCluster : IAsyncDisposable
             }
         }
 
-        // A fixed host port, so that the restarted broker comes back where every client expects it.
-        var amqpPort = FreePort();
-        _rabbit = new RabbitMqBuilder(TestImages.RabbitMq).WithPortBinding(amqpPort, 5672).Build();
+        // Three RabbitMQ nodes on one network, each on a fixed host port (so that a restarted node comes back where
+        // every client expects it), sharing one Erlang cookie; the second and third join the first.
+        var suffix = Path.GetFileName(LogDirectory);
+        _network = new NetworkBuilder().WithName($"workers-fault-{suffix}-{Guid.NewGuid():N}"[..40]).Build();
+        await _network.CreateAsync();
+        var cookie = Guid.NewGuid().ToString("N");
+        var amqpPorts = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var name = $"rmq{i}-{suffix}".ToLowerInvariant();
+            var port = FreePort();
+            _nodeNames.Add($"rabbit@{name}");
+            amqpPorts.Add(port);
+            _rabbits.Add(new RabbitMqBuilder(TestImages.RabbitMq)
+                .WithNetwork(_network)
+                .WithHostname(name)
+                .WithNetworkAliases(name)
+                .WithPortBinding(port, 5672)
+                .WithEntrypoint("/bin/sh", "-c", $"[ -s \"$HOME/.erlang.cookie\" ] || {{ printf %s {cookie} > \"$HOME/.erlang.cookie\"; chmod 400 \"$HOME/.erlang.cookie\"; }}; exec /usr/local/bin/docker-entrypoint.sh rabbitmq-server")
+                .Build());
+        }
+
         _postgres = new PostgreSqlBuilder(TestImages.Postgres).Build();
         try
         {
-            await Task.WhenAll(_rabbit.StartAsync(), _postgres.StartAsync());
+            await Task.WhenAll(_rabbits.Select(r => r.StartAsync()).Append(_postgres.StartAsync()));
+            for (var i = 1; i < _rabbits.Count; i++)
+            {
+                foreach (var command in new[] { new[] { "rabbitmqctl", "stop_app" }, ["rabbitmqctl", "join_cluster", _nodeNames[0]], ["rabbitmqctl", "start_app"] })
+                {
+                    var result = await _rabbits[i].ExecAsync(command);
+                    if (result.ExitCode != 0)
+                    {
+                        throw new InvalidOperationException($"{string.Join(' ', command)} on {_nodeNames[i]} failed ({result.ExitCode}): {result.Stderr}{result.Stdout}");
+                    }
+                }
+            }
+
+            var running = await RunningNodesAsync(0);
+            if (running.Count != 3)
+            {
+                throw new InvalidOperationException($"the RabbitMQ cluster runs {running.Count} nodes, not 3: {string.Join(", ", running)}");
+            }
         }
         catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException)
         {
             throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) or PostgreSQL ({TestImages.Postgres}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
         }
 
-        var amqp = new Uri(_rabbit.GetConnectionString());
-        var brokerSetting = $"rabbitmq://{amqp.UserInfo}@127.0.0.1:{amqpPort}/";
+        var amqp = new Uri(_rabbits[0].GetConnectionString());
+        var brokerSetting = $"rabbitmq://{amqp.UserInfo}@{string.Join(',', amqpPorts.Select(p => $"127.0.0.1:{p}"))}/";
         var broker = Broker.Parse(brokerSetting);
-        _brokerAmqp = $"amqp://{amqp.UserInfo}@127.0.0.1:{amqpPort}/";
+        _nodeAmqp.AddRange(amqpPorts.Select(p => $"amqp://{amqp.UserInfo}@127.0.0.1:{p}/"));
         var storeSetting = _postgres.GetConnectionString();
         _dialect = new PostgresDialect(storeSetting);
         Store = new SqlDeploymentStore(_dialect);
@@ -248,7 +291,7 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<string>> NonEmptyErrorQueuesAsync()
     {
-        var listed = await _rabbit!.ExecAsync(["rabbitmqctl", "list_queues", "--quiet", "--no-table-headers", "name", "messages"]);
+        var listed = await ExecOnAnyNodeAsync(["rabbitmqctl", "list_queues", "--quiet", "--no-table-headers", "name", "messages"]);
         if (listed.ExitCode != 0)
         {
             throw new InvalidOperationException($"rabbitmqctl list_queues failed ({listed.ExitCode}): {listed.Stderr}");
@@ -261,17 +304,123 @@ internal sealed class FaultCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Restarts the broker container in place (same port, same durable queues) and waits until it speaks AMQP again.
-    /// True when Docker reports a new start of the container (the restart took effect) and the broker answered.
+    /// Restarts every node of the broker cluster at once, in place (same ports, same durable queues), and waits until
+    /// each speaks AMQP again. True when Docker reports a new start of every node's container and every node answered.
     /// </summary>
     public async Task<bool> RestartBrokerAsync()
     {
-        var before = (await Docker.Containers.InspectContainerAsync(_rabbit!.Id)).State?.StartedAt;
-        await Docker.Containers.RestartContainerAsync(_rabbit!.Id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 });
+        var restarted = await Task.WhenAll(Enumerable.Range(0, _rabbits.Count).Select(async i =>
+        {
+            var before = (await Docker.Containers.InspectContainerAsync(_rabbits[i].Id)).State?.StartedAt;
+            await Docker.Containers.RestartContainerAsync(_rabbits[i].Id, new ContainerRestartParameters { WaitBeforeKillSeconds = 10 });
+            return before;
+        }));
+        await Task.WhenAll(Enumerable.Range(0, _rabbits.Count).Select(i => WaitForAmqpAsync(i, TimeSpan.FromSeconds(180))));
+        for (var i = 0; i < _rabbits.Count; i++)
+        {
+            var after = (await Docker.Containers.InspectContainerAsync(_rabbits[i].Id)).State?.StartedAt;
+            if (after is null || after == restarted[i])
+            {
+                return false;
+            }
+        }
 
-        // Docker's port proxy accepts connections before RabbitMQ listens: only a finished AMQP handshake counts.
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(_brokerAmqp!) };
+        return true;
+    }
+
+    /// <summary>SIGKILLs one broker node's container. True when it was running and Docker reports it stopped.</summary>
+    public async Task<bool> KillBrokerNodeAsync(int index)
+    {
+        var state = (await Docker.Containers.InspectContainerAsync(_rabbits[index].Id)).State;
+        if (state?.Running != true)
+        {
+            return false;
+        }
+
+        await Docker.Containers.KillContainerAsync(_rabbits[index].Id, new ContainerKillParameters { Signal = "SIGKILL" });
         await Poll.UntilAsync(
+            async () => (await Docker.Containers.InspectContainerAsync(_rabbits[index].Id)).State?.Running,
+            running => running == false,
+            TimeSpan.FromSeconds(30),
+            $"broker node {_nodeNames[index]} stopped");
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a killed broker node's container again and waits until it answers AMQP and a surviving node's
+    /// <c>rabbitmqctl cluster_status</c> lists it running: it rejoined the cluster. True when both were seen.
+    /// </summary>
+    public async Task<bool> StartBrokerNodeAsync(int index)
+    {
+        await Docker.Containers.StartContainerAsync(_rabbits[index].Id, new ContainerStartParameters());
+        await WaitForAmqpAsync(index, TimeSpan.FromSeconds(180));
+        var survivor = (index + 1) % _rabbits.Count;
+        var running = await Poll.UntilAsync(
+            () => RunningNodesAsync(survivor),
+            nodes => nodes.Contains(_nodeNames[index], StringComparer.Ordinal) && nodes.Count == _rabbits.Count,
+            TimeSpan.FromSeconds(120),
+            $"{_nodeNames[index]} listed running by {_nodeNames[survivor]}");
+        return running.Contains(_nodeNames[index], StringComparer.Ordinal);
+    }
+
+    /// <summary>The nodes one node's <c>rabbitmqctl cluster_status</c> lists as running.</summary>
+    public async Task<IReadOnlyList<string>> RunningNodesAsync(int index)
+    {
+        var status = await _rabbits[index].ExecAsync(["rabbitmqctl", "cluster_status", "--formatter", "json"]);
+        if (status.ExitCode != 0)
+        {
+            return [];
+        }
+
+        var json = status.Stdout[status.Stdout.IndexOf('{', StringComparison.Ordinal)..];
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("running_nodes").EnumerateArray().Select(n => n.GetString()!)];
+    }
+
+    /// <summary>
+    /// The quorum queues that are not replicated on all three nodes, as <c>name=members</c>: on a three-node
+    /// cluster every Workers queue must have three members, or losing a node could lose what it held.
+    /// </summary>
+    public async Task<(int QuorumQueues, IReadOnlyList<string> ShortOfMembers)> QuorumQueueMembersAsync()
+    {
+        var listed = await ExecOnAnyNodeAsync(["rabbitmqctl", "list_queues", "--quiet", "--formatter", "json", "name", "type", "members"]);
+        if (listed.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl list_queues failed ({listed.ExitCode}): {listed.Stderr}");
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(listed.Stdout[listed.Stdout.IndexOf('[', StringComparison.Ordinal)..]);
+        var quorum = document.RootElement.EnumerateArray().Where(q => q.GetProperty("type").GetString() == "quorum").ToList();
+        return (quorum.Count, [.. quorum
+            .Where(q => q.GetProperty("members").GetArrayLength() != _rabbits.Count)
+            .Select(q => $"{q.GetProperty("name").GetString()}={q.GetProperty("members").GetArrayLength()}")]);
+    }
+
+    private async Task<DotNet.Testcontainers.Containers.ExecResult> ExecOnAnyNodeAsync(IList<string> command)
+    {
+        DotNet.Testcontainers.Containers.ExecResult last = default;
+        foreach (var rabbit in _rabbits)
+        {
+            if ((await Docker.Containers.InspectContainerAsync(rabbit.Id)).State?.Running != true)
+            {
+                continue;
+            }
+
+            last = await rabbit.ExecAsync(command);
+            if (last.ExitCode == 0)
+            {
+                return last;
+            }
+        }
+
+        return last;
+    }
+
+    /// <summary>Until the node finishes an AMQP handshake: Docker's port proxy accepts connections before RabbitMQ listens.</summary>
+    private Task WaitForAmqpAsync(int index, TimeSpan deadline)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(_nodeAmqp[index]) };
+        return Poll.UntilAsync(
             async () =>
             {
                 using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -279,11 +428,9 @@ internal sealed class FaultCluster : IAsyncDisposable
                 return connection.IsOpen;
             },
             open => open,
-            TimeSpan.FromSeconds(120),
-            "the restarted broker accepting AMQP connections",
+            deadline,
+            $"broker node {_nodeNames[index]} accepting AMQP connections",
             TimeSpan.FromMilliseconds(500));
-        var after = (await Docker.Containers.InspectContainerAsync(_rabbit.Id)).State?.StartedAt;
-        return after is not null && after != before;
     }
 
     /// <summary>Sends a command to a host's exchange again, as a redelivery would.</summary>
@@ -321,9 +468,14 @@ internal sealed class FaultCluster : IAsyncDisposable
             }
         });
 
-        if (_rabbit is not null)
+        foreach (var rabbit in _rabbits)
         {
-            await Quietly(() => _rabbit.DisposeAsync().AsTask());
+            await Quietly(() => rabbit.DisposeAsync().AsTask());
+        }
+
+        if (_network is not null)
+        {
+            await Quietly(() => _network.DisposeAsync().AsTask());
         }
 
         if (_postgres is not null)

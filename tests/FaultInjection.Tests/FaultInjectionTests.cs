@@ -87,17 +87,22 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Detail(problem);
         }
 
+        // Quorum queues protect only when replicated: every one must have a member on each of the three nodes.
+        var (quorumQueues, shortOfMembers) = await cluster.QuorumQueueMembersAsync();
+        Detail($"{quorumQueues} quorum queues on the {cluster.BrokerNodes.Count}-node cluster; short of members: [{string.Join(", ", shortOfMembers)}]");
         var deployments = scenario.Record.Requests.Count;
-        Say($"deployments={deployments} faults={scenario.FaultsObserved} (of {scenario.FaultsScheduled} scheduled: {scenario.ObservedByKind}) kills_in_flight={scenario.KillsInFlight} duplicate_starts={scenario.DuplicateStarts} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} {audit.Counters} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
+        Say($"deployments={deployments} faults={scenario.FaultsObserved} (of {scenario.FaultsScheduled} scheduled: {scenario.ObservedByKind}) kills_in_flight={scenario.KillsInFlight} duplicate_starts={scenario.DuplicateStarts} broker_nodes_lost={scenario.BrokerNodeLosses} quorum_queues={quorumQueues} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} {audit.Counters} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
         Assert.True(converged && audit.Clean, $"the cluster did not converge (clean for {stable.TotalSeconds:0}s, error queues empty, every agent heard since its start) within {ConvergenceDeadline.TotalMinutes:0} minutes (seed {seed}, logs in {cluster.LogDirectory}):\nerror queues: [{string.Join(", ", errorQueues)}]\nnot heard since start: [{string.Join(", ", unheard)}]\n{string.Join("\n", audit.Problems)}");
 
-        // A request may end rejected only when planned while no agent was heard (a broker restart), and failed or
+        // A request may end rejected only when planned while no agent was heard (a broker restart or a broker node lost), and failed or
         // rolled back only when a process it depended on was stopped; duplicates justify neither.
         Assert.True(audit.Rejected.Count <= scenario.BrokerRestarts, $"{audit.Rejected.Count} requests were rejected, more than the {scenario.BrokerRestarts} broker restarts that may justify one (seed {seed}):\n{string.Join("\n", audit.Rejected)}");
         Assert.True(audit.Failed.Count <= scenario.ProcessFaults, $"{audit.Failed.Count} requests failed or rolled back, more than the {scenario.ProcessFaults} agent, broker and functions faults that may justify one (seed {seed}):\n{string.Join("\n", audit.Failed)}");
         Assert.True(deployments >= 50, $"only {deployments} deployments ran; the proof needs at least 50");
         Assert.True(scenario.FaultsObserved >= 20, $"only {scenario.FaultsObserved} of {scenario.FaultsScheduled} faults were seen to take effect ({scenario.ObservedByKind}); the proof needs at least 20");
         Assert.True(scenario.KillsInFlight >= 1, "no agent kill hit a host holding a pending replica of the deployment in flight");
+        Assert.True(scenario.BrokerNodeLosses >= 1, "no broker node was killed, outlived by the deployment in flight, and seen to rejoin the cluster");
+        Assert.True(quorumQueues > 0 && shortOfMembers.Count == 0, $"{shortOfMembers.Count} of {quorumQueues} quorum queues are not replicated on all {cluster.BrokerNodes.Count} nodes: {string.Join(", ", shortOfMembers)}");
         Assert.True(scenario.DuplicateStarts >= 1, "no start command was delivered again within its time to live and answered");
         Assert.True(sampler.BelowFloor == 0, $"{sampler.BelowFloor} samples found Workers stopping a serving replica while fewer answered than the update policy allows (seed {seed}; each is in scenario.log)");
         Assert.True(sampler.Rollouts >= 2, $"only {sampler.Rollouts} rollouts were watched; the proof needs at least 2");

@@ -6,8 +6,9 @@ namespace Workers.FaultInjection.Tests;
 
 /// <summary>
 /// Drives the cluster through deployments, redeploys and deletes while injecting faults, all chosen from one seed:
-/// an agent SIGKILLed right after a deployment is published (back before or after the host timeout), the broker
-/// container restarted mid-deployment, a functions host killed and started again, a deployment request published
+/// an agent SIGKILLed right after a deployment is published (back before or after the host timeout), the whole
+/// broker cluster restarted mid-deployment, one of its three nodes SIGKILLed mid-deployment (the deployment must
+/// complete on the survivors) and later started again to rejoin, a functions host killed and started again, a deployment request published
 /// twice, and a start command delivered to its host twice.
 /// </summary>
 internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log, RolloutSampler sampler)
@@ -26,13 +27,14 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         AgentShortOutage,
         AgentLongOutage,
         BrokerRestart,
+        BrokerNodeLoss,
         FunctionsRestart,
         DuplicateRequest,
         DuplicateStart,
     }
 
     /// <summary>
-    /// One round of faults, 26 in all; a run deals out <see cref="FaultCount"/> of them round after round. More are
+    /// One round of faults, 27 in all (the default run takes the first 26 of a shuffled deal); a run deals out <see cref="FaultCount"/> of them round after round. More are
     /// scheduled than the 20 the suite needs to see take effect: a kill of a process already gone, or a resent start
     /// whose time to live ran out first, does not count.
     /// </summary>
@@ -40,7 +42,8 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     [
         (Fault.AgentShortOutage, 5),
         (Fault.AgentLongOutage, 4),
-        (Fault.BrokerRestart, 3),
+        (Fault.BrokerRestart, 2),
+        (Fault.BrokerNodeLoss, 2),
         (Fault.FunctionsRestart, 4),
         (Fault.DuplicateRequest, 5),
         (Fault.DuplicateStart, 5),
@@ -65,7 +68,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     public int FaultsObserved => _observed.Values.Sum();
 
     /// <summary>Observed broker restarts: the faults that may justify a rejected request (planned while no agent was heard).</summary>
-    public int BrokerRestarts => _observed.GetValueOrDefault(Fault.BrokerRestart);
+    public int BrokerRestarts => _observed.GetValueOrDefault(Fault.BrokerRestart) + _observed.GetValueOrDefault(Fault.BrokerNodeLoss);
 
     /// <summary>Observed faults that stop a process (agents, broker, functions): the ones that may justify a failed or rolled-back request.</summary>
     public int ProcessFaults => _observed.Where(o => o.Key is not (Fault.DuplicateRequest or Fault.DuplicateStart)).Sum(o => o.Value);
@@ -75,6 +78,9 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
     /// <summary>Start commands delivered again within their time to live and answered by the agent.</summary>
     public int DuplicateStarts => _observed.GetValueOrDefault(Fault.DuplicateStart);
+
+    /// <summary>Observed losses of one broker node: killed, the deployment in flight completed on the survivors, the node rejoined.</summary>
+    public int BrokerNodeLosses => _observed.GetValueOrDefault(Fault.BrokerNodeLoss);
 
     /// <summary>Observed faults by kind, for the log.</summary>
     public string ObservedByKind => string.Join(" ", _observed.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}"));
@@ -255,6 +261,38 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
                 log($"  every agent heard again after {clock.Elapsed.TotalSeconds:0.0}s");
                 if (restarted)
+                {
+                    Observe(fault);
+                }
+
+                break;
+            }
+
+            case Fault.BrokerNodeLoss:
+            {
+                // One node of the three-node cluster SIGKILLed while a deployment is in flight: every client
+                // reconnects to a survivor and the deployment completes; the node then restarts and rejoins.
+                var node = _random.Next(cluster.BrokerNodes.Count);
+                var clock = Stopwatch.StartNew();
+                if (!await cluster.KillBrokerNodeAsync(node))
+                {
+                    log($"fault {number}: broker node {cluster.BrokerNodes[node]} was not running: not counted");
+                    break;
+                }
+
+                log($"fault {number}: SIGKILL broker node {cluster.BrokerNodes[node]} while {deployment} is in flight, exit seen");
+                sampler.Excuse(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30));
+                var settled = await Poll.UntilAsync(
+                    () => cluster.Store.GetReplicasAsync(deployment, CancellationToken.None),
+                    r => r.Count > 0 && r.All(x => x.State != ReplicaState.Pending),
+                    TimeSpan.FromSeconds(90),
+                    $"{deployment} settled (no pending replica) while {cluster.BrokerNodes[node]} is down");
+                log($"  {deployment} settled with the node down after {clock.Elapsed.TotalSeconds:0.0}s: {string.Join(", ", settled.Select(r => r.State).Distinct())}");
+                await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
+                log($"  every agent heard with the node down after {clock.Elapsed.TotalSeconds:0.0}s");
+                var rejoined = await cluster.StartBrokerNodeAsync(node);
+                log($"  broker node {cluster.BrokerNodes[node]} {(rejoined ? "restarted and rejoined the cluster" : "NOT listed running")} after {clock.Elapsed.TotalSeconds:0.0}s");
+                if (rejoined)
                 {
                     Observe(fault);
                 }

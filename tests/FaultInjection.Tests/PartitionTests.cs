@@ -5,6 +5,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Workers.Contracts.Messages;
 using Workers.Functions.Store;
+using Workers.Transport;
 using Xunit.Abstractions;
 
 namespace Workers.FaultInjection.Tests;
@@ -52,10 +53,11 @@ public sealed class PartitionTests(ITestOutputHelper output)
                     return;
                 }
 
-                // rabbitmq://user:password@127.0.0.1:PORT/ -> the same through the proxy.
-                var broker = new Uri(settings["WORKERS_BROKER"]);
+                // rabbitmq://user:password@127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/ -> this agent gets the first node only,
+                // through the proxy: cutting the proxy cuts it off from the whole cluster (no survivor to reconnect to).
+                var broker = Broker.Parse(settings["WORKERS_BROKER"]);
                 proxy = new TcpProxy(new IPEndPoint(IPAddress.Loopback, broker.Port));
-                settings["WORKERS_BROKER"] = settings["WORKERS_BROKER"].Replace($"127.0.0.1:{broker.Port}/", $"127.0.0.1:{proxy.Port}/", StringComparison.Ordinal);
+                settings["WORKERS_BROKER"] = $"rabbitmq://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@127.0.0.1:{proxy.Port}/";
                 settings["WORKERS_DISCONNECT_STOP_AFTER"] = $"{StopAfter.TotalSeconds:0}s";
             });
             Assert.NotNull(proxy);
