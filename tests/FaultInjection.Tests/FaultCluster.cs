@@ -537,6 +537,8 @@ internal sealed class FaultCluster : IAsyncDisposable
         {
             await cleanup();
         }
+                    // Quorum queues like Workers' own: a classic queue on a killed node would miss what it should copy.
+                    endpoint.ApplyWorkersEndpointPolicy();
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Disposal goes on with the rest: one stuck piece must not leave the others behind.
@@ -554,6 +556,7 @@ internal sealed class FaultCluster : IAsyncDisposable
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+                endpoint.ApplyWorkersEndpointPolicy();
         {
             if (File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
             {

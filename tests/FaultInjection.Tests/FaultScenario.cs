@@ -139,7 +139,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                     _hitRollout.Add(fault);
                 }
 
-                if (await sampler.RollingAsync())
+                if (await ReadAsync(sampler.RollingAsync, "whether a rollout is under way"))
                 {
                     RolloutFaults++;
                 }
@@ -161,7 +161,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     /// </summary>
     private async Task<string> RedeployTargetAsync(IReadOnlyList<string> live)
     {
-        var running = (await cluster.Store.GetCurrentRevisionsAsync(null, CancellationToken.None))
+        var running = (await ReadAsync(() => cluster.Store.GetCurrentRevisionsAsync(null, CancellationToken.None), "the current revisions"))
             .Where(r => r.State == DeploymentState.Running && r.Name is not null && live.Contains(r.Name))
             .Select(r => r.Name!)
             .Order(StringComparer.Ordinal)
@@ -181,7 +181,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 TimeSpan.FromSeconds(10),
                 $"the first wave of {id}");
             return revision is { State: DeploymentState.Pending, Name: { } name }
-                && (await cluster.Store.GetLiveRevisionsAsync(name, CancellationToken.None)).Count > 1;
+                && (await ReadAsync(() => cluster.Store.GetLiveRevisionsAsync(name, CancellationToken.None), $"the live revisions of {name}")).Count > 1;
         }
         catch (TimeoutException)
         {
@@ -465,6 +465,12 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         _replicas[id] = replicas;
         var maxUnavailable = _random.Next(2);
         var maxSurge = maxUnavailable == 0 ? 1 + _random.Next(2) : _random.Next(3);
+    /// <summary>
+    /// One read of the store by the test itself, made again while it throws (a starved PostgreSQL times out opening a
+    /// connection on a loaded machine; the functions retry theirs the same way), up to a deadline.
+    /// </summary>
+    private static Task<T> ReadAsync<T>(Func<Task<T>> read, string what) => Poll.UntilAsync(read, _ => true, TimeSpan.FromSeconds(90), what, TimeSpan.FromSeconds(1));
+
         var spec = $"""
             name: {name}
             image: {TestImages.Workload}
