@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
 using Workers.Functions.Store;
 
 namespace Workers.FaultInjection.Tests;
@@ -17,15 +18,24 @@ internal sealed record ScenarioRecord(IReadOnlyList<ScenarioRequest> Requests, I
 }
 
 /// <summary>
+/// What the test saw besides Docker and the store: every <see cref="ReplicaFailed"/> the agents published (a copy from
+/// a queue of the test's own) and the host ports processes outside Workers hold (address and port, TCP).
+/// </summary>
+internal sealed record Observations(IReadOnlyCollection<ReplicaFailed> Failures, IReadOnlyCollection<(string Address, int Port)> HeldOutside)
+{
+    public static Observations None { get; } = new([], []);
+}
+
+/// <summary>
 /// The counters of the summary line and a line per problem behind them. <see cref="Failed"/> and
 /// <see cref="Rejected"/> list the names whose newest request ended failed, rolled back or rejected, with the reason:
 /// settled, but judged against a cap by the caller.
 /// </summary>
-internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int PortConflicts, IReadOnlyList<string> Failed, IReadOnlyList<string> Rejected, IReadOnlyList<string> Problems, string States)
+internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int PortConflicts, int RefusedBinds, IReadOnlyList<string> Failed, IReadOnlyList<string> Rejected, IReadOnlyList<string> Problems, string States)
 {
-    public bool Clean => Lost == 0 && Duplicates == 0 && Orphans == 0 && PortConflicts == 0;
+    public bool Clean => Lost == 0 && Duplicates == 0 && Orphans == 0 && PortConflicts == 0 && RefusedBinds == 0;
 
-    public string Counters => $"lost={Lost} duplicates={Duplicates} orphans={Orphans} port_conflicts={PortConflicts} failed={Failed.Count} rejected={Rejected.Count}";
+    public string Counters => $"lost={Lost} duplicates={Duplicates} orphans={Orphans} port_conflicts={PortConflicts} refused_binds={RefusedBinds} failed={Failed.Count} rejected={Rejected.Count}";
 }
 
 /// <summary>
@@ -38,8 +48,12 @@ internal sealed record AuditResult(int Lost, int Duplicates, int Orphans, int Po
 /// running than asked (in Docker or in the store).</item>
 /// <item><c>orphans</c>: a container of these hosts that no running replica of a wanted revision owns, or one named
 /// like a replica that carries no labels.</item>
-/// <item><c>port_conflicts</c>: an (address, port, protocol) bound twice, or a host port the store reserves for a
-/// replica on a host's bind address held by any other container.</item>
+/// <item><c>port_conflicts</c>: an (address, port, protocol) bound twice, a host port the store reserves for a
+/// replica on a host's bind address held by any other container, or reserved while a process outside Workers holds
+/// it there.</item>
+/// <item><c>refused_binds</c>: a start the engine refused because its host port was held (a <see cref="ReplicaFailed"/>
+/// flagged <c>HostPortTaken</c> or carrying the engine's words for it), even one Workers then placed again: the
+/// planner let a conflict through to the engine.</item>
 /// </list>
 /// It reads only Docker and the store, so it can be pointed at a planted store and planted containers.
 /// </summary>
@@ -47,12 +61,12 @@ internal static partial class ClusterAudit
 {
     private static readonly DeploymentState[] Final = [DeploymentState.Running, DeploymentState.Failed, DeploymentState.Rejected, DeploymentState.Superseded, DeploymentState.RolledBack];
 
-    public static async Task<AuditResult> RunAsync(DockerClient docker, IDeploymentStore store, IReadOnlyList<string> hostIds, ScenarioRecord scenario, CancellationToken cancellationToken)
+    public static async Task<AuditResult> RunAsync(DockerClient docker, IDeploymentStore store, IReadOnlyList<string> hostIds, ScenarioRecord scenario, Observations observed, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         var failed = new List<string>();
         var rejected = new List<string>();
-        int lost = 0, duplicates = 0, orphans = 0, conflicts = 0;
+        int lost = 0, duplicates = 0, orphans = 0, conflicts = 0, refused = 0;
         var all = await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }, cancellationToken);
         var ours = all.Where(c => c.Labels is not null && c.Labels.TryGetValue("workers.host", out var host) && hostIds.Contains(host)).ToList();
         var running = ours.Where(c => c.State == "running").ToList();
@@ -212,10 +226,24 @@ internal static partial class ClusterAudit
                 conflicts++;
                 problems.Add($"port conflict: {address}:{reservation.HostPort}/{protocol} is reserved for {reservation.Name} #{reservation.Index} on {reservation.HostId} but {holder.Names[0]} ({holder.Image}) holds it");
             }
+
+            // A process outside Workers on that address (or on every address) holds it: the agent reported it taken.
+            if (reservation.Protocol == Protocol.Tcp && observed.HeldOutside.Any(h => h.Port == reservation.HostPort && (h.Address == address || AllAddresses(h.Address))))
+            {
+                conflicts++;
+                problems.Add($"port conflict: {address}:{reservation.HostPort}/tcp is reserved for {reservation.Name} #{reservation.Index} on {reservation.HostId} but a process outside Workers holds it");
+            }
+        }
+
+        // The engine refused a bind: whatever Workers did next, its plan sent a start to a port something held.
+        foreach (var failure in observed.Failures.Where(f => hostIds.Contains(f.HostId) && (f.HostPortTaken || EngineRefusedBind(f.Reason))))
+        {
+            refused++;
+            problems.Add($"refused bind: {failure.Name} r{failure.Revision} #{failure.Index} on {failure.HostId}: {failure.Reason}");
         }
 
         var summary = string.Join(" ", states.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
-        return new AuditResult(lost, duplicates, orphans, conflicts, failed, rejected, problems, summary);
+        return new AuditResult(lost, duplicates, orphans, conflicts, refused, failed, rejected, problems, summary);
 
         async Task<string?> UnwantedAsync(ContainerListResponse container)
         {
@@ -265,6 +293,10 @@ internal static partial class ClusterAudit
     }
 
     private static bool AllAddresses(string? ip) => ip is null or "" or "0.0.0.0" or "::";
+
+    /// <summary>The engine's words for a host port something else holds (its API has no code for it).</summary>
+    private static bool EngineRefusedBind(string reason) =>
+        reason.Contains("port is already allocated", StringComparison.Ordinal) || reason.Contains("address already in use", StringComparison.Ordinal);
 
     private static string Label(ContainerListResponse container, string key) =>
         container.Labels is not null && container.Labels.TryGetValue(key, out var value) ? value : string.Empty;

@@ -57,10 +57,42 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(ScenarioRecord.Empty);
 
-        Assert.Equal((0, 0, 0, 1), Counters(audit));
+        Assert.Equal((0, 0, 0, 1, 0), Counters(audit));
         var problem = Assert.Single(audit.Problems);
         Assert.Contains($"{BindAddress}:{port}/tcp is reserved for {name} #0 on {Host}", problem, StringComparison.Ordinal);
         Assert.Contains($"/{rogue}", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_ReservationOnAPortAProcessOutsideWorkersHolds_CountsOnePortConflict()
+    {
+        var name = $"outside-{_suffix}";
+        var port = FreePort();
+        await PlanAsync(name, 1, port);
+
+        var audit = await AuditAsync(ScenarioRecord.Empty, new Observations([], [(BindAddress, port)]));
+
+        Assert.Equal((0, 0, 0, 1, 0), Counters(audit));
+        Assert.Equal($"port conflict: {BindAddress}:{port}/tcp is reserved for {name} #0 on {Host} but a process outside Workers holds it", Assert.Single(audit.Problems));
+    }
+
+    [Fact]
+    public async Task Audit_StartTheEngineRefusedForAHeldHostPort_CountsOneRefusedBindWithTheEnginesReason()
+    {
+        // A real refusal: a second container asking Docker for the address and port the first one holds.
+        var port = FreePort();
+        await RunContainerAsync($"holder-{_suffix}", TestImages.Workload, new Dictionary<string, string>(), port);
+        var refusal = await Assert.ThrowsAsync<DockerApiException>(() => RunContainerAsync($"second-{_suffix}", TestImages.Workload, new Dictionary<string, string>(), port));
+        var name = $"refused-{_suffix}";
+        var reason = $"container {ReplicaName(name, 1, 0)} could not be started: {refusal.ResponseBody}";
+        // Counted from the engine's words even when the agent did not flag it, and a failure of another cause is not.
+        var refused = new ReplicaFailed(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, Host, name, 1, 0, reason, HostPortTaken: false);
+        var other = new ReplicaFailed(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, Host, name, 1, 1, "container could not be started: no such image", HostPortTaken: false);
+
+        var audit = await AuditAsync(ScenarioRecord.Empty, new Observations([refused, other], []));
+
+        Assert.Equal((0, 0, 0, 0, 1), Counters(audit));
+        Assert.Equal($"refused bind: {name} r1 #0 on {Host}: {reason}", Assert.Single(audit.Problems));
     }
 
     [Fact]
@@ -75,7 +107,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(Scenario(request));
 
-        Assert.Equal((0, 1, 0, 0), Counters(audit));
+        Assert.Equal((0, 1, 0, 0, 0), Counters(audit));
         var problem = Assert.Single(audit.Problems);
         Assert.Contains("runs 2 times", problem, StringComparison.Ordinal);
         var container = ReplicaName(name, revision, 0);
@@ -92,7 +124,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(ScenarioRecord.Empty);
 
-        Assert.Equal((0, 0, 1, 0), Counters(audit));
+        Assert.Equal((0, 0, 1, 0, 0), Counters(audit));
         Assert.Equal($"orphan: /{container} (running): its revision is unknown", Assert.Single(audit.Problems));
     }
 
@@ -104,7 +136,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(ScenarioRecord.Empty);
 
-        Assert.Equal((0, 0, 1, 0), Counters(audit));
+        Assert.Equal((0, 0, 1, 0, 0), Counters(audit));
         Assert.Equal($"orphan: unlabelled container /{container} (running)", Assert.Single(audit.Problems));
     }
 
@@ -122,7 +154,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(Scenario(request));
 
-        Assert.Equal((2, 0, 0, 0), Counters(audit));
+        Assert.Equal((2, 0, 0, 0, 0), Counters(audit));
         Assert.Equal($"lost: {name} r{revision} wants 2 replicas of {TestImages.Workload}, Docker runs 0, the store has 2 running", Assert.Single(audit.Problems));
     }
 
@@ -140,7 +172,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(Scenario(request));
 
-        Assert.Equal((1, 0, 0, 0), Counters(audit));
+        Assert.Equal((1, 0, 0, 0, 0), Counters(audit));
         Assert.Equal($"lost: {name} r{revision} wants 1 replicas of {TestImages.Workload}, Docker runs 0 (/{container} runs the wrong image {wrong}), the store has 1 running", Assert.Single(audit.Problems));
     }
 
@@ -157,7 +189,7 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(new ScenarioRecord([older, newer], new HashSet<string>(StringComparer.Ordinal)));
 
-        Assert.Equal((1, 0, 0, 0), Counters(audit));
+        Assert.Equal((1, 0, 0, 0, 0), Counters(audit));
         Assert.Equal($"lost: the newest request {newer.Id} for {name} (r{second}) is Running but the current revision is r{first}", Assert.Single(audit.Problems));
     }
 
@@ -174,14 +206,14 @@ public sealed class ClusterAuditTests(AuditStoreFixture fixture) : IClassFixture
 
         var audit = await AuditAsync(new ScenarioRecord([request, silent], new HashSet<string>(StringComparer.Ordinal)));
 
-        Assert.Equal((1, 0, 0, 0), Counters(audit));
+        Assert.Equal((1, 0, 0, 0, 0), Counters(audit));
         Assert.Equal($"{name} ({request.Id}) Failed: replica 0 failed: no host can take it", Assert.Single(audit.Failed));
         Assert.Contains($"lost: the newest request {silent.Id} for mute-{_suffix} ended Failed without a reason", audit.Problems);
     }
 
-    private Task<AuditResult> AuditAsync(ScenarioRecord scenario) => ClusterAudit.RunAsync(Docker, Store, [Host], scenario, CancellationToken.None);
+    private Task<AuditResult> AuditAsync(ScenarioRecord scenario, Observations? observed = null) => ClusterAudit.RunAsync(Docker, Store, [Host], scenario, observed ?? Observations.None, CancellationToken.None);
 
-    private static (int Lost, int Duplicates, int Orphans, int PortConflicts) Counters(AuditResult audit) => (audit.Lost, audit.Duplicates, audit.Orphans, audit.PortConflicts);
+    private static (int Lost, int Duplicates, int Orphans, int PortConflicts, int RefusedBinds) Counters(AuditResult audit) => (audit.Lost, audit.Duplicates, audit.Orphans, audit.PortConflicts, audit.RefusedBinds);
 
     private static ScenarioRecord Scenario(ScenarioRequest request) => new([request], new HashSet<string>(StringComparer.Ordinal));
 

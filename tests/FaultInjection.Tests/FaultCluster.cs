@@ -41,6 +41,7 @@ internal sealed class FaultCluster : IAsyncDisposable
     private readonly ConcurrentQueue<StartReplicas> _captured = new();
     private readonly ConcurrentQueue<CapturedEvent> _events = new();
     private readonly Action<string> _log;
+    private readonly List<TcpListener> _outsiders = [];
     private readonly List<RabbitMqContainer> _rabbits = [];
     private readonly List<string> _nodeNames = [];
     private readonly List<string> _nodeAmqp = [];
@@ -67,6 +68,18 @@ internal sealed class FaultCluster : IAsyncDisposable
     public IBus Bus => _client!.Services.GetRequiredService<IBus>();
 
     public int FunctionsCount => _functions.Count;
+
+    /// <summary>
+    /// Fixed host ports the scenario's deployments share: the first is held on the first host's bind address and the
+    /// second on the second's by a process outside Workers (<see cref="HeldOutside"/>), the third by nobody.
+    /// </summary>
+    public IReadOnlyList<int> FixedPorts { get; private set; } = [];
+
+    /// <summary>The (address, port) pairs listeners of the test's own, outside Workers, hold for the whole run.</summary>
+    public IReadOnlyList<(string Address, int Port)> HeldOutside { get; private set; } = [];
+
+    /// <summary>The bind address of each agent, in the order of <see cref="HostIds"/>.</summary>
+    public static IReadOnlyList<string> HostBindAddresses => BindAddresses;
 
     /// <summary>The RabbitMQ cluster's nodes (<c>rabbit@host</c>), in the order every process's <c>WORKERS_BROKER</c> lists them.</summary>
     public IReadOnlyList<string> BrokerNodes => _nodeNames;
@@ -221,6 +234,21 @@ internal sealed class FaultCluster : IAsyncDisposable
             _functions.Add(process);
             process.Start();
         }
+
+        // Processes outside Workers holding host ports, there before any agent starts (so every heartbeat reports
+        // them): two of the three fixed ports the scenario shares, each on one host's bind address.
+        FixedPorts = [FreePort(), FreePort(), FreePort()];
+        var held = new List<(string Address, int Port)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var listener = new TcpListener(IPAddress.Parse(BindAddresses[i]), FixedPorts[i]);
+            listener.Start();
+            _outsiders.Add(listener);
+            held.Add((BindAddresses[i], FixedPorts[i]));
+        }
+
+        HeldOutside = held;
+        _log($"fixed host ports {string.Join(", ", FixedPorts)}; held outside Workers: {string.Join(", ", HeldOutside.Select(h => $"{h.Address}:{h.Port}"))}");
 
         for (var i = 0; i < HostIds.Count; i++)
         {
@@ -378,12 +406,14 @@ internal sealed class FaultCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The quorum queues that are not replicated on all three nodes, as <c>name=members</c>: on a three-node
-    /// cluster every Workers queue must have three members, or losing a node could lose what it held.
+    /// The quorum queues that are not replicated on all three nodes, as <c>name=members</c>, and the durable queues
+    /// that are not quorum queues at all (a classic queue lives on one node): on a three-node cluster every durable
+    /// queue must have three members, or losing a node could lose what it held. Auto-delete queues (a bus's own
+    /// reply queue) are declared again by their client on reconnect and hold nothing that must survive.
     /// </summary>
-    public async Task<(int QuorumQueues, IReadOnlyList<string> ShortOfMembers)> QuorumQueueMembersAsync()
+    public async Task<(int QuorumQueues, IReadOnlyList<string> ShortOfMembers, IReadOnlyList<string> NotQuorum)> QuorumQueueMembersAsync()
     {
-        var listed = await ExecOnAnyNodeAsync(["rabbitmqctl", "list_queues", "--quiet", "--formatter", "json", "name", "type", "members"]);
+        var listed = await ExecOnAnyNodeAsync(["rabbitmqctl", "list_queues", "--quiet", "--formatter", "json", "name", "type", "durable", "auto_delete", "members"]);
         if (listed.ExitCode != 0)
         {
             throw new InvalidOperationException($"rabbitmqctl list_queues failed ({listed.ExitCode}): {listed.Stderr}");
@@ -391,9 +421,13 @@ internal sealed class FaultCluster : IAsyncDisposable
 
         using var document = System.Text.Json.JsonDocument.Parse(listed.Stdout[listed.Stdout.IndexOf('[', StringComparison.Ordinal)..]);
         var quorum = document.RootElement.EnumerateArray().Where(q => q.GetProperty("type").GetString() == "quorum").ToList();
+        var notQuorum = document.RootElement.EnumerateArray()
+            .Where(q => q.GetProperty("type").GetString() != "quorum" && q.GetProperty("durable").GetBoolean() && !q.GetProperty("auto_delete").GetBoolean())
+            .Select(q => $"{q.GetProperty("name").GetString()} ({q.GetProperty("type").GetString()})")
+            .ToList();
         return (quorum.Count, [.. quorum
             .Where(q => q.GetProperty("members").GetArrayLength() != _rabbits.Count)
-            .Select(q => $"{q.GetProperty("name").GetString()}={q.GetProperty("members").GetArrayLength()}")]);
+            .Select(q => $"{q.GetProperty("name").GetString()}={q.GetProperty("members").GetArrayLength()}")], notQuorum);
     }
 
     private async Task<DotNet.Testcontainers.Containers.ExecResult> ExecOnAnyNodeAsync(IList<string> command)
@@ -468,6 +502,11 @@ internal sealed class FaultCluster : IAsyncDisposable
             }
         });
 
+        foreach (var listener in _outsiders)
+        {
+            listener.Dispose();
+        }
+
         foreach (var rabbit in _rabbits)
         {
             await Quietly(() => rabbit.DisposeAsync().AsTask());
@@ -498,6 +537,8 @@ internal sealed class FaultCluster : IAsyncDisposable
             {
                 cfg.ReceiveEndpoint($"fault-capture.{hostId}", endpoint =>
                 {
+                    // Quorum queues like Workers' own: a classic queue on a killed node would miss what it should copy.
+                    endpoint.ApplyWorkersEndpointPolicy();
                     endpoint.ConfigureConsumeTopology = false;
                     if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                     {
@@ -515,6 +556,7 @@ internal sealed class FaultCluster : IAsyncDisposable
             // A queue of its own bound to the events' exchanges: a copy of each, the functions' own queues untouched.
             cfg.ReceiveEndpoint($"fault-capture.events.{HostIds[0]}", endpoint =>
             {
+                endpoint.ApplyWorkersEndpointPolicy();
                 endpoint.Handler<DeploymentAccepted>(context => Capture(context.Message, context.Message.CorrelationId));
                 endpoint.Handler<ReplicaStarted>(context => Capture(context.Message, context.Message.CorrelationId));
                 endpoint.Handler<ReplicaFailed>(context => Capture(context.Message, context.Message.CorrelationId));
@@ -537,8 +579,6 @@ internal sealed class FaultCluster : IAsyncDisposable
         {
             await cleanup();
         }
-                    // Quorum queues like Workers' own: a classic queue on a killed node would miss what it should copy.
-                    endpoint.ApplyWorkersEndpointPolicy();
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Disposal goes on with the rest: one stuck piece must not leave the others behind.
@@ -556,7 +596,6 @@ internal sealed class FaultCluster : IAsyncDisposable
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-                endpoint.ApplyWorkersEndpointPolicy();
         {
             if (File.Exists(Path.Combine(directory.FullName, "Workers.sln")))
             {

@@ -1,3 +1,4 @@
+using Workers.Contracts.Messages;
 using Xunit.Abstractions;
 
 namespace Workers.FaultInjection.Tests;
@@ -46,7 +47,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             await Poll.UntilAsync(
                 async () =>
                 {
-                    audit = await ClusterAudit.RunAsync(cluster.Docker, cluster.Store, cluster.HostIds, scenario.Record, CancellationToken.None);
+                    audit = await ClusterAudit.RunAsync(cluster.Docker, cluster.Store, cluster.HostIds, scenario.Record, new Observations([.. cluster.Events.Select(e => e.Message).OfType<ReplicaFailed>()], cluster.HeldOutside), CancellationToken.None);
                     errorQueues = await cluster.NonEmptyErrorQueuesAsync();
                     unheard = await cluster.AgentsNotHeardSinceStartAsync();
                     var now = DateTimeOffset.UtcNow;
@@ -88,10 +89,12 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
 
         // Quorum queues protect only when replicated: every one must have a member on each of the three nodes.
-        var (quorumQueues, shortOfMembers) = await cluster.QuorumQueueMembersAsync();
-        Detail($"{quorumQueues} quorum queues on the {cluster.BrokerNodes.Count}-node cluster; short of members: [{string.Join(", ", shortOfMembers)}]");
+        var (quorumQueues, shortOfMembers, unreplicated) = await cluster.QuorumQueueMembersAsync();
+        Detail($"{quorumQueues} quorum queues on the {cluster.BrokerNodes.Count}-node cluster; short of members: [{string.Join(", ", shortOfMembers)}]; durable queues not quorum: [{string.Join(", ", unreplicated)}]");
+        var fixedPorts = scenario.FixedPortNames;
+        var onHeldPorts = fixedPorts.Where(p => cluster.HeldOutside.Any(h => h.Port == p.Key)).Sum(p => p.Value);
         var deployments = scenario.Record.Requests.Count;
-        Say($"deployments={deployments} faults={scenario.FaultsObserved} (of {scenario.FaultsScheduled} scheduled: {scenario.ObservedByKind}) kills_in_flight={scenario.KillsInFlight} duplicate_starts={scenario.DuplicateStarts} broker_nodes_lost={scenario.BrokerNodeLosses} quorum_queues={quorumQueues} rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} {audit.Counters} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
+        Say($"deployments={deployments} faults={scenario.FaultsObserved} (of {scenario.FaultsScheduled} scheduled: {scenario.ObservedByKind}) kills_in_flight={scenario.KillsInFlight} duplicate_starts={scenario.DuplicateStarts} broker_nodes_lost={scenario.BrokerNodeLosses} quorum_queues={quorumQueues} fixed_port_names={fixedPorts.Values.Sum()} (on ports held outside: {onHeldPorts}) rollouts={sampler.Rollouts} rollout_faults={scenario.RolloutFaults} {audit.Counters} below_floor={sampler.BelowFloor} (of {sampler.Samples} samples; {sampler.Dips} dips a fault caused)");
         Assert.True(converged && audit.Clean, $"the cluster did not converge (clean for {stable.TotalSeconds:0}s, error queues empty, every agent heard since its start) within {ConvergenceDeadline.TotalMinutes:0} minutes (seed {seed}, logs in {cluster.LogDirectory}):\nerror queues: [{string.Join(", ", errorQueues)}]\nnot heard since start: [{string.Join(", ", unheard)}]\n{string.Join("\n", audit.Problems)}");
 
         // A request may end rejected only when planned while no agent was heard (a broker restart or a broker node lost), and failed or
@@ -103,6 +106,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Assert.True(scenario.KillsInFlight >= 1, "no agent kill hit a host holding a pending replica of the deployment in flight");
         Assert.True(scenario.BrokerNodeLosses >= 1, "no broker node was killed, outlived by the deployment in flight, and seen to rejoin the cluster");
         Assert.True(quorumQueues > 0 && shortOfMembers.Count == 0, $"{shortOfMembers.Count} of {quorumQueues} quorum queues are not replicated on all {cluster.BrokerNodes.Count} nodes: {string.Join(", ", shortOfMembers)}");
+        Assert.True(unreplicated.Count == 0, $"durable queues that are not quorum queues live on one node and are lost with it: {string.Join(", ", unreplicated)}");
+        Assert.True(fixedPorts.Values.Sum() >= 2 && onHeldPorts >= 1, $"only {fixedPorts.Values.Sum()} names asked for a fixed host port ({onHeldPorts} on a port held outside Workers); the proof needs 2, one of them on a held port");
         Assert.True(scenario.DuplicateStarts >= 1, "no start command was delivered again within its time to live and answered");
         Assert.True(sampler.BelowFloor == 0, $"{sampler.BelowFloor} samples found Workers stopping a serving replica while fewer answered than the update policy allows (seed {seed}; each is in scenario.log)");
         Assert.True(sampler.Rollouts >= 2, $"only {sampler.Rollouts} rollouts were watched; the proof needs at least 2");

@@ -57,6 +57,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
     private readonly Dictionary<Guid, (string Text, int MaxUnavailable)> _specs = [];
     private readonly HashSet<Fault> _hitRollout = [];
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _fixedPort = new(StringComparer.Ordinal);
     private readonly string _prefix = $"f{seed % 10000:0000}";
     private Task _agentBack = Task.CompletedTask;
     private Task _functionsBack = Task.CompletedTask;
@@ -129,7 +130,14 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 var rolloutFault = faultAt.TryGetValue(i, out var planned) && planned is not (Fault.DuplicateRequest or Fault.DuplicateStart) && !_hitRollout.Contains(planned);
                 var redeploy = live.Count > 3 && (rolloutFault || _random.Next(4) == 0);
                 var name = redeploy ? await RedeployTargetAsync(live) : $"{_prefix}-{names++:00}";
-                published = await DeployAsync(name, 1 + _random.Next(3));
+                if (!redeploy && _random.Next(4) == 0 && FreeFixedPort() is { } port)
+                {
+                    _fixedPort[name] = port;
+                }
+
+                // A fixed host port binds one replica per host: such a name runs one replica.
+                var replicas = 1 + _random.Next(3);
+                published = await DeployAsync(name, _fixedPort.ContainsKey(name) ? 1 : replicas);
             }
 
             if (faultAt.TryGetValue(i, out var fault) && published is { } id)
@@ -187,6 +195,23 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         {
             return false;
         }
+    }
+
+    /// <summary>Fixed-port names asked for, by port.</summary>
+    public IReadOnlyDictionary<int, int> FixedPortNames => _fixedPort.Values.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>
+    /// A fixed host port with room for one more name, or none. A port takes one replica per host whose bind address
+    /// no outsider holds, less one host kept free for a replica whose agent is lost to be placed again; a deleted
+    /// name's port is never handed out again (its container may still be stopping). The first two ports are held
+    /// outside Workers on one host each, so the planner must place around them, and the third is shared by two names.
+    /// </summary>
+    private int? FreeFixedPort()
+    {
+        var open = cluster.FixedPorts
+            .Where(port => _fixedPort.Values.Count(p => p == port) < cluster.HostIds.Count - cluster.HeldOutside.Count(h => h.Port == port) - 1)
+            .ToList();
+        return open.Count == 0 ? null : open[_random.Next(open.Count)];
     }
 
     private async Task<Guid> DeployAsync(string name, int replicas)
@@ -440,6 +465,12 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         }
     }
 
+    /// <summary>
+    /// One read of the store by the test itself, made again while it throws (a starved PostgreSQL times out opening a
+    /// connection on a loaded machine; the functions retry theirs the same way), up to a deadline.
+    /// </summary>
+    private static Task<T> ReadAsync<T>(Func<Task<T>> read, string what) => Poll.UntilAsync(read, _ => true, TimeSpan.FromSeconds(90), what, TimeSpan.FromSeconds(1));
+
     private async Task<bool> ObservedAsync(Func<bool> seen, string what)
     {
         try
@@ -465,12 +496,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
         _replicas[id] = replicas;
         var maxUnavailable = _random.Next(2);
         var maxSurge = maxUnavailable == 0 ? 1 + _random.Next(2) : _random.Next(3);
-    /// <summary>
-    /// One read of the store by the test itself, made again while it throws (a starved PostgreSQL times out opening a
-    /// connection on a loaded machine; the functions retry theirs the same way), up to a deadline.
-    /// </summary>
-    private static Task<T> ReadAsync<T>(Func<Task<T>> read, string what) => Poll.UntilAsync(read, _ => true, TimeSpan.FromSeconds(90), what, TimeSpan.FromSeconds(1));
-
+        var hostPort = _fixedPort.TryGetValue(name, out var port) ? $"\n    host: {port}" : string.Empty;
         var spec = $"""
             name: {name}
             image: {TestImages.Workload}
@@ -478,7 +504,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
             env:
               VERSION: "{id:N}"
             ports:
-              - container: 8080
+              - container: 8080{hostPort}
             resources:
               memory: 16Mi
             healthCheck:
