@@ -307,12 +307,14 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
                 log($"fault {number}: SIGKILL broker node {cluster.BrokerNodes[node]} while {deployment} is in flight, exit seen");
                 sampler.Excuse(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30));
+                // Settled: its revision decided (a request can be rejected, or name the spec that already runs and make
+                // no revision of its own), and none of its replicas still pending.
                 var settled = await Poll.UntilAsync(
-                    () => cluster.Store.GetReplicasAsync(deployment, CancellationToken.None),
-                    r => r.Count > 0 && r.All(x => x.State != ReplicaState.Pending),
+                    async () => (Revision: await cluster.Store.GetRevisionAsync(deployment, CancellationToken.None), Replicas: await cluster.Store.GetReplicasAsync(deployment, CancellationToken.None)),
+                    s => s.Revision is { } revision && (revision.State != DeploymentState.Pending || s.Replicas.Count > 0) && s.Replicas.All(x => x.State != ReplicaState.Pending),
                     TimeSpan.FromSeconds(90),
-                    $"{deployment} settled (no pending replica) while {cluster.BrokerNodes[node]} is down");
-                log($"  {deployment} settled with the node down after {clock.Elapsed.TotalSeconds:0.0}s: {string.Join(", ", settled.Select(r => r.State).Distinct())}");
+                    $"{deployment} settled (its revision decided, no pending replica) while {cluster.BrokerNodes[node]} is down");
+                log($"  {deployment} settled with the node down after {clock.Elapsed.TotalSeconds:0.0}s: {settled.Revision!.State}, replicas {string.Join(", ", settled.Replicas.Select(r => r.State).Distinct())}");
                 await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
                 log($"  every agent heard with the node down after {clock.Elapsed.TotalSeconds:0.0}s");
                 var rejoined = await cluster.StartBrokerNodeAsync(node);
