@@ -275,6 +275,17 @@ public static class Planner
         {
             foreach (var (protocol, want) in ports.DynamicWanted)
             {
+                // A port taken now stays taken for the rest of this plan (the host's own set does not change and the
+                // plan only adds to its own), so the search point moves past the leading taken ones for good: asked
+                // again for the next replica, the host does not walk the same run of taken ports once more.
+                if (ports.DynamicWanted.Length == 1)
+                {
+                    for (var step = 0; step < _dynamicRange && Taken((_nextDynamic, protocol)); step++)
+                    {
+                        _nextDynamic = Wrap(_nextDynamic + 1);
+                    }
+                }
+
                 var found = 0;
                 for (var step = 0; step < _dynamicRange && found < want; step++)
                 {
