@@ -5,20 +5,37 @@ using Workers.Functions.Bus;
 using Workers.Functions.Store;
 using Workers.Intake;
 using Workers.Transport;
+using Workers.Transport.ServiceBus;
 
-// Hosts every function against the broker in WORKERS_BROKER, with the store in WORKERS_STORE, and the HTTP intake on
-// WORKERS_HTTP_URLS when that is set.
+// Hosts every function against the broker in WORKERS_BROKER (RabbitMQ, Azure Service Bus, or in memory), with the
+// store in WORKERS_STORE, and the HTTP intake on WORKERS_HTTP_URLS when that is set.
+const string Name = "workers functions";
 var builder = WebApplication.CreateBuilder(args);
-if (!Broker.TryParse(builder.Configuration["WORKERS_BROKER"], out var broker, out var brokerError))
+var brokerSetting = builder.Configuration["WORKERS_BROKER"];
+builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.FunctionsHostSqlitePath()));
+if (ServiceBusSettings.IsServiceBus(brokerSetting))
 {
-    // One line, no stack trace, no password; the functions' own options are validated when the host starts.
-    await Console.Error.WriteLineAsync(SettingProblems.Message("workers functions", [$"WORKERS_BROKER: {brokerError}"]));
-    return 2;
+    if (!ServiceBusSettings.TryRead(key => builder.Configuration[key], out var serviceBus, out var problems))
+    {
+        await Console.Error.WriteLineAsync(SettingProblems.Message(Name, problems));
+        return 2;
+    }
+
+    builder.Services.AddWorkersServiceBusFunctionsHost(serviceBus);
+}
+else
+{
+    if (!Broker.TryParse(brokerSetting, out var broker, out var brokerError))
+    {
+        // One line, no stack trace, no password; the functions' own options are validated when the host starts.
+        await Console.Error.WriteLineAsync(SettingProblems.Message(Name, [$"WORKERS_BROKER: {brokerError}"]));
+        return 2;
+    }
+
+    builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker();
+    builder.Services.AddWorkersSweep();
 }
 
-builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(builder.Configuration["WORKERS_STORE"], StoreSettings.FunctionsHostSqlitePath()));
-builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker();
-builder.Services.AddWorkersSweep();
 builder.AddWorkersHttpIntake();
 var app = builder.Build();
 app.MapWorkersIntake();
@@ -31,6 +48,7 @@ try
 catch (SecretsKeyException e)
 {
     // Secrets are stored and their key is missing or another one: one line, no stack trace.
-    await Console.Error.WriteLineAsync($"workers functions: {e.Message}");
+    await Console.Error.WriteLineAsync($"{Name}: {e.Message}");
     return 2;
 }
+

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Workers.Functions;
 using Workers.Functions.Handlers;
 
 namespace Workers.Transport.ServiceBus;
@@ -52,6 +53,14 @@ public static class ServiceBusRegistration
 
         return services;
     }
+
+    /// <summary>
+    /// The self-hosted functions host (src/Functions.Host) on Service Bus: the client and dispatcher, every function
+    /// subscription consumed in this process, and the periodic sweep as a hosted service (the Azure Functions app runs
+    /// the sweep as a timer function instead).
+    /// </summary>
+    public static IServiceCollection AddWorkersServiceBusFunctionsHost(this IServiceCollection services, ServiceBusSettings settings) =>
+        services.AddWorkersServiceBus(settings).AddWorkersServiceBusFunctions().AddWorkersSweepService();
 
     /// <summary>Consumes one subscription of the flow topic with <paramref name="handler"/> (a host agent's: <c>host.&lt;id&gt;</c>, one at a time).</summary>
     public static IServiceCollection AddWorkersServiceBusSubscription(this IServiceCollection services, string subscription, Func<IServiceProvider, MessageHandler> handler, int maxConcurrentCalls = 1)

@@ -63,6 +63,12 @@ public sealed record Broker
             return true;
         }
 
+        if (text.StartsWith("servicebus://", StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"'{Redact(text)}' is Azure Service Bus, which the functions speak (src/Functions.Host, the Azure Functions app) but not the agent or the CLI: give them rabbitmq://user:password@host:5672/ or 'memory'";
+            return false;
+        }
+
         if (!TrySplitNodes(text, out var single, out var listed, out error))
         {
             return false;

@@ -87,6 +87,28 @@ public sealed class ServiceBusRegistrationTests
     }
 
     [Fact]
+    public async Task AddWorkersServiceBusFunctionsHost_HostStarts_ConsumesEveryFunctionSubscriptionDispatchesToTheTopicAndSweeps()
+    {
+        var client = new FakeClient();
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<ServiceBusClient>(client);
+        services.AddSingleton(TimeProvider.System);
+        services.AddWorkersServiceBusFunctionsHost(new ServiceBusSettings("fake.servicebus.windows.net"));
+        await using var provider = services.BuildServiceProvider();
+
+        foreach (var worker in provider.GetServices<IHostedService>().OfType<ServiceBusSubscriptionWorker>())
+        {
+            await worker.StartAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(ServiceBusTopology.FunctionSubscriptions.Keys.Order(), client.Processors.Select(p => p.Subscription).Order());
+        Assert.All(client.Processors, p => Assert.Equal(ServiceBusTopology.DefaultTopic, p.Topic));
+        Assert.IsType<ServiceBusEffectsDispatcher>(provider.GetRequiredService<IEffectsDispatcher>());
+        // The self-hosted sweep (the Azure Functions app has its timer function instead): registered, not started here.
+        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "SweepService");
+    }
+
+    [Fact]
     public async Task SubscriptionWorker_MessageArrives_GoesThroughThePumpAndIsCompletedOnTheReceiver()
     {
         var client = new FakeClient();
