@@ -36,11 +36,11 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
     public async Task<IntakeResult> SubmitAsync(ReadOnlyMemory<byte> body, SpecFormat format, CancellationToken cancellationToken)
     {
         // The file name carries the format, so the Validate function reads the text the same way.
-        var file = format == SpecFormat.Json ? "request.json" : "request.yaml";
+        var file = FileOf(format);
         var parsed = SpecParser.Parse(body.Span, file, format);
         if (!parsed.IsValid)
         {
-            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the spec has {parsed.Problems.Count} problem(s)", new Dictionary<string, object?> { ["problems"] = parsed.Problems });
+            return Unprocessable(parsed);
         }
 
         var id = Guid.NewGuid();
@@ -53,6 +53,18 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
 
         IntakeLog.DeploymentRequested(logger, id, name, parsed.Spec.Image.ToString(), RequestedBy);
         return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeployment(id, name, parsed.Spec.Image.ToString()), StatusLocation(name));
+    }
+
+    /// <summary>
+    /// Validates a spec as <see cref="SubmitAsync"/> does and publishes nothing: 422 with the same problems, or 200 with
+    /// the deployment's name, image and an empty problem list.
+    /// </summary>
+    public static IntakeResult Validate(ReadOnlyMemory<byte> body, SpecFormat format)
+    {
+        var parsed = SpecParser.Parse(body.Span, FileOf(format), format);
+        return parsed.IsValid
+            ? new IntakeResult(StatusCodes.Status200OK, new ValidSpec(parsed.Spec.Name.Value, parsed.Spec.Image.ToString(), []))
+            : Unprocessable(parsed);
     }
 
     /// <summary>The current revision of a deployment, as <c>workers status NAME</c> shows it; 404 for an unknown name.</summary>
@@ -98,17 +110,57 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
     }
 
     /// <summary>Every deployment's current revision, as <c>workers status</c> shows them.</summary>
-    public async Task<IntakeResult> ListAsync(CancellationToken cancellationToken)
+    public Task<IntakeResult> ListAsync(CancellationToken cancellationToken) =>
+        ListAsync(new Dictionary<string, string?>(), cancellationToken);
+
+    /// <summary>
+    /// The deployments by name, as <c>workers status</c> shows them, a page at a time when asked: <c>offset</c> and
+    /// <c>limit</c> (see <see cref="PageQuery"/>), and <c>host</c> to keep only the replicas on that host (and the
+    /// deployments with any there). Any other parameter, or a value that does not parse, is refused.
+    /// </summary>
+    public async Task<IntakeResult> ListAsync(IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var page = PageQuery.Parse(query, "/api/deployments", ["host"], out var problems);
+        string? host = null;
+        if (query.TryGetValue("host", out var hostId))
+        {
+            if (string.IsNullOrWhiteSpace(hostId))
+            {
+                problems.Add("host: expected a host id, got nothing");
+            }
+
+            host = hostId;
+        }
+
+        if (problems.Count > 0)
+        {
+            return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
+        }
+
         var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), null, null), cancellationToken);
-        return new IntakeResult(StatusCodes.Status200OK, reply.Deployments);
+        var deployments = host is null
+            ? reply.Deployments
+            : [.. reply.Deployments.Select(d => d with { Replicas = [.. d.Replicas.Where(r => r.HostId == host)] }).Where(d => d.Replicas.Count > 0)];
+        return page.Answer([.. deployments.OrderBy(d => d.Name, StringComparer.Ordinal)]);
     }
 
     /// <summary>The hosts from their last heartbeats, as <c>workers hosts</c> shows them.</summary>
-    public async Task<IntakeResult> HostsAsync(CancellationToken cancellationToken)
+    public Task<IntakeResult> HostsAsync(CancellationToken cancellationToken) =>
+        HostsAsync(new Dictionary<string, string?>(), cancellationToken);
+
+    /// <summary>The hosts by id, a page at a time when asked (<c>offset</c>, <c>limit</c>; see <see cref="PageQuery"/>).</summary>
+    public async Task<IntakeResult> HostsAsync(IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var page = PageQuery.Parse(query, "/api/hosts", [], out var problems);
+        if (problems.Count > 0)
+        {
+            return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
+        }
+
         var reply = await queries.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow()), cancellationToken);
-        return new IntakeResult(StatusCodes.Status200OK, reply.Hosts);
+        return page.Answer([.. reply.Hosts.OrderBy(h => h.HostId, StringComparer.Ordinal)]);
     }
 
     /// <summary>
@@ -118,7 +170,26 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
     /// </summary>
     public async Task<IntakeResult> EventsAsync(IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
     {
+        if (ParseEvents(query, "/api/events", out var refused) is not { } events)
+        {
+            return refused!;
+        }
+
+        return new IntakeResult(StatusCodes.Status200OK, await ReadEventsAsync(events, cancellationToken));
+    }
+
+    /// <summary>The events <paramref name="query"/> asks for, the newest <see cref="GetEvents.Limit"/> of them, oldest first.</summary>
+    public async Task<IReadOnlyList<WorkersEvent>> ReadEventsAsync(GetEvents query, CancellationToken cancellationToken) =>
+        (await queries.HandleAsync(query, cancellationToken)).Events;
+
+    /// <summary>
+    /// The event query's parameters (<c>name</c>, <c>after</c>, <c>since</c>, <c>limit</c>) as a <see cref="GetEvents"/>,
+    /// or null with the 400 naming every problem in <paramref name="refused"/>.
+    /// </summary>
+    public GetEvents? ParseEvents(IReadOnlyDictionary<string, string?> query, string path, out IntakeResult? refused)
+    {
         ArgumentNullException.ThrowIfNull(query);
+        refused = null;
         var problems = new List<string>();
         string? name = null;
         long? after = null;
@@ -157,18 +228,18 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
                     problems.Add($"limit: '{value}' is not a whole number from 1 to 1000");
                     break;
                 default:
-                    problems.Add($"'{key}' is not a parameter of /api/events (name, after, since, limit)");
+                    problems.Add($"'{key}' is not a parameter of {path} (name, after, since, limit)");
                     break;
             }
         }
 
         if (problems.Count > 0)
         {
-            return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
+            refused = IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
+            return null;
         }
 
-        var reply = await queries.HandleAsync(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name, after, since, limit), cancellationToken);
-        return new IntakeResult(StatusCodes.Status200OK, reply.Events);
+        return new GetEvents(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), name, after, since, limit);
     }
 
     /// <summary>Publishes a delete of a known deployment: 202, or 404 for an unknown name.</summary>
@@ -209,6 +280,11 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
                 $"the message broker did not take the request ({e.Message}); it may still arrive: check {StatusLocation(name)} before sending it again");
         }
     }
+
+    private static string FileOf(SpecFormat format) => format == SpecFormat.Json ? "request.json" : "request.yaml";
+
+    private static IntakeResult Unprocessable(SpecParseResult parsed) =>
+        IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the spec has {parsed.Problems.Count} problem(s)", new Dictionary<string, object?> { ["problems"] = parsed.Problems });
 
     internal static string StatusLocation(string name) => $"/api/deployments/{Uri.EscapeDataString(name)}";
 }

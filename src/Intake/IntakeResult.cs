@@ -10,7 +10,8 @@ namespace Workers.Intake;
 /// <param name="Status">The HTTP status code.</param>
 /// <param name="Body">The body, serialized as JSON.</param>
 /// <param name="Location">The <c>Location</c> header, if any.</param>
-public sealed record IntakeResult(int Status, object Body, string? Location = null)
+/// <param name="Headers">Other response headers, if any (a page's <c>X-Total-Count</c> and <c>Link</c>).</param>
+public sealed record IntakeResult(int Status, object Body, string? Location = null, IReadOnlyDictionary<string, string>? Headers = null)
 {
     /// <summary>An RFC 9457 problem; the type is left as <c>about:blank</c>, so the title is the status's own phrase.</summary>
     public static IntakeResult Problem(int status, string detail, IDictionary<string, object?>? extensions = null)
@@ -41,3 +42,9 @@ public sealed record AcceptedDeletion(Guid RequestId, string Name);
 /// <param name="Message">What was done, for a person reading the sender's delivery log.</param>
 /// <param name="Deployments">The deployments requested (none when nothing matched or the delivery was seen before).</param>
 public sealed record HookAnswer(string? Delivery, string Message, IReadOnlyList<AcceptedDeployment> Deployments);
+
+/// <summary>The answer to a spec that validates: what it would deploy, and no problems.</summary>
+/// <param name="Name">The deployment's name.</param>
+/// <param name="Image">The image it would run.</param>
+/// <param name="Problems">Always empty: the same field a 422 fills.</param>
+public sealed record ValidSpec(string Name, string Image, IReadOnlyList<Workers.Contracts.Spec.SpecProblem> Problems);

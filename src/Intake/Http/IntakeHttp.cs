@@ -25,37 +25,15 @@ public static class IntakeHttp
     /// <summary>A deploy event is small; a spec inside it is at most 1 MiB.</summary>
     public const int MaxEventBytes = SpecParser.MaxBytes + (64 * 1024);
 
-    public static async Task<IntakeHttpResult> PostDeploymentAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
+    public static Task<IntakeHttpResult> PostDeploymentAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        if (intake.Authorize(request.Headers.Authorization) is { } refused)
-        {
-            return Unread(request, refused);
-        }
-
-        if (FormatOf(request.ContentType) is not { } format)
-        {
-            return Unread(request, IntakeResult.Problem(StatusCodes.Status415UnsupportedMediaType, "send the spec as application/yaml, application/x-yaml, text/yaml or application/json"));
-        }
-
-        byte[]? body;
-        try
-        {
-            body = await ReadBodyAsync(request, SpecParser.MaxBytes, cancellationToken);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return Unread(request, Unreadable(e));
-        }
-
-        if (body is null)
-        {
-            return Unread(request, TooLarge(SpecParser.MaxBytes));
-        }
-
-        return new(await intake.SubmitAsync(body, format, cancellationToken));
+        return WithSpecAsync(request, intake, (body, format) => intake.SubmitAsync(body, format, cancellationToken), cancellationToken);
     }
+
+    /// <summary><c>POST /api/validate</c>: the spec's problems as <c>POST /api/deployments</c> would answer them, nothing published.</summary>
+    public static Task<IntakeHttpResult> ValidateAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken) =>
+        WithSpecAsync(request, intake, (body, format) => Task.FromResult(DeploymentIntake.Validate(body, format)), cancellationToken);
 
     public static async Task<IntakeHttpResult> GetDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
@@ -68,14 +46,14 @@ public static class IntakeHttp
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return await AuthorizedAsync(request, intake, () => intake.ListAsync(cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.ListAsync(QueryOf(request), cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> GetHostsAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        return await AuthorizedAsync(request, intake, () => intake.HostsAsync(cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.HostsAsync(QueryOf(request), cancellationToken));
     }
 
     /// <summary><c>GET /api/events?name=&amp;after=&amp;since=&amp;limit=</c>: the event history, oldest first.</summary>
@@ -83,8 +61,7 @@ public static class IntakeHttp
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(intake);
-        var query = request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
-        return await AuthorizedAsync(request, intake, () => intake.EventsAsync(query, cancellationToken));
+        return await AuthorizedAsync(request, intake, () => intake.EventsAsync(QueryOf(request), cancellationToken));
     }
 
     public static async Task<IntakeHttpResult> DeleteDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
@@ -325,14 +302,45 @@ public static class IntakeHttp
         return (null, check, body);
     }
 
-    /// <summary>
-    /// An answer given without reading the body: the connection is closed after it, so that the server does not go on
-    /// to read (drain) a body it refused.
-    /// </summary>
+    /// <summary>The query string's parameters, each as given (repeated ones joined with commas).</summary>
+    internal static Dictionary<string, string?> QueryOf(HttpRequest request) =>
+        request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
+
+    /// <summary>The token, then the content type, then a spec body of at most 1 MiB, handed to <paramref name="act"/>.</summary>
+    private static async Task<IntakeHttpResult> WithSpecAsync(HttpRequest request, DeploymentIntake intake, Func<byte[], SpecFormat, Task<IntakeResult>> act, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (intake.Authorize(request.Headers.Authorization) is { } refused)
+        {
+            return Unread(request, refused);
+        }
+
+        if (FormatOf(request.ContentType) is not { } format)
+        {
+            return Unread(request, IntakeResult.Problem(StatusCodes.Status415UnsupportedMediaType, "send the spec as application/yaml, application/x-yaml, text/yaml or application/json"));
+        }
+
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(request, SpecParser.MaxBytes, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return Unread(request, Unreadable(e));
+        }
+
+        return body is null ? Unread(request, TooLarge(SpecParser.MaxBytes)) : new(await act(body, format));
+    }
+
     /// <summary>The token first: a caller it refuses is answered without anything of the request's body read.</summary>
     private static async Task<IntakeHttpResult> AuthorizedAsync(HttpRequest request, DeploymentIntake intake, Func<Task<IntakeResult>> act) =>
         intake.Authorize(request.Headers.Authorization) is { } refused ? Unread(request, refused) : new(await act());
 
+    /// <summary>
+    /// An answer given without reading the body: the connection is closed after it, so that the server does not go on
+    /// to read (drain) a body it refused.
+    /// </summary>
     private static IntakeHttpResult Unread(HttpRequest request, IntakeResult result)
     {
         if (request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0)

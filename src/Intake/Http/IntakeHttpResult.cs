@@ -27,6 +27,11 @@ public sealed class IntakeHttpResult(IntakeResult result) : IResult, IActionResu
             response.Headers.Location = location;
         }
 
+        foreach (var (name, value) in Result.Headers ?? new Dictionary<string, string>())
+        {
+            response.Headers[name] = value;
+        }
+
         await JsonSerializer.SerializeAsync(response.Body, Result.Body, Result.Body.GetType(), Json, httpContext.RequestAborted);
     }
 
