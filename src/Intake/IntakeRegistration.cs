@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Workers.Intake.Dashboard;
 using Workers.Intake.Events;
 using Workers.Intake.GitHub;
 using Workers.Intake.Http;
@@ -64,13 +66,16 @@ public static class IntakeRegistration
     }
 
     /// <summary>
-    /// <c>/api/deployments</c>, <c>/api/secrets</c>, <c>/api/hosts</c>, <c>/api/hooks/github</c> and <c>/api/hooks/events</c>.
+    /// <c>/api/deployments</c>, <c>/api/secrets</c>, <c>/api/hosts</c>, <c>/api/events</c>, <c>/api/hooks/github</c> and
+    /// <c>/api/hooks/events</c>, and the web dashboard at <c>/ui/</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapWorkersIntake(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api");
         api.MapPost("/deployments", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.PostDeploymentAsync(request, intake, cancellationToken));
+        api.MapPost("/validate", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
+            IntakeHttp.ValidateAsync(request, intake, cancellationToken));
         api.MapGet("/deployments", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.ListDeploymentsAsync(request, intake, cancellationToken));
         api.MapGet("/deployments/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
@@ -91,10 +96,13 @@ public static class IntakeRegistration
             IntakeHttp.GetHostsAsync(request, intake, cancellationToken));
         api.MapGet("/events", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetEventsAsync(request, intake, cancellationToken));
+        api.MapGet("/events/stream", (HttpContext context, [FromServices] DeploymentIntake intake, [FromServices] IHostApplicationLifetime lifetime) =>
+            EventStream.StreamAsync(context, intake, lifetime));
         api.MapPost("/hooks/github", (HttpRequest request, [FromServices] GitHubHookHandler handler, CancellationToken cancellationToken) =>
             IntakeHttp.GitHubAsync(request, handler, cancellationToken));
         api.MapPost("/hooks/events", (HttpRequest request, [FromServices] EventsHookHandler handler, CancellationToken cancellationToken) =>
             IntakeHttp.EventsAsync(request, handler, cancellationToken));
+        endpoints.MapWorkersDashboard();
         return endpoints;
     }
 
