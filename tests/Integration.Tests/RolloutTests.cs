@@ -254,23 +254,7 @@ public sealed class RolloutTests(PipelineFixture fixture)
     private static string Name(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
 
     private static string Spec(string name, int replicas, string version, string healthPath, int? hostPort = null) =>
-        $"""
-        name: {name}
-        image: {TestImages.Workload}
-        replicas: {replicas}
-        env:
-          VERSION: "{version}"
-        ports:
-          - container: 8080
-        {(hostPort is { } port ? $"    host: {port}\n" : string.Empty)}resources:
-          memory: 16Mi
-        healthCheck:
-          http: {'{'} port: 8080, path: {healthPath} {'}'}
-          interval: 500ms
-          timeout: 400ms
-          retries: 2
-
-        """;
+        TestSpecs.HttpChecked(name, replicas, version, healthPath, hostPort);
 
     /// <summary>One look at a deployment: its containers in Docker, and which of them answered HTTP, by revision.</summary>
     private sealed record Sample(IReadOnlyDictionary<string, int> ContainersByRevision, IReadOnlyDictionary<string, int> AnsweringByRevision)
