@@ -170,7 +170,10 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
             : throw new InvalidOperationException($"The dashboard test needs chromium at {path} (set WORKERS_TEST_CHROMIUM): `apt-get install -y chromium`, or run scripts/test.sh, which installs it.");
     }
 
-    /// <summary>docs/images/dashboard.png in the repository, which docs/dashboard.md shows.</summary>
+    /// <summary>
+    /// Where the picture goes: artifacts/dashboard.png beside the test results, so a test run leaves the repository as it
+    /// was; docs/images/dashboard.png (which docs/dashboard.md shows) only when WORKERS_UPDATE_SCREENSHOT=1 asks for it.
+    /// </summary>
     private static string ScreenshotPath()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
@@ -179,6 +182,11 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
             directory = directory.Parent;
         }
 
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Workers.sln not found above the test's directory"), "docs", "images", "dashboard.png");
+        var root = directory?.FullName ?? throw new InvalidOperationException("Workers.sln not found above the test's directory");
+        var target = Environment.GetEnvironmentVariable("WORKERS_UPDATE_SCREENSHOT") == "1"
+            ? Path.Combine(root, "docs", "images")
+            : Path.Combine(root, "artifacts");
+        Directory.CreateDirectory(target);
+        return Path.Combine(target, "dashboard.png");
     }
 }
