@@ -51,9 +51,12 @@ internal static class WorkersCli
         var interrupted = false;
         ConsoleCancelEventHandler onCancel = (_, _) => interrupted = true;
         Console.CancelKeyPress += onCancel;
+        using var tracing = CliTracing.Start(parsed.CommandResult.Command.Name);
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            tracing.End(exitCode);
+            return exitCode;
         }
         catch (CliFailure e)
         {

@@ -8,7 +8,8 @@ using Workers.Transport;
 using Workers.Transport.ServiceBus;
 
 // Hosts every function against the broker in WORKERS_BROKER (RabbitMQ, Azure Service Bus, or in memory), with the
-// store in WORKERS_STORE, and the HTTP intake on WORKERS_HTTP_URLS when that is set.
+// store in WORKERS_STORE, the HTTP intake on WORKERS_HTTP_URLS when that is set (with /metrics), and OpenTelemetry's
+// OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is (docs/observability.md).
 const string Name = "workers functions";
 var builder = WebApplication.CreateBuilder(args);
 var brokerSetting = builder.Configuration["WORKERS_BROKER"];
@@ -37,8 +38,10 @@ else
 }
 
 builder.AddWorkersHttpIntake();
+builder.AddWorkersFunctionsTelemetry();
 var app = builder.Build();
 app.MapWorkersIntake();
+app.MapWorkersMetrics();
 try
 {
     await app.Services.CheckSecretsKeyAsync(CancellationToken.None);

@@ -1,50 +1,52 @@
 using MassTransit;
 using Workers.Contracts.Messages;
 using Workers.Functions.Handlers;
+using Workers.Telemetry;
 
 namespace Workers.Functions.Bus;
 
-// Thin MassTransit adapters: each hands its message to a handler and carries out what the handler returns.
+// Thin MassTransit adapters: each hands its message to a handler and carries out what the handler returns, inside a
+// span and a workers.handler.duration measurement named for the handler (Measured).
 
 public sealed class ValidateConsumer(ValidateHandler handler) : IConsumer<DeploymentRequested>
 {
-    public async Task Consume(ConsumeContext<DeploymentRequested> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+    public Task Consume(ConsumeContext<DeploymentRequested> context) =>
+        Measured.RunAsync("validate", async () => await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken)));
 }
 
 /// <summary>Plans what has queued up in one pass (see <see cref="FunctionsRegistration"/> for the batch's size).</summary>
 public sealed class PlanConsumer(PlanHandler handler) : IConsumer<Batch<DeploymentAccepted>>
 {
-    public async Task Consume(ConsumeContext<Batch<DeploymentAccepted>> context) =>
-        await context.ApplyAsync(await handler.HandleAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken));
+    public Task Consume(ConsumeContext<Batch<DeploymentAccepted>> context) =>
+        Measured.RunAsync("plan", async () => await context.ApplyAsync(await handler.HandleAsync([.. context.Message.Select(m => m.Message)], context.CancellationToken)));
 }
 
 /// <summary>Agents' results, each through <see cref="AgentSenders"/> first.</summary>
 public sealed class TrackConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>, IConsumer<ReplicaHealthChanged>
 {
-    public async Task Consume(ConsumeContext<ReplicaHealthChanged> context) =>
-        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
+    public Task Consume(ConsumeContext<ReplicaHealthChanged> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 
-    public async Task Consume(ConsumeContext<ReplicaStarted> context) =>
-        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
+    public Task Consume(ConsumeContext<ReplicaStarted> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 
-    public async Task Consume(ConsumeContext<ReplicaFailed> context) =>
-        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
+    public Task Consume(ConsumeContext<ReplicaFailed> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 
-    public async Task Consume(ConsumeContext<ReplicaStopped> context) =>
-        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
+    public Task Consume(ConsumeContext<ReplicaStopped> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 }
 
 public sealed class InventoryConsumer(AgentSenders senders, InventoryHandler handler) : IConsumer<HostHeartbeat>
 {
-    public async Task Consume(ConsumeContext<HostHeartbeat> context) =>
-        await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken));
+    public Task Consume(ConsumeContext<HostHeartbeat> context) =>
+        Measured.RunAsync("inventory", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 }
 
 public sealed class DeleteConsumer(DeleteHandler handler) : IConsumer<DeleteDeployment>
 {
-    public async Task Consume(ConsumeContext<DeleteDeployment> context) =>
-        await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken));
+    public Task Consume(ConsumeContext<DeleteDeployment> context) =>
+        Measured.RunAsync("delete", async () => await context.ApplyAsync(await handler.HandleAsync(context.Message, context.CancellationToken)));
 }
 
 public sealed class QueryConsumer(QueryHandler queries, DryRunHandler dryRun) : IConsumer<GetDeploymentStatus>, IConsumer<GetHosts>, IConsumer<PlanDeployment>, IConsumer<GetDeploymentHistory>, IConsumer<GetEvents>

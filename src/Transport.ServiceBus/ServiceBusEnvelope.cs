@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -12,7 +13,9 @@ namespace Workers.Transport.ServiceBus;
 /// strings, a spec in the spec's own JSON form); the broker properties carry what routing and de-duplication need:
 /// <c>ContentType</c> <c>application/json</c>, <c>MessageId</c> and <c>CorrelationId</c> copied from the contract,
 /// <c>Subject</c> the contract's short name, and the application properties <c>messageType</c> (the contract's full
-/// name) and, on host commands, <c>hostId</c>. This is not MassTransit's envelope: the two transports do not mix.
+/// name) and, on host commands, <c>hostId</c>; sent inside a span, W3C trace context too (<c>traceparent</c>, and
+/// <c>tracestate</c> when there is one), so the receiver's span continues the sender's trace. This is not MassTransit's
+/// envelope: the two transports do not mix.
 /// </summary>
 public static class ServiceBusEnvelope
 {
@@ -51,7 +54,30 @@ public static class ServiceBusEnvelope
             outgoing.ApplicationProperties[ServiceBusTopology.HostIdProperty] = hostId;
         }
 
+        if (Activity.Current is { } activity)
+        {
+            DistributedContextPropagator.Current.Inject(activity, outgoing.ApplicationProperties, static (carrier, name, value) =>
+            {
+                if (carrier is IDictionary<string, object> properties && value is not null)
+                {
+                    properties[name] = value;
+                }
+            });
+        }
+
         return outgoing;
+    }
+
+    /// <summary>The sender's span from the message's <c>traceparent</c> and <c>tracestate</c>; default when it has none or it is malformed.</summary>
+    public static ActivityContext TraceParent(ServiceBusReceivedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(message.ApplicationProperties, static (carrier, name, out value, out values) =>
+        {
+            values = null;
+            value = carrier is IReadOnlyDictionary<string, object> properties && properties.TryGetValue(name, out var found) ? found as string : null;
+        }, out var traceParent, out var traceState);
+        return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent) ? parent : default;
     }
 
     /// <summary>Reads a received message as the contract its <c>messageType</c> names, or says why it cannot be one.</summary>

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
+using Workers.Telemetry;
 
 namespace Workers.Transport.ServiceBus;
 
@@ -50,6 +52,10 @@ public sealed class ServiceBusPump(ServiceBusSettings settings, ILogger<ServiceB
             return await DeadLetterAsync(message, settlement, read.Reason!, read.Description!, cancellationToken);
         }
 
+        // The consumer span continues the sender's trace (ServiceBusEnvelope.TraceParent); the handler's spans are its children.
+        using var activity = WorkersTelemetry.Source.HasListeners()
+            ? WorkersTelemetry.Source.StartActivity($"{read.Message.GetType().Name} receive", ActivityKind.Consumer, ServiceBusEnvelope.TraceParent(message))
+            : null;
         try
         {
             await handler(read.Message, message, cancellationToken);

@@ -1,26 +1,28 @@
 using MassTransit;
 using Workers.Contracts.Messages;
+using Workers.Telemetry;
 using Workers.Transport;
 
 namespace Workers.HostAgent.Agent;
 
-// The agent's MassTransit consumers: each hands its command to the ReplicaCommandHandler and publishes what it returns.
+// The agent's MassTransit consumers: each hands its command to the ReplicaCommandHandler and publishes what it returns,
+// inside a span (the parent of the Docker calls' spans and of the results' publishes) and a handler duration.
 
 public sealed class StartReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StartReplicas>
 {
     public Task Consume(ConsumeContext<StartReplicas> context) =>
-        handler.HandleAsync(context.Message, result => context.PublishResultAsync(result), context.CancellationToken);
+        Measured.RunAsync("start", () => handler.HandleAsync(context.Message, result => context.PublishResultAsync(result), context.CancellationToken));
 }
 
 public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsumer<StopReplicas>
 {
-    public async Task Consume(ConsumeContext<StopReplicas> context)
+    public Task Consume(ConsumeContext<StopReplicas> context) => Measured.RunAsync("stop", async () =>
     {
         foreach (var result in await handler.HandleAsync(context.Message, context.CancellationToken))
         {
             await context.PublishResultAsync(result);
         }
-    }
+    });
 }
 
 internal static class ResultPublishing

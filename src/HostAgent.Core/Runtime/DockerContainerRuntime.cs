@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Workers.Telemetry;
 using Version = System.Version;
 
 namespace Workers.HostAgent.Runtime;
@@ -62,6 +63,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<RuntimeCapacity> GetCapacityAsync(CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("info", "docker info");
         var client = await _connection.GetClientAsync(cancellationToken);
         var info = await client.System.GetSystemInfoAsync(cancellationToken);
         return new RuntimeCapacity(info.NCPU * 1000, info.MemTotal);
@@ -70,6 +72,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(
         IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("list", "docker list");
         ArgumentNullException.ThrowIfNull(labels);
         var client = await _connection.GetClientAsync(cancellationToken);
         var parameters = new ContainersListParameters { All = true };
@@ -125,11 +128,19 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("ensure-running", "docker ensure-running");
         DockerLaunchParameters.Validate(launch);
+        operation.Activity?.SetTag("container.name", launch.Name);
         try
         {
             var client = await _connection.GetClientAsync(cancellationToken);
-            return await BringUpAsync(client, launch, cancellationToken);
+            var outcome = await BringUpAsync(client, launch, cancellationToken);
+            if (outcome is ContainerFailed failed)
+            {
+                operation.Activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failed.Reason);
+            }
+
+            return outcome;
         }
         catch (Exception exception) when (DockerEngineErrors.IsEngineUnreachable(exception, cancellationToken))
         {
@@ -144,6 +155,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<bool> StopAsync(string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("stop", "docker stop");
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrId);
         ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
         var client = await _connection.GetClientAsync(cancellationToken);
@@ -169,6 +181,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("remove", "docker remove");
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(stopGrace, TimeSpan.Zero);
         var client = await _connection.GetClientAsync(cancellationToken);
@@ -189,6 +202,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public async Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        using var operation = WorkersTelemetry.Docker("exec", "docker exec");
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
         ArgumentNullException.ThrowIfNull(command);
         ArgumentOutOfRangeException.ThrowIfZero(command.Count);
