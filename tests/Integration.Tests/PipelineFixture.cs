@@ -231,7 +231,7 @@ public class PipelineFixture : IAsyncLifetime
     public string AgentKeyPath(string hostId) => Path.ChangeExtension(_store, $"{hostId}.key");
 
     /// <summary>
-    /// The HTTP intake as its own stateless instance (what src/Functions.Host adds when WORKERS_HTTP_URLS is set): a
+    /// The HTTP intake as its own stateless instance (what src/Functions.Host adds when WORKERS_HTTP_URLS is set, /metrics too): a
     /// WebApplication whose Kestrel listens on 127.0.0.1 at a free port, publishing through its own bus and reading the
     /// functions' store, with a trigger rule for tag pushes of <see cref="HookedRepository"/>.
     /// </summary>
@@ -256,8 +256,10 @@ public class PipelineFixture : IAsyncLifetime
         builder.Services.AddWorkersBus(_functionsBroker, _ => { }, (_, _) => { });
         builder.Services.AddWorkersBusDispatcher();
         builder.AddWorkersHttpIntake();
+        builder.AddWorkersFunctionsTelemetry();
         var app = builder.Build();
         app.MapWorkersIntake();
+        app.MapWorkersMetrics();
         await app.StartAsync();
         IntakeAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
         return app;
