@@ -119,6 +119,7 @@ var functionSubscriptions = [
       'Workers.Contracts.Messages.GetDeploymentStatus'
       'Workers.Contracts.Messages.GetHosts'
       'Workers.Contracts.Messages.GetEvents'
+      'Workers.Contracts.Messages.GetReplicaLogs'
       'Workers.Contracts.Messages.PlanDeployment'
       'Workers.Contracts.Messages.GetDeploymentHistory'
       'Workers.Contracts.Messages.GetSealingKey'

@@ -33,7 +33,7 @@ case "$role" in
         read="^(host\.$escaped(_error|_skipped)?|MassTransit:(Receive)?Fault.*|$bus)\$"
         ;;
     client)
-        requests="$messages:(DeploymentRequested|DeleteDeployment|GetDeploymentStatus|GetDeploymentHistory|GetHosts|GetEvents|PlanDeployment|GetSealingKey|SetSecret|ListSecrets|DeleteSecret|ForgetHost)"
+        requests="$messages:(DeploymentRequested|DeleteDeployment|GetDeploymentStatus|GetDeploymentHistory|GetHosts|GetEvents|GetReplicaLogs|PlanDeployment|GetSealingKey|SetSecret|ListSecrets|DeleteSecret|ForgetHost)"
         configure="^($requests|$bus)\$"
         write="$configure"
         read="^($bus)\$"

@@ -38,6 +38,9 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     /// Sets a secret without its value ever crossing the bus in clear: the functions are asked for their sealing key,
     /// and the value goes sealed to it, bound to the secret's name.
     /// </summary>
+    public Task<ReplicaLogsReply> LogsAsync(string name, int? replica, int? tail, DateTimeOffset? since, string? after, string? containerId, CancellationToken cancellationToken) =>
+        RequestAsync<GetReplicaLogs, ReplicaLogsReply>(new GetReplicaLogs(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, replica, tail, since, after, containerId), cancellationToken);
+
     public async Task<SecretReply> SetSecretAsync(string name, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
         var key = await RequestAsync<GetSealingKey, SealingKeyReply>(new GetSealingKey(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);

@@ -12,9 +12,9 @@ namespace Workers.Functions.Bus;
 /// </summary>
 public static class FunctionsRegistration
 {
-    /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep).</summary>
+    /// <summary>The MassTransit dispatcher for code outside consumers (the HTTP intake, the sweep), and its reader of replicas' logs.</summary>
     public static IServiceCollection AddWorkersBusDispatcher(this IServiceCollection services) =>
-        services.AddWorkersSigningKey().AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>();
+        services.AddWorkersSigningKey().AddSingleton<IEffectsDispatcher, BusEffectsDispatcher>().AddSingleton<IReplicaLogsReader, BusReplicaLogsReader>();
 
     /// <summary>The self-hosted sweep: runs <see cref="SweepHandler"/> every SweepInterval and dispatches on the bus. Call after AddWorkersBus.</summary>
     public static IServiceCollection AddWorkersSweep(this IServiceCollection services) =>
@@ -36,6 +36,7 @@ public static class FunctionsRegistration
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConsumer<SecretsConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConsumer<HostKeysConsumer>().Endpoint(e => e.Name = Queues.Query);
+        bus.AddConsumer<LogsConsumer>().Endpoint(e => e.Name = Queues.Query);
         bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.ApplyWorkersEndpointPolicy());
     }
 

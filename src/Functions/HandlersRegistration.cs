@@ -33,6 +33,7 @@ public static class HandlersRegistration
         services.AddScoped<TrackHandler>();
         services.AddScoped<InventoryHandler>();
         services.AddScoped<DeleteHandler>();
+        services.AddScoped<LogsHandler>();
         services.AddScoped<QueryHandler>();
         services.AddScoped<DryRunHandler>();
         services.AddScoped<SweepHandler>();

@@ -39,6 +39,7 @@ public static class IntakeRegistration
         services.AddSingleton<UnverifiedBodies>();
         services.AddScoped<DeploymentIntake>();
         services.AddScoped<SecretsIntake>();
+        services.AddScoped<LogsIntake>();
         services.AddScoped<GitHubHookHandler>();
         services.AddScoped<EventsHookHandler>();
         return services;
@@ -86,6 +87,8 @@ public static class IntakeRegistration
             IntakeHttp.GetHistoryAsync(request, name, intake, cancellationToken));
         api.MapPost("/deployments/{name}/rollback", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.RollbackAsync(request, name, intake, cancellationToken));
+        api.MapGet("/deployments/{name}/logs", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, [FromServices] LogsIntake logs, CancellationToken cancellationToken) =>
+            IntakeHttp.GetLogsAsync(request, name, intake, logs, cancellationToken));
         api.MapPut("/secrets/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, [FromServices] SecretsIntake secrets, CancellationToken cancellationToken) =>
             IntakeHttp.PutSecretAsync(request, name, intake, secrets, cancellationToken));
         api.MapGet("/secrets", (HttpRequest request, [FromServices] DeploymentIntake intake, [FromServices] SecretsIntake secrets, CancellationToken cancellationToken) =>

@@ -50,6 +50,10 @@ public sealed class FunctionsMessageRouter(IServiceScopeFactory scopes, ServiceB
             case GetEvents m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;
+            case GetReplicaLogs m:
+                // The agents' side of logs is a request to a host's queue, which this adapter does not carry: answered, not left to time out.
+                await dispatcher.ReplyAsync(services.GetRequiredService<LogsHandler>().NotServed(m, "Azure Service Bus"), received, cancellationToken);
+                break;
             case GetDeploymentHistory m:
                 await dispatcher.ReplyAsync(await services.GetRequiredService<QueryHandler>().HandleAsync(m, cancellationToken), received, cancellationToken);
                 break;

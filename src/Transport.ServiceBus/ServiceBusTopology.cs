@@ -37,7 +37,7 @@ public static class ServiceBusTopology
         ["track"] = [typeof(ReplicaStarted), typeof(ReplicaFailed), typeof(ReplicaStopped), typeof(ReplicaHealthChanged)],
         ["inventory"] = [typeof(HostHeartbeat)],
         ["delete"] = [typeof(DeleteDeployment)],
-        ["query"] = [typeof(GetDeploymentStatus), typeof(GetHosts), typeof(GetEvents), typeof(PlanDeployment), typeof(GetDeploymentHistory), typeof(GetSealingKey), typeof(SetSecret), typeof(DeleteSecret), typeof(ListSecrets), typeof(ForgetHost)],
+        ["query"] = [typeof(GetDeploymentStatus), typeof(GetHosts), typeof(GetEvents), typeof(GetReplicaLogs), typeof(PlanDeployment), typeof(GetDeploymentHistory), typeof(GetSealingKey), typeof(SetSecret), typeof(DeleteSecret), typeof(ListSecrets), typeof(ForgetHost)],
     };
 
     /// <summary>The SQL filter of a function subscription, as the Bicep file writes it.</summary>

@@ -4,7 +4,7 @@ namespace Workers.Cli.Commands;
 
 /// <summary>
 /// The commands that talk to the pipeline (<c>deploy</c>, <c>plan</c>, <c>status</c>, <c>hosts</c>, <c>delete</c>,
-/// <c>history</c>, <c>events</c>, <c>rollback</c>), one file each; <see cref="ClusterRunner"/> connects them and
+/// <c>history</c>, <c>events</c>, <c>logs</c>, <c>rollback</c>), one file each; <see cref="ClusterRunner"/> connects them and
 /// <see cref="ClusterRenderer"/> writes what they answer.
 /// </summary>
 internal static class ClusterCommands
@@ -29,6 +29,7 @@ internal static class ClusterCommands
         yield return DeleteCommand.Create(console);
         yield return HistoryCommand.Create(console);
         yield return EventsCommand.Create(console);
+        yield return LogsCommand.Create(console);
         yield return RollbackCommand.Create(console);
     }
 }

@@ -21,6 +21,7 @@ internal static class Examples
         ["hosts revoke"] = ["workers hosts revoke node-7"],
         ["delete"] = ["workers delete web --wait"],
         ["events"] = ["workers events web --since 10m", "workers events -f -o json"],
+        ["logs"] = ["workers logs web --tail 100", "workers logs web --replica 2 -f --timestamps"],
         ["history"] = ["workers history web", "workers history web -o yaml"],
         ["rollback"] = ["workers rollback web --wait", "workers rollback web --to 3"],
         ["secret"] = ["printf %s \"$DB_PASSWORD\" | workers secret set db-password", "workers secret list"],

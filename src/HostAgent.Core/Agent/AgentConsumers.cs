@@ -25,6 +25,18 @@ public sealed class StopReplicasConsumer(ReplicaCommandHandler handler) : IConsu
     });
 }
 
+/// <summary>A logs request from the functions: answered with one chunk, or not at all when it is forged or expired.</summary>
+public sealed class ReadContainerLogsConsumer(ContainerLogsHandler handler) : IConsumer<ReadContainerLogs>
+{
+    public async Task Consume(ConsumeContext<ReadContainerLogs> context)
+    {
+        if (await handler.HandleAsync(context.Message, context.CancellationToken) is { } reply)
+        {
+            await context.RespondAsync(reply);
+        }
+    }
+}
+
 internal static class ResultPublishing
 {
     /// <summary>

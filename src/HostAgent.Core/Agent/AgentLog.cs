@@ -48,4 +48,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(41, LogLevel.Information, "Ignored a stop of {Deployment} r{Revision} #{Index} made at {StopAt:O}: its container was started by a command made later, at {StartAt:O}")]
     public static partial void StaleStopIgnored(ILogger logger, string deployment, long revision, int index, DateTimeOffset stopAt, DateTimeOffset startAt);
+
+    [LoggerMessage(42, LogLevel.Information, "Ignored a logs request for {Deployment} #{Index} that expired at {ExpiresAt:O}: whoever asked has stopped waiting")]
+    public static partial void LogsRequestExpired(ILogger logger, string deployment, int index, DateTimeOffset expiresAt);
 }

@@ -19,6 +19,7 @@ public static class AgentRegistration
         services.TryAddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.TryAddSingleton(_ => new ListeningPorts());
         services.AddScoped<ReplicaCommandHandler>();
+        services.AddScoped<ContainerLogsHandler>();
         services.AddSingleton<DisconnectGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<DisconnectGuard>());
         services.AddSingleton<HeartbeatService>();
@@ -36,6 +37,7 @@ public static class AgentRegistration
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<StartReplicasConsumer>().ExcludeFromConfigureEndpoints();
         bus.AddConsumer<StopReplicasConsumer>().ExcludeFromConfigureEndpoints();
+        bus.AddConsumer<ReadContainerLogsConsumer>().ExcludeFromConfigureEndpoints();
     }
 
     /// <summary>How many deployments' commands an agent carries out at once.</summary>
@@ -64,6 +66,7 @@ public static class AgentRegistration
             endpoint.ApplyWorkersEndpointPolicy();
             endpoint.ConfigureConsumer<StartReplicasConsumer>(context);
             endpoint.ConfigureConsumer<StopReplicasConsumer>(context);
+            endpoint.ConfigureConsumer<ReadContainerLogsConsumer>(context);
         });
     }
 

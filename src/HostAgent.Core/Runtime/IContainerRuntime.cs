@@ -39,7 +39,24 @@ public interface IContainerRuntime
     /// <see cref="TimeoutException"/> when it has not ended within <paramref name="timeout"/>.
     /// </summary>
     Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One bounded chunk of the container's stdout and stderr, oldest first, as the engine keeps them; null when there is
+    /// no such container. Whether it runs is read before the logs, so a container that has stopped has nothing after them.
+    /// </summary>
+    Task<ContainerLogs?> ReadLogsAsync(string containerId, LogsRead read, CancellationToken cancellationToken);
 }
+
+/// <summary>Which of a container's log lines to read, and the chunk's bounds.</summary>
+/// <param name="Tail">Only the last this many lines, or null for all; not used with <paramref name="After"/>.</param>
+/// <param name="Since">Only lines at or after this moment, or null.</param>
+/// <param name="After">Only lines after the one this cursor (a <see cref="LogCursor"/>) names, or null.</param>
+/// <param name="MaxLines">The most lines the chunk holds.</param>
+/// <param name="MaxBytes">About the most text (UTF-8 bytes) the chunk holds.</param>
+public sealed record LogsRead(int? Tail, DateTimeOffset? Since, LogCursor? After, int MaxLines, int MaxBytes);
+
+/// <summary>A chunk of a container's logs: its lines, the cursor of the last one, whether it was cut at its bounds, and whether the container runs.</summary>
+public sealed record ContainerLogs(IReadOnlyList<Contracts.Messages.LogLine> Lines, LogCursor? Cursor, bool More, bool Running);
 
 /// <summary>How a command run in a container ended: its exit code and the end of its stdout and stderr, as they came.</summary>
 public sealed record ExecResult(long ExitCode, string Output);

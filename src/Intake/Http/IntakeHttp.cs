@@ -64,6 +64,67 @@ public static class IntakeHttp
         return await AuthorizedAsync(request, intake, () => intake.EventsAsync(QueryOf(request), cancellationToken));
     }
 
+    /// <summary>
+    /// <c>GET /api/deployments/{name}/logs?replica=&amp;tail=&amp;since=&amp;after=&amp;follow=</c>: one chunk as JSON; with
+    /// <c>follow=true</c> a chunked <c>application/x-ndjson</c> response, one line per log line, that ends when the
+    /// container stops or is removed, or the caller goes away.
+    /// </summary>
+    public static async Task<IResult> GetLogsAsync(HttpRequest request, string name, DeploymentIntake intake, LogsIntake logs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        ArgumentNullException.ThrowIfNull(logs);
+        if (intake.Authorize(request.Headers.Authorization) is { } refused)
+        {
+            return Unread(request, refused);
+        }
+
+        var (asked, refusal) = logs.Parse(name, request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal));
+        if (asked is null)
+        {
+            return new IntakeHttpResult(refusal!);
+        }
+
+        var reply = await logs.ReadAsync(asked, asked.After, null, cancellationToken);
+        if (!asked.Follow || reply.Problem is not null)
+        {
+            return new IntakeHttpResult(LogsIntake.Result(reply));
+        }
+
+        var response = request.HttpContext.Response;
+        response.ContentType = "application/x-ndjson; charset=utf-8";
+        while (true)
+        {
+            foreach (var line in reply.Lines)
+            {
+                await response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(line, IntakeHttpResult.Json) + "\n", cancellationToken);
+            }
+
+            await response.Body.FlushAsync(cancellationToken);
+            if (!reply.More && !reply.Running)
+            {
+                return Results.Empty;
+            }
+
+            if (!reply.More)
+            {
+                await Task.Delay(LogsIntake.FollowInterval, cancellationToken);
+            }
+
+            reply = await logs.ReadAsync(asked, reply.Cursor, reply.ContainerId, cancellationToken);
+            if (reply.Problem is { } problem)
+            {
+                // Headers are gone: the end of the stream says why, unless the container was simply removed.
+                if (problem != Contracts.Messages.LogsProblem.NotFound)
+                {
+                    await response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(new { problem, error = reply.Error }, IntakeHttpResult.Json) + "\n", cancellationToken);
+                }
+
+                return Results.Empty;
+            }
+        }
+    }
+
     public static async Task<IntakeHttpResult> DeleteDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -90,6 +90,18 @@ public sealed class FakeRuntime : IContainerRuntime
     public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
         Task.FromResult(Exec(Interlocked.Increment(ref _execs)));
 
+    /// <summary>What a logs read answers, by container id; a container without an entry has no logs at all (null: no such container).</summary>
+    public ConcurrentDictionary<string, ContainerLogs> Logs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every logs read, in order.</summary>
+    public ConcurrentQueue<(string ContainerId, LogsRead Read)> LogReads { get; } = new();
+
+    public Task<ContainerLogs?> ReadLogsAsync(string containerId, LogsRead read, CancellationToken cancellationToken)
+    {
+        LogReads.Enqueue((containerId, read));
+        return Task.FromResult(Logs.GetValueOrDefault(containerId));
+    }
+
     /// <summary>How the engine answers a start; null (the default): it refuses to be asked at all.</summary>
     public Func<ContainerLaunch, StartOutcome>? Start { get; set; }
 
