@@ -37,6 +37,8 @@ else
     builder.Services.AddWorkersSweep();
 }
 
+// One structured line per event the store records, whatever the transport.
+builder.Services.AddWorkersEventLog();
 builder.AddWorkersHttpIntake();
 builder.AddWorkersFunctionsTelemetry();
 var app = builder.Build();

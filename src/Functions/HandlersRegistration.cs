@@ -66,4 +66,11 @@ public static class HandlersRegistration
     /// </summary>
     public static IServiceCollection AddWorkersSweepService(this IServiceCollection services) =>
         services.AddHostedService<SweepService>();
+
+    /// <summary>
+    /// The functions host's event log: one structured line per event as the store records it. Not in the CLI's
+    /// embedded default, whose standard error is for the command's own failures.
+    /// </summary>
+    public static IServiceCollection AddWorkersEventLog(this IServiceCollection services) =>
+        services.AddHostedService<EventLogService>();
 }

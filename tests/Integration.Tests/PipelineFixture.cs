@@ -136,7 +136,7 @@ public class PipelineFixture : IAsyncLifetime
                 cfg.UsePublishFilter(typeof(PublishFaultFilter<>), context);
                 cfg.ConfigureEndpoints(context);
             });
-            services.AddWorkersSweep();
+            services.AddWorkersSweep().AddWorkersEventLog();
         }));
         if (WithIntake)
         {

@@ -92,19 +92,19 @@ public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeployme
 
         if (body?.Type != DeployType || body.Data is not { Name: { Length: > 0 } name, Image: { Length: > 0 } image } data)
         {
-            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the body must be {{\"type\": \"{DeployType}\", \"data\": {{\"name\": NAME, \"image\": IMAGE}}}}");
+            return await RefusedAsync(delivery, null, IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"the body must be {{\"type\": \"{DeployType}\", \"data\": {{\"name\": NAME, \"image\": IMAGE}}}}"), cancellationToken);
         }
 
         var template = await TemplateAsync(name, data.Spec, cancellationToken);
         if (template.Problem is { } problem)
         {
-            return problem;
+            return await RefusedAsync(delivery, name, problem, cancellationToken);
         }
 
         var rendered = template.Template!.Render(image, out var specText);
         if (!rendered.IsValid)
         {
-            return IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"deploying '{name}' with image '{image}' gives an invalid spec", new Dictionary<string, object?> { ["problems"] = rendered.Problems });
+            return await RefusedAsync(delivery, name, IntakeResult.Problem(StatusCodes.Status422UnprocessableEntity, $"deploying '{name}' with image '{image}' gives an invalid spec: {string.Join("; ", rendered.Problems.Select(p => p.Message))}", new Dictionary<string, object?> { ["problems"] = rendered.Problems }), cancellationToken);
         }
 
         var id = DeterministicId.From(Webhook, delivery.Id!);
@@ -117,8 +117,17 @@ public sealed class EventsHookHandler(IOptions<IntakeOptions> options, IDeployme
         }
 
         IntakeLog.DeploymentRequested(logger, id, name, image, requestedBy);
+        await WebhookEvents.AcceptedAsync(store, now, Webhook, delivery.Id!, rendered.Spec.Name.Value, $"deploys {rendered.Spec.Image}", cancellationToken);
         var accepted = new AcceptedDeployment(id, rendered.Spec.Name.Value, rendered.Spec.Image.ToString());
         return new IntakeResult(StatusCodes.Status202Accepted, new HookAnswer(delivery.Id, "1 deployment requested", [accepted]), DeploymentIntake.StatusLocation(accepted.Name));
+    }
+
+    /// <summary>The refusal, recorded as a <c>webhook.refused</c> event with its reason (the problem's detail).</summary>
+    private async Task<IntakeResult> RefusedAsync(StandardWebhookDelivery delivery, string? name, IntakeResult refusal, CancellationToken cancellationToken)
+    {
+        var reason = refusal.Body is Microsoft.AspNetCore.Mvc.ProblemDetails { Detail: { } detail } ? detail : $"refused with {refusal.Status}";
+        await WebhookEvents.RefusedAsync(store, time.GetUtcNow(), Webhook, delivery.Id!, name, reason, cancellationToken);
+        return refusal;
     }
 
     private async Task<(SpecTemplate? Template, IntakeResult? Problem)> TemplateAsync(string name, string? spec, CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
 
         if (GitHubEventReader.Read(delivery.Event, delivery.Body.Span, out var reason) is not { } @event)
         {
-            return NothingMatched(delivery, reason);
+            return await NothingMatchedAsync(delivery, reason, cancellationToken);
         }
 
         // A rule whose image needs a value this event does not give (an untagged container version has no {tag};
@@ -84,9 +84,9 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
         var matches = all.Where(m => m.Missing.Count == 0).ToList();
         if (matches.Count == 0)
         {
-            return NothingMatched(delivery, all.Count == 0
+            return await NothingMatchedAsync(delivery, all.Count == 0
                 ? $"no trigger rule matches {@event.Kind} of {@event.Repository} {Describe(@event)}"
-                : string.Join("; ", all.Select(m => $"rule {m.Index} ({m.Rule}) fills its image with {string.Join(", ", m.Missing)}, which this {@event.Kind} of {Describe(@event)} does not give")));
+                : string.Join("; ", all.Select(m => $"rule {m.Index} ({m.Rule}) fills its image with {string.Join(", ", m.Missing)}, which this {@event.Kind} of {Describe(@event)} does not give")), cancellationToken);
         }
 
         var effects = new Effects();
@@ -99,6 +99,7 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
             if (!rendered.IsValid)
             {
                 IntakeLog.InvalidRendering(logger, Webhook, delivery.DeliveryId, string.Join("; ", rendered.Problems.Select(p => p.Message)));
+                await WebhookEvents.RefusedAsync(store, now, Webhook, delivery.DeliveryId, match.Template.Name, $"rule {match.Index} ({match.Rule}) gives an invalid spec for {Describe(@event)}: {string.Join("; ", rendered.Problems.Select(p => p.Message))}", cancellationToken);
                 return IntakeResult.Problem(
                     StatusCodes.Status422UnprocessableEntity,
                     $"rule {match.Index} ({match.Rule}) gives an invalid spec for {Describe(@event)}",
@@ -119,6 +120,7 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
         if (accepted.Count == 0)
         {
             IntakeLog.NothingToDeploy(logger, Webhook, delivery.DeliveryId, "older than what its rules deployed");
+            await WebhookEvents.RefusedAsync(store, now, Webhook, delivery.DeliveryId, null, $"this {@event.Kind} is older than what its rules deployed: {string.Join("; ", stale)}", cancellationToken);
             return IntakeResult.Problem(
                 StatusCodes.Status409Conflict,
                 $"this {@event.Kind} is older than what its rules deployed, so it deploys nothing: {string.Join("; ", stale)}. To go back, roll back explicitly (workers rollback NAME, POST /api/deployments/NAME/rollback, or a forced push)");
@@ -133,6 +135,7 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
         foreach (var deployment in accepted)
         {
             IntakeLog.DeploymentRequested(logger, deployment.DeploymentId, deployment.Name, deployment.Image, $"github:{@event.Repository}@{Describe(@event)}");
+            await WebhookEvents.AcceptedAsync(store, now, Webhook, delivery.DeliveryId, deployment.Name, $"{@event.Kind} of {@event.Repository} {Describe(@event)} deploys {deployment.Image}", cancellationToken);
         }
 
         var message = $"{accepted.Count} deployment(s) requested" + (stale.Count == 0 ? string.Empty : $"; not by {string.Join("; ", stale)}");
@@ -156,9 +159,10 @@ public sealed class GitHubHookHandler(IOptions<IntakeOptions> options, TriggerRu
 
     private static string Describe(GitHubEvent @event) => @event.Ref.Length > 0 ? @event.Ref : @event.Digest ?? @event.Names;
 
-    private IntakeResult NothingMatched(GitHubDelivery delivery, string reason)
+    private async Task<IntakeResult> NothingMatchedAsync(GitHubDelivery delivery, string reason, CancellationToken cancellationToken)
     {
         IntakeLog.NothingToDeploy(logger, Webhook, delivery.DeliveryId, reason);
+        await WebhookEvents.RefusedAsync(store, time.GetUtcNow(), Webhook, delivery.DeliveryId!, null, $"nothing matched: {reason}", cancellationToken);
         return new IntakeResult(StatusCodes.Status202Accepted, new HookAnswer(delivery.DeliveryId, $"nothing matched: {reason}", []));
     }
 
