@@ -54,6 +54,13 @@ public sealed class LogsTests(IntakeFixture fixture)
 
         using var unauthorized = await http.GetAsync(new Uri($"/api/deployments/{name}/logs", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+
+        // The functions host's event log has a line for the replica's start, as the store recorded it.
+        await Poll.UntilAsync(
+            () => Task.FromResult(fixture.FunctionsLog.Lines.ToList()),
+            lines => lines.Any(l => l.StartsWith($"Event replica.running {name} r1 #0 on ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            "the event log line of the replica's start");
         await DeleteAndWaitAsync(client, name);
     }
 

@@ -3,7 +3,8 @@ namespace Workers.Contracts.Messages;
 /// <summary>
 /// One entry of the event history: something that happened to a deployment, a replica or a host, with its reason.
 /// Kinds are dotted: <c>deployment.accepted|rejected|running|failed|rollingback|rolledback|superseded|deleting|deleted</c>,
-/// <c>replica.placed|running|healthy|unhealthy|failed|lost|stopping|stopped|orphaned</c>, <c>host.joined|lost|returned</c>.
+/// <c>replica.placed|running|healthy|unhealthy|failed|lost|stopping|stopped|orphaned</c>, <c>host.joined|lost|returned</c>,
+/// <c>webhook.accepted|refused</c>.
 /// </summary>
 /// <param name="Sequence">Increases with every event the store records: read on from the last one seen to follow.</param>
 /// <param name="At">When it happened (the writer's clock).</param>
