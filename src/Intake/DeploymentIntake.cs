@@ -209,10 +209,7 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
                 case "after" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence):
                     after = sequence;
                     break;
-                case "since" when Duration.TryParse(value, out var back, out _):
-                    since = time.GetUtcNow() - back.Value;
-                    break;
-                case "since" when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment):
+                case "since" when SinceParameter.TryParse(value, time.GetUtcNow(), out var moment):
                     since = moment;
                     break;
                 case "limit" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 1000:
@@ -222,7 +219,7 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
                     problems.Add($"after: '{value}' is not an event sequence (a whole number, from an event's \"sequence\")");
                     break;
                 case "since":
-                    problems.Add($"since: '{value}' is neither a duration (10m, 2h) nor an RFC 3339 moment");
+                    problems.Add(SinceParameter.Problem(value));
                     break;
                 case "limit":
                     problems.Add($"limit: '{value}' is not a whole number from 1 to 1000");

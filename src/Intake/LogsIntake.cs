@@ -51,10 +51,7 @@ public sealed class LogsIntake(IEnumerable<IReplicaLogsReader> readers, TimeProv
                 case "tail" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var lines) && lines is >= 1 and <= LogsHandler.MaxTail:
                     tail = lines;
                     break;
-                case "since" when Duration.TryParse(value, out var back, out _):
-                    since = time.GetUtcNow() - back.Value;
-                    break;
-                case "since" when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment):
+                case "since" when SinceParameter.TryParse(value, time.GetUtcNow(), out var moment):
                     since = moment;
                     break;
                 case "after" when !string.IsNullOrEmpty(value):
@@ -70,7 +67,7 @@ public sealed class LogsIntake(IEnumerable<IReplicaLogsReader> readers, TimeProv
                     problems.Add($"tail: '{value}' is not a whole number from 1 to {LogsHandler.MaxTail}");
                     break;
                 case "since":
-                    problems.Add($"since: '{value}' is neither a duration (10m, 2h) nor an RFC 3339 moment");
+                    problems.Add(SinceParameter.Problem(value));
                     break;
                 case "after":
                     problems.Add("after: give a cursor an earlier answer returned");
