@@ -54,13 +54,6 @@ public sealed class LogsTests(IntakeFixture fixture)
 
         using var unauthorized = await http.GetAsync(new Uri($"/api/deployments/{name}/logs", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
-
-        // The functions host's event log has a line for the replica's start, as the store recorded it.
-        await Poll.UntilAsync(
-            () => Task.FromResult(fixture.FunctionsLog.Lines.ToList()),
-            lines => lines.Any(l => l.StartsWith($"Event replica.running {name} r1 #0 on ", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(30),
-            "the event log line of the replica's start");
         await DeleteAndWaitAsync(client, name);
     }
 
@@ -81,6 +74,13 @@ public sealed class LogsTests(IntakeFixture fixture)
         Assert.True(exit == ExitCodes.Ok, $"exit {exit}: {error}");
         var ticks = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(0, ticks.Length).Select(i => $"tick-{i}"), ticks);
+
+        // The functions host's event log has a line (a warning) for the replica lost with its container.
+        await Poll.UntilAsync(
+            () => Task.FromResult(fixture.FunctionsLog.Lines.ToList()),
+            lines => lines.Any(l => l.StartsWith($"Event replica.lost {name} r1 #0 on ", StringComparison.Ordinal) && l.Contains("its container exited", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            "the event log line of the stopped replica");
         await DeleteAndWaitAsync(client, name);
     }
 
