@@ -31,6 +31,7 @@ public static class HandlersRegistration
         services.AddScoped<ValidateHandler>();
         services.AddScoped<PlanHandler>();
         services.AddScoped<TrackHandler>();
+        services.AddSingleton<OrphanStops>();
         services.AddScoped<InventoryHandler>();
         services.AddScoped<DeleteHandler>();
         services.AddScoped<LogsHandler>();

@@ -9,9 +9,10 @@ namespace Workers.Functions.Handlers;
 /// A container nobody wants (deployment gone, revision superseded, replica replaced) is announced as an orphan and
 /// stopped after a grace period; a replica whose container exited or vanished outside Workers is replaced.
 /// </summary>
-public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler? track = null, SecretSealer? sealer = null)
+public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler? track = null, SecretSealer? sealer = null, OrphanStops? orphanStops = null)
 {
     private readonly TrackHandler _track = track ?? new TrackHandler(store, time, options, sealer);
+    private readonly OrphanStops _orphanStops = orphanStops ?? new OrphanStops();
 
     public async Task<Effects> HandleAsync(HostHeartbeat heartbeat, CancellationToken cancellationToken)
     {
@@ -81,13 +82,22 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
         return effects;
     }
 
-    /// <summary>Announces the orphan and stops it; its event is recorded once per container, however many heartbeats carry it.</summary>
+    /// <summary>
+    /// Announces the orphan and stops it; its event is recorded once per container, however many heartbeats carry it, and
+    /// its stop is sent again only at the pace <see cref="OrphanStops"/> keeps.
+    /// </summary>
     private async Task OrphanAsync(Effects effects, string hostId, RunningReplica running, Guid deploymentId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await store.AppendEventAsync(
             new WorkersEvent(0, now, "replica.orphaned", running.Name, running.Revision, hostId, running.Index, $"container {running.ContainerId[..Math.Min(12, running.ContainerId.Length)]}: {reason}"),
             $"replica.orphaned:{hostId}:{running.ContainerId}",
             cancellationToken);
+        if (!_orphanStops.TrySend(hostId, running.ContainerId, now, options.Value.OrphanGrace))
+        {
+            // A stop for it went out lately and may still be queued on the host: no second one yet.
+            return;
+        }
+
         effects.Publish(new ReplicaOrphaned(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, running.Index, running.ContainerId, reason));
         effects.Send(hostId, new StopReplicas(Guid.NewGuid(), deploymentId, now, hostId, running.Name, running.Revision, [running.Index]));
     }

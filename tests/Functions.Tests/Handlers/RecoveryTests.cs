@@ -153,6 +153,28 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Heartbeat_OrphanStillShownByLaterHeartbeats_IsStoppedAgainOnlyOncePerGrace()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        var created = h.Time.GetUtcNow() - h.Options.OrphanGrace - TimeSpan.FromSeconds(1);
+        var ghost = new RunningReplica("ghost", 3, 0, "abc", true, created);
+        var stops = new List<int>();
+
+        // A host whose queue is behind keeps showing the container while its first stop waits there.
+        for (var beat = 0; beat < 5; beat++)
+        {
+            stops.Add((await h.HeartbeatRunningAsync("host-a", ghost)).SentOf<StopReplicas>().Count());
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        h.Time.Advance(h.Options.OrphanGrace);
+        var later = await h.HeartbeatRunningAsync("host-a", ghost);
+
+        Assert.Equal([1, 0, 0, 0, 0], stops);
+        Assert.Single(later.SentOf<StopReplicas>());
+    }
+
+    [Fact]
     public async Task Heartbeat_UnknownContainerWithinTheGrace_IsLeftAlone()
     {
         await using var h = await HandlerHarness.CreateAsync();
