@@ -16,13 +16,13 @@ internal interface IClusterReads
 
     Task<HostsReply> HostsAsync(CancellationToken cancellationToken);
 
-    Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken);
+    Task<History> HistoryAsync(string name, CancellationToken cancellationToken);
 
     Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>Each read is one request to the functions: one round trip.</summary>
-internal sealed class BusReads(WorkersClient client) : IClusterReads
+/// <summary>Each read is one request to the functions, over the bus or HTTP: one round trip.</summary>
+internal sealed class ClientReads(IWorkersClient client) : IClusterReads
 {
     public bool FromStore => false;
 
@@ -30,7 +30,7 @@ internal sealed class BusReads(WorkersClient client) : IClusterReads
 
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) => client.HostsAsync(cancellationToken);
 
-    public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) => client.HistoryAsync(name, cancellationToken);
+    public Task<History> HistoryAsync(string name, CancellationToken cancellationToken) => client.HistoryAsync(name, cancellationToken);
 
     public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
         client.EventsAsync(name, after, since, limit, cancellationToken);
@@ -64,8 +64,8 @@ internal sealed class StoreReads : IClusterReads
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
         _queries.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
 
-    public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
-        _queries.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
+    public async Task<History> HistoryAsync(string name, CancellationToken cancellationToken) =>
+        History.From(await _queries.HandleAsync(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken));
 
     public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
         _queries.HandleAsync(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, after, since, limit), cancellationToken);

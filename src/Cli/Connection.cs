@@ -12,11 +12,35 @@ using Workers.Security;
 
 namespace Workers.Cli;
 
+/// <summary>What a command needs to know of where it runs: in the embedded default it waits on its own pipeline.</summary>
+internal interface IPipelineSession
+{
+    bool Embedded { get; }
+
+    /// <summary>The embedded agent's host id, whose first heartbeat must be in before anything is placed.</summary>
+    string? LocalHostId { get; }
+
+    /// <summary>The store, in the embedded default only.</summary>
+    IDeploymentStore? Store { get; }
+}
+
+/// <summary>A server's HTTP API: the pipeline runs elsewhere.</summary>
+internal sealed class RemoteSession : IPipelineSession
+{
+    public static readonly RemoteSession Instance = new();
+
+    public bool Embedded => false;
+
+    public string? LocalHostId => null;
+
+    public IDeploymentStore? Store => null;
+}
+
 /// <summary>
 /// The CLI's way onto the bus. With a broker it is a client and nothing else. Without one it is the embedded default:
 /// the functions and one agent for this machine in this process, on the in-memory bus, with a SQLite file.
 /// </summary>
-internal sealed class Connection : IAsyncDisposable
+internal sealed class Connection : IPipelineSession, IAsyncDisposable
 {
     private readonly IHost _host;
 
@@ -51,55 +75,7 @@ internal sealed class Connection : IAsyncDisposable
         string? localHostId = null;
         if (broker.IsInMemory)
         {
-            // The embedded functions sign their commands and the embedded agent trusts exactly that key. Every setting
-            // of the embedded default is read before anything starts, and every problem is listed in one message.
-            var problems = new List<string>();
-            SigningKey? control = null;
-            try
-            {
-                control = ControlPlaneKey.Load(Environment.GetEnvironmentVariable("WORKERS_SIGNING_KEY"));
-            }
-            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or ArgumentException or CryptographicException)
-            {
-                problems.Add($"WORKERS_SIGNING_KEY: {e.Message}");
-            }
-
-            AgentOptions? agent;
-            using (var standIn = control is null ? SigningKey.Generate() : null)
-            {
-                var trusted = (control ?? standIn!).PublicKey.Base64;
-                if (!AgentOptions.TryRead(key => key == "WORKERS_CONTROL_KEYS" ? trusted : EmbeddedSetting(key), out agent, out var errors))
-                {
-                    problems.AddRange(errors);
-                }
-            }
-
-            if (problems.Count > 0 || control is null || agent is null)
-            {
-                control?.Dispose();
-                throw new CliFailure(ExitCodes.Usage, "config.invalid", SettingProblems.Join(problems));
-            }
-
-            builder.Services.AddSingleton(control);
-
-            await Preflight.CheckDockerAsync(checkLimit, cancellationToken);
-
-            localHostId = agent.HostId.Value;
-            builder.Services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
-            builder.Services.AddWorkersBus(
-                broker,
-                bus =>
-                {
-                    bus.AddWorkersFunctionConsumers();
-                    bus.AddWorkersAgentConsumers();
-                },
-                (context, cfg) =>
-                {
-                    cfg.ConfigureEndpoints(context);
-                    cfg.ConfigureAgentEndpoint(context, agent);
-                });
-            builder.Services.AddWorkersAgent(agent);
-            builder.Services.AddWorkersSweep();
+            localHostId = await AddEmbeddedPipelineAsync(builder.Services, checkLimit, cancellationToken);
         }
         else
         {
@@ -125,6 +101,63 @@ internal sealed class Connection : IAsyncDisposable
         }
 
         return new Connection(host, broker.IsInMemory, localHostId);
+    }
+
+    /// <summary>
+    /// The embedded default's services: the functions and one agent for this machine on the in-memory bus, with the
+    /// SQLite store (or WORKERS_STORE), once Docker has answered. Returns the agent's host id.
+    /// </summary>
+    public static async Task<string> AddEmbeddedPipelineAsync(IServiceCollection services, TimeSpan checkLimit, CancellationToken cancellationToken)
+    {
+        // The embedded functions sign their commands and the embedded agent trusts exactly that key. Every setting
+        // of the embedded default is read before anything starts, and every problem is listed in one message.
+        var problems = new List<string>();
+        SigningKey? control = null;
+        try
+        {
+            control = ControlPlaneKey.Load(Environment.GetEnvironmentVariable("WORKERS_SIGNING_KEY"));
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or ArgumentException or CryptographicException)
+        {
+            problems.Add($"WORKERS_SIGNING_KEY: {e.Message}");
+        }
+
+        AgentOptions? agent;
+        using (var standIn = control is null ? SigningKey.Generate() : null)
+        {
+            var trusted = (control ?? standIn!).PublicKey.Base64;
+            if (!AgentOptions.TryRead(key => key == "WORKERS_CONTROL_KEYS" ? trusted : EmbeddedSetting(key), out agent, out var errors))
+            {
+                problems.AddRange(errors);
+            }
+        }
+
+        if (problems.Count > 0 || control is null || agent is null)
+        {
+            control?.Dispose();
+            throw new CliFailure(ExitCodes.Usage, "config.invalid", SettingProblems.Join(problems));
+        }
+
+        services.AddSingleton(control);
+
+        await Preflight.CheckDockerAsync(checkLimit, cancellationToken);
+
+        services.AddWorkersHandlers(_ => StoreSettings.Dialect(Environment.GetEnvironmentVariable("WORKERS_STORE"), StoreSettings.DefaultSqlitePath()));
+        services.AddWorkersBus(
+            Broker.InMemory,
+            bus =>
+            {
+                bus.AddWorkersFunctionConsumers();
+                bus.AddWorkersAgentConsumers();
+            },
+            (context, cfg) =>
+            {
+                cfg.ConfigureEndpoints(context);
+                cfg.ConfigureAgentEndpoint(context, agent);
+            });
+        services.AddWorkersAgent(agent);
+        services.AddWorkersSweep();
+        return agent.HostId.Value;
     }
 
     /// <summary>

@@ -83,6 +83,30 @@ internal static class Preflight
         }
     }
 
+    /// <summary>
+    /// Whether something accepts connections at the server's address (one TCP connect, no request): false only when
+    /// the connection is refused or not answered within <paramref name="limit"/>, as when <c>workers serve</c> has stopped.
+    /// </summary>
+    public static async Task<bool> ServerListensAsync(Uri server, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port, bounded.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     internal static CliFailure BrokerFailure(Broker broker, Exception e, TimeSpan? limit = null)
     {
         var bound = limit ?? DefaultLimit;

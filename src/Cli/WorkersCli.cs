@@ -21,6 +21,8 @@ internal static class WorkersCli
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(ContextCommands.Create(console));
+        root.Subcommands.Add(ServeCommand.Create(console));
         root.Subcommands.Add(VersionCommand.Create(console));
         root.Subcommands.Add(CompletionCommand.Create(console, root));
         Examples.AddToHelp(root);
@@ -54,7 +56,14 @@ internal static class WorkersCli
         using var tracing = CliTracing.Start(parsed.CommandResult.Command.Name);
         try
         {
-            var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false };
+            if (parsed.CommandResult.Command.Name == "serve")
+            {
+                // A server is given time to stop its agent and bus cleanly after Ctrl+C or SIGTERM.
+                invocation.ProcessTerminationTimeout = ServeCommand.StopTimeout;
+            }
+
+            var exitCode = await parsed.InvokeAsync(invocation, cancellationToken);
             tracing.End(exitCode);
             return exitCode;
         }

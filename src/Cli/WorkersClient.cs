@@ -3,8 +3,83 @@ using Workers.Contracts.Messages;
 
 namespace Workers.Cli;
 
-/// <summary>What the CLI asks of the functions, over the bus only.</summary>
-internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
+/// <summary>What the CLI asks of the functions, over the bus or (<see cref="HttpWorkersClient"/>) a server's HTTP API.</summary>
+internal interface IWorkersClient
+{
+    Task<Guid> DeployAsync(string specText, string source, CancellationToken cancellationToken);
+
+    Task DeleteAsync(string name, CancellationToken cancellationToken);
+
+    Task<DeploymentStatusReply> StatusAsync(string? name, Guid? deploymentId, CancellationToken cancellationToken);
+
+    Task<HostKeysReply> ForgetHostAsync(string hostId, bool revoke, CancellationToken cancellationToken);
+
+    Task<HostsReply> HostsAsync(CancellationToken cancellationToken);
+
+    Task<History> HistoryAsync(string name, CancellationToken cancellationToken);
+
+    Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken);
+
+    Task<PlanReply> PlanAsync(string specText, string source, CancellationToken cancellationToken);
+
+    /// <summary>Deploys an earlier revision's spec again; a <see cref="CliFailure"/> (exit 1) when there is none to roll back to.</summary>
+    Task<RollbackRequested> RollbackAsync(string name, long? to, CancellationToken cancellationToken);
+
+    Task<SecretReply> SetSecretAsync(string name, ReadOnlyMemory<byte> value, CancellationToken cancellationToken);
+
+    Task<SecretsReply> ListSecretsAsync(CancellationToken cancellationToken);
+
+    Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>A rollback requested: the new deployment id, and the revision whose spec it deploys again.</summary>
+internal sealed record RollbackRequested(Guid DeploymentId, string Name, long Revision, string Image);
+
+/// <summary>A deployment's revisions as the CLI shows them, newest first: the same over the bus, HTTP and the store.</summary>
+internal sealed record History(string Name, IReadOnlyList<HistoryEntry> Revisions)
+{
+    public static History From(DeploymentHistoryReply reply) =>
+        new(reply.Name, reply.Revisions.Select(r => new HistoryEntry(r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, r.Revision == reply.Current)).ToList());
+}
+
+/// <summary>One revision, in the shape of <c>workers history -o json</c> and <c>GET /api/deployments/{name}/history</c>.</summary>
+internal sealed record HistoryEntry(long Revision, Guid DeploymentId, DeploymentState State, string Image, string? Reason, string RequestedBy, DateTimeOffset UpdatedAt, bool Current);
+
+/// <summary>Polling shared by every client.</summary>
+internal static class WorkersClientPolling
+{
+    /// <summary>Polls until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
+    public static async Task<DeploymentStatusReply> WaitAsync(
+        this IWorkersClient client,
+        Func<Task<DeploymentStatusReply>> poll,
+        Func<DeploymentStatusReply, bool> done,
+        Func<DeploymentStatusReply, Task> progress,
+        CancellationToken cancellationToken)
+    {
+        _ = client;
+        string? last = null;
+        while (true)
+        {
+            var reply = await poll();
+            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, d.Progress, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId, r.Health }) }));
+            if (shape != last)
+            {
+                await progress(reply);
+                last = shape;
+            }
+
+            if (done(reply))
+            {
+                return reply;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+}
+
+/// <summary>What the CLI asks of the functions over the bus.</summary>
+internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorkersClient
 {
     public async Task<Guid> DeployAsync(string specText, string source, CancellationToken cancellationToken)
     {
@@ -25,8 +100,21 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
         RequestAsync<GetHosts, HostsReply>(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
 
-    public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
-        RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
+    public async Task<History> HistoryAsync(string name, CancellationToken cancellationToken) =>
+        History.From(await FullHistoryAsync(name, cancellationToken));
+
+    public async Task<RollbackRequested> RollbackAsync(string name, long? to, CancellationToken cancellationToken)
+    {
+        var history = await FullHistoryAsync(name, cancellationToken);
+        var (target, error) = Functions.Handlers.QueryHandler.RollbackTarget(history, to);
+        if (target is null)
+        {
+            throw new CliFailure(ExitCodes.Failed, "rollback.refused", error!);
+        }
+
+        var id = await DeployAsync(Contracts.Spec.SpecWriter.ToJson(target.Spec), $"{history.Name}@{target.Revision}.json", cancellationToken);
+        return new RollbackRequested(id, history.Name, target.Revision, target.Image);
+    }
 
     public Task<EventsReply> EventsAsync(string? name, long? after, DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
         RequestAsync<GetEvents, EventsReply>(new GetEvents(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, after, since, limit), cancellationToken);
@@ -54,32 +142,8 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout)
     public Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken) =>
         RequestAsync<DeleteSecret, SecretReply>(new DeleteSecret(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
 
-    /// <summary>Polls until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
-    public async Task<DeploymentStatusReply> WaitAsync(
-        Func<Task<DeploymentStatusReply>> poll,
-        Func<DeploymentStatusReply, bool> done,
-        Func<DeploymentStatusReply, Task> progress,
-        CancellationToken cancellationToken)
-    {
-        string? last = null;
-        while (true)
-        {
-            var reply = await poll();
-            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, d.Progress, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId, r.Health }) }));
-            if (shape != last)
-            {
-                await progress(reply);
-                last = shape;
-            }
-
-            if (done(reply))
-            {
-                return reply;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-        }
-    }
+    private Task<DeploymentHistoryReply> FullHistoryAsync(string name, CancellationToken cancellationToken) =>
+        RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
 
     private async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
         where TRequest : class

@@ -106,7 +106,7 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
         }
 
         IntakeLog.DeploymentRequested(logger, id, name, target.Image, RequestedBy);
-        return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedDeployment(id, name, target.Image), StatusLocation(name));
+        return new IntakeResult(StatusCodes.Status202Accepted, new AcceptedRollback(id, name, target.Image, target.Revision), StatusLocation(name));
     }
 
     /// <summary>Every deployment's current revision, as <c>workers status</c> shows them.</summary>
@@ -116,12 +116,14 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
     /// <summary>
     /// The deployments by name, as <c>workers status</c> shows them, a page at a time when asked: <c>offset</c> and
     /// <c>limit</c> (see <see cref="PageQuery"/>), and <c>host</c> to keep only the replicas on that host (and the
-    /// deployments with any there). Any other parameter, or a value that does not parse, is refused.
+    /// deployments with any there); <c>deploymentId</c> answers that one revision whatever its state (none when
+    /// unknown), which is how <c>workers deploy --wait</c> follows a deployment over HTTP. Any other parameter, or a
+    /// value that does not parse, is refused.
     /// </summary>
     public async Task<IntakeResult> ListAsync(IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var page = PageQuery.Parse(query, "/api/deployments", ["host"], out var problems);
+        var page = PageQuery.Parse(query, "/api/deployments", ["host", "deploymentId"], out var problems);
         string? host = null;
         if (query.TryGetValue("host", out var hostId))
         {
@@ -133,12 +135,25 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
             host = hostId;
         }
 
+        Guid? deploymentId = null;
+        if (query.TryGetValue("deploymentId", out var idText))
+        {
+            if (Guid.TryParse(idText, out var id))
+            {
+                deploymentId = id;
+            }
+            else
+            {
+                problems.Add($"deploymentId: '{idText}' is not a deployment id (a GUID)");
+            }
+        }
+
         if (problems.Count > 0)
         {
             return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
         }
 
-        var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), null, null), cancellationToken);
+        var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), time.GetUtcNow(), null, deploymentId), cancellationToken);
         var deployments = host is null
             ? reply.Deployments
             : [.. reply.Deployments.Select(d => d with { Replicas = [.. d.Replicas.Where(r => r.HostId == host)] }).Where(d => d.Replicas.Count > 0)];

@@ -40,6 +40,7 @@ public static class IntakeRegistration
         services.AddScoped<DeploymentIntake>();
         services.AddScoped<SecretsIntake>();
         services.AddScoped<LogsIntake>();
+        services.AddScoped<PlanIntake>();
         services.AddScoped<GitHubHookHandler>();
         services.AddScoped<EventsHookHandler>();
         return services;
@@ -77,6 +78,8 @@ public static class IntakeRegistration
             IntakeHttp.PostDeploymentAsync(request, intake, cancellationToken));
         api.MapPost("/validate", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.ValidateAsync(request, intake, cancellationToken));
+        api.MapPost("/plan", (HttpRequest request, [FromServices] DeploymentIntake intake, [FromServices] PlanIntake planner, CancellationToken cancellationToken) =>
+            IntakeHttp.PlanAsync(request, intake, planner, cancellationToken));
         api.MapGet("/deployments", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.ListDeploymentsAsync(request, intake, cancellationToken));
         api.MapGet("/deployments/{name}", (HttpRequest request, string name, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>

@@ -32,6 +32,13 @@ public sealed record IntakeResult(int Status, object Body, string? Location = nu
 /// <param name="Image">The image that will run.</param>
 public sealed record AcceptedDeployment(Guid DeploymentId, string Name, string Image);
 
+/// <summary>The answer to an accepted rollback: an accepted deployment, and the revision whose spec it deploys again.</summary>
+/// <param name="DeploymentId">The id to follow the new revision by.</param>
+/// <param name="Name">The deployment's name.</param>
+/// <param name="Image">The image that will run.</param>
+/// <param name="Revision">The earlier revision whose spec is deployed again.</param>
+public sealed record AcceptedRollback(Guid DeploymentId, string Name, string Image, long Revision);
+
 /// <summary>The answer to an accepted delete request.</summary>
 /// <param name="RequestId">The id of the request, echoed by the <c>DeploymentDeleted</c> event.</param>
 /// <param name="Name">The deployment's name.</param>

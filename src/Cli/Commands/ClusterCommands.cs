@@ -11,7 +11,12 @@ internal static class ClusterCommands
 {
     internal static readonly Option<string?> BrokerOption = new("--broker")
     {
-        Description = "The broker, as rabbitmq://user:password@host:5672/ (default: WORKERS_BROKER; unset runs the embedded default).",
+        Description = "The broker, as rabbitmq://user:password@host:5672/ (default: WORKERS_BROKER, else the current context; none runs the embedded default).",
+    };
+
+    internal static readonly Option<string?> ServerOption = new("--server")
+    {
+        Description = "A Workers server's HTTP API, as http://host:8080, with the token in WORKERS_TOKEN (default: WORKERS_SERVER, else the current context).",
     };
 
     internal static readonly Option<int> TimeoutOption = new("--timeout")

@@ -79,12 +79,12 @@ internal static class ClusterRenderer
         _ => $"{(int)age.TotalDays}d",
     };
 
-    public static async Task HistoryAsync(TextWriter output, DeploymentHistoryReply reply)
+    public static async Task HistoryAsync(TextWriter output, History reply)
     {
         await output.WriteLineAsync($"{"REVISION",8}  {"STATE",-11} {"UPDATED",-20} {"IMAGE",-40} REASON");
         foreach (var r in reply.Revisions)
         {
-            var mark = r.Revision == reply.Current ? "*" : " ";
+            var mark = r.Current ? "*" : " ";
             await output.WriteLineAsync($"{r.Revision,7}{mark}  {r.State,-11} {r.UpdatedAt.ToString("u", CultureInfo.InvariantCulture),-20} {r.Image,-40} {r.Reason}".TrimEnd());
         }
     }

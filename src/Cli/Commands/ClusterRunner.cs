@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Workers.Contracts.Messages;
+using Workers.Cli.Contexts;
 using Workers.Contracts.Spec;
 
 namespace Workers.Cli.Commands;
@@ -15,18 +16,28 @@ internal static class ClusterRunner
 
     /// <summary>
     /// Runs a read-only command: on the embedded default straight from the store (no bus, no pipeline, no agent), else
-    /// over the bus, one request per read. With <paramref name="watch"/> the timeout bounds only the connection.
+    /// over the bus or a server's HTTP API, one request per read. With <paramref name="watch"/> the timeout bounds only the connection.
     /// </summary>
     internal static async Task<int> ReadAsync(CliConsole console, ParseResult parsed, CancellationToken token, bool watch, Func<IClusterReads, CancellationToken, Task<int>> action)
     {
-        if (!Transport.Broker.TryParse(parsed.GetValue(ClusterCommands.BrokerOption) ?? Environment.GetEnvironmentVariable("WORKERS_BROKER"), out var broker, out _) || !broker.IsInMemory)
-        {
-            return await RunAsync(console, parsed, token, (client, _, cancellationToken) => action(new BusReads(client), cancellationToken), watch);
-        }
-
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+        var timeout = TimeoutOf(parsed);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(timeout);
+        Target target;
+        try
+        {
+            target = await TargetAsync(parsed, timeout, deadline.Token);
+        }
+        catch (CliFailure e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+
+        if (target is not Target.Bus { Broker: var setting } || !Transport.Broker.TryParse(setting, out var broker, out _) || !broker.IsInMemory)
+        {
+            return await RunOnAsync(target, console, parsed, token, (client, _, cancellationToken) => action(new ClientReads(client), cancellationToken), watch);
+        }
+
         try
         {
             var reads = await StoreReads.OpenAsync(deadline.Token);
@@ -45,6 +56,20 @@ internal static class ClusterRunner
         {
             return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "store.unreadable", $"cannot read the store: {e.Message.ReplaceLineEndings(" ")}", e);
         }
+    }
+
+    private static TimeSpan TimeoutOf(ParseResult parsed) => TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+
+    /// <summary>
+    /// Where the command goes (<see cref="Target.Resolve(ParseResult)"/>). The context <c>workers serve</c> wrote is
+    /// used while its server listens; once it is gone the command runs the embedded default, as it would with no context.
+    /// </summary>
+    private static async Task<Target> TargetAsync(ParseResult parsed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var target = Target.Resolve(parsed);
+        return target is Target.Server { FallBackToEmbedded: true } server && !await Preflight.ServerListensAsync(server.Address, Preflight.LimitFor(timeout), cancellationToken)
+            ? new Target.Bus(null)
+            : target;
     }
 
     /// <summary>
@@ -80,17 +105,46 @@ internal static class ClusterRunner
         }
     }
 
-    /// <summary>Connects (or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
-    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<WorkersClient, Connection, CancellationToken, Task<int>> action, bool watch = false)
+    /// <summary>Connects (to a server, a broker, or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
+    internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<IWorkersClient, IPipelineSession, CancellationToken, Task<int>> action, bool watch = false)
     {
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+        Target target;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(TimeoutOf(parsed));
+            target = await TargetAsync(parsed, TimeoutOf(parsed), deadline.Token);
+        }
+        catch (CliFailure e)
+        {
+            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+
+        return await RunOnAsync(target, console, parsed, token, action, watch);
+    }
+
+    private static async Task<int> RunOnAsync(Target target, CliConsole console, ParseResult parsed, CancellationToken token, Func<IWorkersClient, IPipelineSession, CancellationToken, Task<int>> action, bool watch)
+    {
+        var timeout = TimeoutOf(parsed);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(timeout);
         try
         {
+            var requestTimeout = TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds));
+            if (target is Target.Server server)
+            {
+                using var http = new HttpWorkersClient(server.Address, server.Token, Preflight.LimitFor(timeout), requestTimeout);
+                if (watch)
+                {
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+
+                return await action(http, RemoteSession.Instance, deadline.Token);
+            }
+
             var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
-            await using var connection = await Connection.OpenAsync(parsed.GetValue(ClusterCommands.BrokerOption), logging, console.Error, Preflight.LimitFor(timeout), deadline.Token);
-            var client = new WorkersClient(connection.Bus, TimeSpan.FromSeconds(Math.Min(30, timeout.TotalSeconds)));
+            await using var connection = await Connection.OpenAsync(((Target.Bus)target).Broker ?? "memory", logging, console.Error, Preflight.LimitFor(timeout), deadline.Token);
+            var client = new WorkersClient(connection.Bus, requestTimeout);
             if (watch)
             {
                 deadline.CancelAfter(Timeout.InfiniteTimeSpan);
@@ -150,7 +204,7 @@ internal static class ClusterRunner
     }
 
     /// <summary>The embedded agent's first heartbeat must be in before anything is placed.</summary>
-    internal static async Task WaitForLocalHostAsync(WorkersClient client, Connection connection, CancellationToken cancellationToken)
+    internal static async Task WaitForLocalHostAsync(IWorkersClient client, IPipelineSession connection, CancellationToken cancellationToken)
     {
         if (connection.LocalHostId is not { } local)
         {
@@ -164,7 +218,7 @@ internal static class ClusterRunner
     }
 
     /// <summary>In the embedded default, stay until no replica of the name is still starting or stopping: this process is the whole pipeline.</summary>
-    internal static async Task SettleAsync(Connection connection, string name, CancellationToken cancellationToken)
+    internal static async Task SettleAsync(IPipelineSession connection, string name, CancellationToken cancellationToken)
     {
         if (connection.Store is not { } store)
         {

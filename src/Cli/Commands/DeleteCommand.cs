@@ -10,7 +10,7 @@ internal static class DeleteCommand
     {
         var name = new Argument<string>("NAME") { Description = "The deployment to stop and remove." }.RefusingOptions();
         var wait = new Option<bool>("--wait") { Description = "Wait until every container is removed." };
-        var command = new Command("delete", "Stop and remove every replica of a deployment.") { name, wait, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command("delete", "Stop and remove every replica of a deployment.") { name, wait, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, connection, cancellationToken) =>
         {
             var target = parsed.GetRequiredValue(name);

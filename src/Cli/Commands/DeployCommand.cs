@@ -10,7 +10,7 @@ internal static class DeployCommand
     {
         var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
         var wait = new Option<bool>("--wait") { Description = "Show each replica's progress until the deployment succeeds or fails; the exit code says which." };
-        var command = new Command("deploy", "Deploy a spec: publish it to the pipeline.") { file, wait, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command("deploy", "Deploy a spec: publish it to the pipeline.") { file, wait, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction(async (parsed, token) =>
         {
             // The spec is checked before anything is connected to: its problems are the answer whatever is down.
@@ -29,7 +29,7 @@ internal static class DeployCommand
     }
 
     /// <summary>Shows the deployment's progress until it runs (0), or fails, is rejected or is rolled back (1, with the reason).</summary>
-    internal static async Task<int> WaitForOutcomeAsync(CliConsole console, WorkersClient client, Connection connection, Guid id, string name, bool verbose, CancellationToken cancellationToken)
+    internal static async Task<int> WaitForOutcomeAsync(CliConsole console, IWorkersClient client, IPipelineSession connection, Guid id, string name, bool verbose, CancellationToken cancellationToken)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var reply = await client.WaitAsync(

@@ -20,7 +20,7 @@ internal static class EventsCommand
         var format = CommonOptions.Format();
         var command = new Command("events", "Show what happened, oldest first: deployments accepted, rejected, rolled out, rolled back and deleted; replicas placed, started, healthy, unhealthy, failed, lost and orphaned; hosts joined, lost and back; each with its reason.")
         {
-            name, since, limit, follow, format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+            name, since, limit, follow, format, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
         };
         command.SetAction(async (parsed, token) =>
         {

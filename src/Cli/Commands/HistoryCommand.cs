@@ -9,7 +9,7 @@ internal static class HistoryCommand
     {
         var name = new Argument<string>("NAME") { Description = "The deployment." }.RefusingOptions();
         var format = CommonOptions.Format();
-        var command = new Command("history", "List a deployment's revisions, newest first: image, state, when, and why it failed or was rolled back.") { name, format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command("history", "List a deployment's revisions, newest first: image, state, when, and why it failed or was rolled back.") { name, format, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction((parsed, token) => ClusterRunner.ReadAsync(console, parsed, token, watch: false, async (reads, cancellationToken) =>
         {
             var reply = await reads.HistoryAsync(parsed.GetRequiredValue(name), cancellationToken);
@@ -20,7 +20,7 @@ internal static class HistoryCommand
 
             if (CommonOptions.WantsDocument(parsed))
             {
-                await CommonOptions.WriteDocumentAsync(console, parsed, reply.Revisions.Select(r => new { r.Revision, r.DeploymentId, r.State, r.Image, r.Reason, r.RequestedBy, r.UpdatedAt, Current = r.Revision == reply.Current }), ClusterRenderer.Json);
+                await CommonOptions.WriteDocumentAsync(console, parsed, reply.Revisions, ClusterRenderer.Json);
                 return ExitCodes.Ok;
             }
 

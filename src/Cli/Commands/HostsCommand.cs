@@ -13,7 +13,7 @@ internal static class HostsCommand
         var watch = CommonOptions.Watch();
         var command = new Command("hosts", "Show the hosts the agents report, with when each was last heard from. On the embedded default no agent runs between commands: each host shows its last heartbeat and its age.")
         {
-            format, watch, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+            format, watch, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
             HostKeys(console, "forget", revoke: false, "Unpin a host's agent keys: its next heartbeat pins the keys it then has (after a new key file or a re-imaged host); also lifts a revocation."),
             HostKeys(console, "revoke", revoke: true, "Refuse every message of a host from now on, whatever key signs it, until 'workers hosts forget HOST'."),
         };
@@ -51,7 +51,7 @@ internal static class HostsCommand
     private static Command HostKeys(CliConsole console, string name, bool revoke, string description)
     {
         var host = new Argument<string>("HOST") { Description = "The host id." }.RefusingOptions();
-        var command = new Command(name, description) { host, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command(name, description) { host, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, __, cancellationToken) =>
         {
             var target = parsed.GetRequiredValue(host);

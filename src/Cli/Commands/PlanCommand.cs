@@ -9,7 +9,7 @@ internal static class PlanCommand
     {
         var file = new Argument<string>("FILE") { Description = "The spec, YAML or JSON; '-' reads standard input." };
         var format = CommonOptions.Format();
-        var command = new Command("plan", "Dry run: show where each replica would land, or exactly why it cannot. Starts nothing.") { file, format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command("plan", "Dry run: show where each replica would land, or exactly why it cannot. Starts nothing.") { file, format, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction(async (parsed, token) =>
         {
             var (text, _, refusal) = await ClusterRunner.ReadValidSpecAsync(parsed.GetRequiredValue(file), console, parsed, token);

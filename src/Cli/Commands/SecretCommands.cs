@@ -34,7 +34,7 @@ internal static class SecretCommands
         var name = NameArgument();
         var command = new Command("set", "Set a secret's value, read from standard input (one trailing newline is dropped); replaces an existing value.")
         {
-            name, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+            name, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
         };
         command.SetAction(async (parsed, token) =>
         {
@@ -81,7 +81,7 @@ internal static class SecretCommands
     private static Command List(CliConsole console)
     {
         var format = CommonOptions.Format();
-        var command = new Command("list", "List the secrets: names and when each was last set, never a value.") { format, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
+        var command = new Command("list", "List the secrets: names and when each was last set, never a value.") { format, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.Aliases.Add("ls");
         command.SetAction((parsed, token) => ClusterRunner.RunAsync(console, parsed, token, async (client, _, cancellationToken) =>
         {
@@ -114,7 +114,7 @@ internal static class SecretCommands
         var name = NameArgument();
         var command = new Command("rm", "Remove a secret. Running containers keep their value; a replica started later with a spec that refers to it fails.")
         {
-            name, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+            name, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
         };
         command.SetAction(async (parsed, token) =>
         {

@@ -35,6 +35,13 @@ public static class IntakeHttp
     public static Task<IntakeHttpResult> ValidateAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken) =>
         WithSpecAsync(request, intake, (body, format) => Task.FromResult(DeploymentIntake.Validate(body, format)), cancellationToken);
 
+    /// <summary><c>POST /api/plan</c>: a spec, as <see cref="PostDeploymentAsync"/> takes it, planned and not deployed.</summary>
+    public static Task<IntakeHttpResult> PlanAsync(HttpRequest request, DeploymentIntake intake, PlanIntake planner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planner);
+        return WithSpecAsync(request, intake, (body, format) => planner.PlanAsync(body, format, cancellationToken), cancellationToken);
+    }
+
     public static async Task<IntakeHttpResult> GetDeploymentAsync(HttpRequest request, string name, DeploymentIntake intake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
