@@ -9,7 +9,8 @@ namespace Workers.Bench;
 /// <summary>
 /// <c>workers status</c> on the embedded default as a whole process (start to exit), against <c>docker ps</c> on the same
 /// machine: the read-only commands read the store and start nothing else, and the target is within 10× of <c>docker ps</c>.
-/// The store holds 10 deployments of 3 running replicas each.
+/// The store holds 10 deployments of 3 running replicas each. Beside it, <c>workers status</c> over HTTP against a
+/// running <c>workers serve</c> (on a store of its own, empty: its agent would otherwise start the seeded replicas).
 /// </summary>
 internal static class CliReadBench
 {
@@ -21,19 +22,33 @@ internal static class CliReadBench
         {
             var store = Path.Combine(directory, "workers.db");
             await SeedAsync(store);
-            var environment = new Dictionary<string, string> { ["WORKERS_STORE"] = store };
+            // No contexts: the embedded sides must not go to a server the user happens to run.
+            var environment = new Dictionary<string, string> { ["WORKERS_STORE"] = store, ["XDG_CONFIG_HOME"] = Path.Combine(directory, "no-config") };
             // The CLI as built in src/Cli.Host, as a user runs it (the copy beside the harness resolves the harness's assemblies).
             var dll = ChildProcess.BuiltDll("Cli.Host", "workers");
             var apphost = Path.Combine(Path.GetDirectoryName(dll)!, "workers");
-            var sides = new List<(string Name, string File, string[] Arguments)>
+            var sides = new List<(string Name, string File, string[] Arguments, IReadOnlyDictionary<string, string> Environment)>
             {
-                ("`docker ps`", "docker", ["ps"]),
-                ("`dotnet workers.dll status`", "dotnet", [dll, "status"]),
+                ("`docker ps`", "docker", ["ps"], environment),
+                ("`dotnet workers.dll status`", "dotnet", [dll, "status"], environment),
             };
             if (File.Exists(apphost))
             {
-                sides.Add(("`workers status` (the apphost)", apphost, ["status"]));
-                sides.Add(("`workers --version` (the apphost: the .NET process floor, no store)", apphost, ["--version"]));
+                sides.Add(("`workers status` (the apphost)", apphost, ["status"], environment));
+                sides.Add(("`workers --version` (the apphost: the .NET process floor, no store)", apphost, ["--version"], environment));
+            }
+
+            var served = new Dictionary<string, string>
+            {
+                ["WORKERS_STORE"] = Path.Combine(directory, "served.db"),
+                ["XDG_CONFIG_HOME"] = Path.Combine(directory, "config"),
+                ["XDG_DATA_HOME"] = Path.Combine(directory, "data"),
+                ["WORKERS_HOST_ID"] = "bench-serve",
+            };
+            using var serve = StartServe(dll, served);
+            if (serve is not null)
+            {
+                sides.Add(("`workers status` over HTTP (the apphost, against a running `workers serve`, its store empty)", File.Exists(apphost) ? apphost : "dotnet", File.Exists(apphost) ? ["status"] : [dll, "status"], served));
             }
 
             // One warm-up each (the page cache, Docker's first answer), then the sides alternate run by run.
@@ -42,7 +57,7 @@ internal static class CliReadBench
             {
                 foreach (var side in sides)
                 {
-                    var seconds = Time(side.File, side.Arguments, environment);
+                    var seconds = Time(side.File, side.Arguments, side.Environment);
                     if (i >= 0 && seconds is { } value)
                     {
                         times[side.Name].Add(value);
@@ -73,12 +88,65 @@ internal static class CliReadBench
                 lines.Add($"| {side.Name} | {Ms(median)} | {Ms(values.Min())}–{Ms(values.Max())} | {ratio} |");
             }
 
+            if (serve is null)
+            {
+                lines.Add("| `workers status` over HTTP | not measured (`workers serve` did not get ready: is Docker running?) | | |");
+            }
+            else
+            {
+                using var term = Process.Start("kill", ["-TERM", serve.Id.ToString(CultureInfo.InvariantCulture)]);
+                term.WaitForExit();
+                if (!serve.WaitForExit(TimeSpan.FromSeconds(40)))
+                {
+                    serve.Kill(entireProcessTree: true);
+                }
+            }
+
             return lines;
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary><c>workers serve</c> as a process, once it says its context is saved; null when it is not ready within two minutes.</summary>
+    private static Process? StartServe(string dll, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet", [dll, "serve"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment.Remove("WORKERS_BROKER");
+        info.Environment.Remove("WORKERS_SERVER");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data?.StartsWith("context 'local' saved", StringComparison.Ordinal) == true)
+            {
+                ready.TrySetResult(true);
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Exited += (_, _) => ready.TrySetResult(false);
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (ready.Task.Wait(TimeSpan.FromMinutes(2)) && ready.Task.Result)
+        {
+            return process;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+        return null;
     }
 
     private static async Task SeedAsync(string path)
@@ -105,6 +173,7 @@ internal static class CliReadBench
     {
         var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("WORKERS_BROKER");
+        info.Environment.Remove("WORKERS_SERVER");
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

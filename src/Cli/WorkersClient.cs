@@ -100,12 +100,16 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorker
     public Task<HostsReply> HostsAsync(CancellationToken cancellationToken) =>
         RequestAsync<GetHosts, HostsReply>(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow), cancellationToken);
 
-    public async Task<History> HistoryAsync(string name, CancellationToken cancellationToken) =>
-        History.From(await FullHistoryAsync(name, cancellationToken));
+    async Task<History> IWorkersClient.HistoryAsync(string name, CancellationToken cancellationToken) =>
+        History.From(await HistoryAsync(name, cancellationToken));
+
+    /// <summary>The whole reply, each revision's spec included (what a rollback deploys again).</summary>
+    public Task<DeploymentHistoryReply> HistoryAsync(string name, CancellationToken cancellationToken) =>
+        RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
 
     public async Task<RollbackRequested> RollbackAsync(string name, long? to, CancellationToken cancellationToken)
     {
-        var history = await FullHistoryAsync(name, cancellationToken);
+        var history = await HistoryAsync(name, cancellationToken);
         var (target, error) = Functions.Handlers.QueryHandler.RollbackTarget(history, to);
         if (target is null)
         {
@@ -141,9 +145,6 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorker
 
     public Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken) =>
         RequestAsync<DeleteSecret, SecretReply>(new DeleteSecret(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
-
-    private Task<DeploymentHistoryReply> FullHistoryAsync(string name, CancellationToken cancellationToken) =>
-        RequestAsync<GetDeploymentHistory, DeploymentHistoryReply>(new GetDeploymentHistory(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name), cancellationToken);
 
     private async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
         where TRequest : class

@@ -9,7 +9,7 @@ internal static class CliFailureProcess
     private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(90);
 
     /// <summary>The settings the CLI reads from the environment; a test starts from none of them but those it sets.</summary>
-    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "DOCKER_HOST", "DOCKER_CONTEXT"];
+    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "DOCKER_HOST", "DOCKER_CONTEXT"];
 
     public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -25,6 +25,8 @@ internal static class CliFailureProcess
             start.Environment.Remove(name);
         }
 
+        // No user's contexts: a test that wants some gives XDG_CONFIG_HOME itself.
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(Path.GetTempPath(), "workers-it-no-config");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

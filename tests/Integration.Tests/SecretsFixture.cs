@@ -126,7 +126,14 @@ public sealed class SecretsFixture : IAsyncLifetime
     /// Runs the built <c>workers</c> CLI against the fixture's broker, as a user would, with <paramref name="input"/>
     /// on its standard input; fails the test if it runs past two minutes.
     /// </summary>
-    internal async Task<CliRun> WorkersAsync(string? input, params string[] arguments)
+    internal Task<CliRun> WorkersAsync(string? input, params string[] arguments) =>
+        WorkersViaAsync(overHttp: false, input, arguments);
+
+    /// <summary>
+    /// Runs the built <c>workers</c> CLI as <see cref="WorkersAsync"/> does, over the bus or (<paramref name="overHttp"/>)
+    /// over the intake's HTTP API with its token in WORKERS_TOKEN, with a config directory of its own.
+    /// </summary>
+    internal async Task<CliRun> WorkersViaAsync(bool overHttp, string? input, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(Builds.Cli());
@@ -135,13 +142,19 @@ public sealed class SecretsFixture : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
-        start.ArgumentList.Add("--broker");
-        start.ArgumentList.Add($"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/");
+        start.ArgumentList.Add(overHttp ? "--server" : "--broker");
+        start.ArgumentList.Add(overHttp ? IntakeAddress.ToString() : $"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/");
         start.ArgumentList.Add("--timeout");
         start.ArgumentList.Add("100");
-        foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_STORE", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY" })
+        foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY" })
         {
             start.Environment.Remove(name);
+        }
+
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(Directory, "config");
+        if (overHttp)
+        {
+            start.Environment["WORKERS_TOKEN"] = IntakeToken;
         }
 
         var clock = Stopwatch.StartNew();

@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+
+namespace Workers.Integration.Tests;
+
+/// <summary>
+/// Every command over the HTTP API (<c>--server</c>, WORKERS_TOKEN) gives what it gives over the bus: the same lines
+/// and the same exit code, against one real pipeline (RabbitMQ, the functions with their HTTP intake, an agent on
+/// Docker). Each transport runs the same script on a deployment of its own, and the outputs are compared once what
+/// differs by nature (names, ids, ports, clocks) is masked.
+/// </summary>
+[Collection(SecretsCollection.Name)]
+public sealed partial class CliOverHttpTests(SecretsFixture fixture)
+{
+    /// <summary>A step of the script: its arguments (NAME, SPEC and SECRET filled in), and whether only its first and last lines are compared (progress depends on when it is polled).</summary>
+    private static readonly (string[] Arguments, bool Ends)[] Script =
+    [
+        (["plan", "SPEC"], false),
+        (["plan", "SPEC", "-o", "json"], false),
+        (["deploy", "SPEC", "--wait"], true),
+        (["status", "NAME"], false),
+        (["status", "NAME", "-o", "json"], false),
+        (["status", "nosuch-NAME", "-o", "json"], false),
+        (["hosts"], false),
+        (["history", "NAME"], false),
+        (["history", "NAME", "-o", "json"], false),
+        (["events", "NAME"], false),
+        (["rollback", "NAME"], false),
+        (["secret", "set", "SECRET"], false),
+        (["secret", "rm", "SECRET"], false),
+        (["secret", "rm", "SECRET"], false),
+        (["delete", "NAME", "--wait"], false),
+        (["status", "NAME"], false),
+        (["history", "nosuch-NAME"], false),
+    ];
+
+    [Fact]
+    public async Task EveryCommand_OverHttp_GivesTheSameOutputAndExitCodeAsOverTheBus()
+    {
+        var bus = await RunScriptAsync(overHttp: false);
+        var http = await RunScriptAsync(overHttp: true);
+
+        for (var i = 0; i < Script.Length; i++)
+        {
+            var step = $"workers {string.Join(' ', Script[i].Arguments)}";
+            Assert.True(bus[i].Exit == http[i].Exit, $"{step}: exit {bus[i].Exit} over the bus, {http[i].Exit} over HTTP\nbus: {bus[i].Text}\nhttp: {http[i].Text}");
+            Assert.True(bus[i].Text == http[i].Text, $"{step} differs\n--- bus\n{bus[i].Text}\n--- http\n{http[i].Text}");
+        }
+
+        Assert.Equal(0, bus[Array.FindIndex(Script, s => s.Arguments[0] == "deploy")].Exit);
+    }
+
+    private async Task<List<(int Exit, string Text)>> RunScriptAsync(bool overHttp)
+    {
+        var name = $"par-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];
+        var secret = $"sec-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];
+        var spec = Path.Combine(fixture.Directory, $"{name}.yaml");
+        await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n");
+        var results = new List<(int, string)>();
+        foreach (var (arguments, ends) in Script)
+        {
+            var filled = arguments.Select(a => a.Replace("NAME", name, StringComparison.Ordinal).Replace("SPEC", spec, StringComparison.Ordinal).Replace("SECRET", secret, StringComparison.Ordinal)).ToArray();
+            var run = await fixture.WorkersViaAsync(overHttp, filled[0] == "secret" && filled[1] == "set" ? "value\n" : null, filled);
+            var text = Mask(run.Out + "\n--- stderr\n" + run.Error, name, secret, spec);
+            if (ends)
+            {
+                var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                text = $"{lines[0]}\n{lines[^1]}";
+            }
+
+            results.Add((run.Exit, text));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// What differs by nature between two runs: the names, ids, container ids, ports, times and ages, column padding,
+    /// and who requested a revision (the CLI's user over the bus, <c>api</c> over HTTP: the server records its caller).
+    /// </summary>
+    private static string Mask(string text, string name, string secret, string spec)
+    {
+        text = text.Replace(spec, "SPEC", StringComparison.Ordinal).Replace(name, "NAME", StringComparison.Ordinal).Replace(secret, "SECRET", StringComparison.Ordinal);
+        text = Guids().Replace(text, "ID");
+        text = Times().Replace(text, "TIME");
+        text = ContainerIds().Replace(text, "CONTAINER");
+        text = Ports().Replace(text, "PORT");
+        text = Ages().Replace(text, "AGE");
+        text = Sequences().Replace(text, "\"sequence\": N");
+        text = Requesters().Replace(text, "\"requestedBy\": REQUESTER");
+        return Spaces().Replace(text, " ");
+    }
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial Regex Guids();
+
+    [GeneratedRegex(@"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")]
+    private static partial Regex Times();
+
+    [GeneratedRegex(@"\b[0-9a-f]{12,64}\b")]
+    private static partial Regex ContainerIds();
+
+    [GeneratedRegex(@"\b\d{4,5}\b")]
+    private static partial Regex Ports();
+
+    [GeneratedRegex(@"\b\d+(ms|s|m|h)\b")]
+    private static partial Regex Ages();
+
+    [GeneratedRegex(@"""sequence"": \d+")]
+    private static partial Regex Sequences();
+
+    [GeneratedRegex(@"""requestedBy"": ""[^""]*""")]
+    private static partial Regex Requesters();
+
+    [GeneratedRegex(@"[ \t]+")]
+    private static partial Regex Spaces();
+}

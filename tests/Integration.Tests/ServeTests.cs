@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Workers.Integration.Tests;
+
+/// <summary>
+/// <c>workers serve</c> started as a process, as a user starts it, on the real Docker engine; then the other commands
+/// as processes, which find it through the <c>local</c> context it saved, in a config and data directory of the test's own.
+/// </summary>
+public sealed class ServeTests : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("workers-it-serve-").FullName;
+    private readonly string _hostId = $"serve-{Guid.NewGuid():N}"[..14];
+    private readonly DockerClient _docker = new DockerClientBuilder().Build();
+    private readonly System.Text.StringBuilder _serveOutput = new();
+    private Process? _serve;
+
+    private Dictionary<string, string> Environment => new()
+    {
+        ["XDG_CONFIG_HOME"] = Path.Combine(_directory, "config"),
+        ["XDG_DATA_HOME"] = Path.Combine(_directory, "data"),
+        ["WORKERS_STORE"] = Path.Combine(_directory, "workers.db"),
+        ["WORKERS_HOST_ID"] = _hostId,
+    };
+
+    public async Task InitializeAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Builds.Dll(Path.Combine("src", "Cli"), "workers.dll"));
+        start.ArgumentList.Add("serve");
+        foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_LOG_LEVEL" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _serve = Process.Start(start) ?? throw new InvalidOperationException("workers serve did not start");
+        _serve.OutputDataReceived += (_, line) =>
+        {
+            lock (_serveOutput)
+            {
+                _serveOutput.AppendLine(line.Data);
+            }
+
+            if (line.Data?.StartsWith("context 'local' saved", StringComparison.Ordinal) == true)
+            {
+                ready.TrySetResult();
+            }
+        };
+        _serve.ErrorDataReceived += (_, line) =>
+        {
+            lock (_serveOutput)
+            {
+                _serveOutput.AppendLine(line.Data);
+            }
+        };
+        _serve.BeginOutputReadLine();
+        _serve.BeginErrorReadLine();
+        var exited = _serve.WaitForExitAsync();
+        if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(120))) != ready.Task)
+        {
+            Assert.Fail($"workers serve did not get ready within 120 s:\n{ServeOutput}");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_serve is { HasExited: false })
+        {
+            _serve.Kill(entireProcessTree: true);
+            await _serve.WaitForExitAsync();
+        }
+
+        _serve?.Dispose();
+        foreach (var container in await DockerView.ContainersAsync(_docker, _hostId))
+        {
+            await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        }
+
+        _docker.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private string ServeOutput
+    {
+        get
+        {
+            lock (_serveOutput)
+            {
+                return _serveOutput.ToString();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Serve_DeployStatusDeleteThroughIt_WatchesReplicasBetweenCommandsAndStopsCleanly()
+    {
+        var name = $"serve-{Guid.NewGuid():N}"[..16];
+        var spec = Path.Combine(_directory, $"{name}.yaml");
+        await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\nhealthCheck:\n  http: {{ port: 8080, path: /healthz }}\n  interval: 2s\n  timeout: 1s\n");
+
+        // Through the server: a deploy there answers once it is requested (the embedded default would wait for the outcome).
+        var deploy = await CliFailureProcess.RunAsync(["deploy", spec], Environment);
+        Assert.True(deploy.Exit == 0, deploy.ToString());
+        Assert.Matches($"^deployment {name} requested \\(id [0-9a-f-]{{36}}\\)$", deploy.Out.Trim());
+        var running = await Poll.UntilAsync(() => CliFailureProcess.RunAsync(["status", name], Environment), r => r.Exit == 0 && r.Out.Contains("healthy", StringComparison.Ordinal), TimeSpan.FromSeconds(120), $"{name} healthy");
+        Assert.Contains("Running", running.Out, StringComparison.Ordinal);
+
+        // A replica's container killed behind Workers' back is replaced while no command runs: the server's agent watches it.
+        var first = Assert.Single(await DockerView.ContainersAsync(_docker, _hostId, name));
+        await _docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
+        await Poll.UntilAsync(
+            () => DockerView.ContainersAsync(_docker, _hostId, name),
+            containers => containers.Any(c => c.ID != first.ID && c.State == "running"),
+            TimeSpan.FromSeconds(120),
+            $"a replacement for {first.ID[..12]}");
+
+        // A refused token and a missing one: one line each, at once, exit 3.
+        var server = (await File.ReadAllLinesAsync(Path.Combine(_directory, "config", "workers", "config.yaml"))).Single(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split(": ", 2)[1].Trim();
+        var wrong = await CliFailureProcess.RunAsync(["status"], new Dictionary<string, string>(Environment) { ["WORKERS_TOKEN"] = "not-the-token" });
+        var none = await CliFailureProcess.RunAsync(["status", "--server", server], Environment);
+        foreach (var (run, says) in new[] { (wrong, "refused the token"), (none, "wants a token") })
+        {
+            Assert.True(run.Exit == 3, run.ToString());
+            Assert.Contains(says, Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+            Assert.True(run.Error.Length < 1024 && run.Elapsed < TimeSpan.FromSeconds(5), run.ToString());
+            Assert.DoesNotContain("not-the-token", run.Error, StringComparison.Ordinal);
+        }
+
+        var delete = await CliFailureProcess.RunAsync(["delete", name, "--wait"], Environment);
+        Assert.True(delete.Exit == 0, delete.ToString());
+        Assert.Equal($"deployment {name} deleted", delete.Out.Trim());
+        Assert.Empty(await DockerView.ContainersAsync(_docker, _hostId, name));
+
+        // SIGTERM stops it cleanly; the stale context then falls back to the embedded default without a word.
+        using (var kill = Process.Start("kill", ["-TERM", _serve!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using (var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(40)))
+        {
+            await _serve.WaitForExitAsync(stopped.Token);
+        }
+
+        Assert.True(_serve.ExitCode == 0, $"exit {_serve.ExitCode}\n{ServeOutput}");
+        Assert.Contains("workers serve: stopped", ServeOutput, StringComparison.Ordinal);
+        var after = await CliFailureProcess.RunAsync(["status"], Environment);
+        Assert.True(after.Exit == 0 && after.Error.Length == 0, after.ToString());
+        Assert.Equal("no deployments", after.Out.Trim());
+    }
+}
