@@ -87,6 +87,7 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         text = Ages().Replace(text, "AGE");
         text = Sequences().Replace(text, "\"sequence\": N");
         text = Requesters().Replace(text, "\"requestedBy\": REQUESTER");
+        text = RequestedBy().Replace(text, "requested by REQUESTER");
         return Spaces().Replace(text, " ");
     }
 
@@ -110,6 +111,9 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
 
     [GeneratedRegex(@"""requestedBy"": ""[^""]*""")]
     private static partial Regex Requesters();
+
+    [GeneratedRegex(@"requested by \S+")]
+    private static partial Regex RequestedBy();
 
     [GeneratedRegex(@"[ \t]+")]
     private static partial Regex Spaces();

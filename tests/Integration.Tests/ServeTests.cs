@@ -27,7 +27,7 @@ public sealed class ServeTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Builds.Dll(Path.Combine("src", "Cli"), "workers.dll"));
+        start.ArgumentList.Add(Builds.Cli());
         start.ArgumentList.Add("serve");
         foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_LOG_LEVEL" })
         {
@@ -109,8 +109,8 @@ public sealed class ServeTests : IAsyncLifetime
         var deploy = await CliFailureProcess.RunAsync(["deploy", spec], Environment);
         Assert.True(deploy.Exit == 0, deploy.ToString());
         Assert.Matches($"^deployment {name} requested \\(id [0-9a-f-]{{36}}\\)$", deploy.Out.Trim());
-        var running = await Poll.UntilAsync(() => CliFailureProcess.RunAsync(["status", name], Environment), r => r.Exit == 0 && r.Out.Contains("healthy", StringComparison.Ordinal), TimeSpan.FromSeconds(120), $"{name} healthy");
-        Assert.Contains("Running", running.Out, StringComparison.Ordinal);
+        var running = await Poll.UntilAsync(() => CliFailureProcess.RunAsync(["status", name], Environment), r => r.Exit == 0 && r.Out.Contains("Running", StringComparison.Ordinal) && r.Out.Contains("healthy", StringComparison.Ordinal), TimeSpan.FromSeconds(120), $"{name} running and healthy");
+        Assert.Contains(" 1/1 ", running.Out, StringComparison.Ordinal);
 
         // A replica's container killed behind Workers' back is replaced while no command runs: the server's agent watches it.
         var first = Assert.Single(await DockerView.ContainersAsync(_docker, _hostId, name));
