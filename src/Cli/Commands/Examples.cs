@@ -31,6 +31,12 @@ internal static class Examples
         ["dead-letters"] = ["workers dead-letters list", "workers dead-letters replay --queue workers.plan"],
         ["dead-letters replay"] = ["workers dead-letters replay --queue workers.plan --id MESSAGE-ID"],
         ["dead-letters list"] = ["workers dead-letters list -o json"],
+        ["context"] = ["printf %s \"$TOKEN\" | workers context add prod --server https://workers.example:8443 --token-stdin", "workers context use prod"],
+        ["context add"] = ["printf %s \"$TOKEN\" | workers context add prod --server https://workers.example:8443 --token-stdin", "workers context add lab --broker rabbitmq://workers:secret@rabbit:5672/"],
+        ["context use"] = ["workers context use prod"],
+        ["context list"] = ["workers context list", "workers context list -o json"],
+        ["context remove"] = ["workers context remove lab"],
+        ["serve"] = ["workers serve", "workers serve --listen 127.0.0.1:8080"],
         ["version"] = ["workers version", "workers version -o json"],
         ["completion"] = ["source <(workers completion bash)", "workers completion fish > ~/.config/fish/completions/workers.fish"],
     };
