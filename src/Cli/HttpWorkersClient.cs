@@ -145,6 +145,9 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
             : await SecretAnswerAsync(name, response, cancellationToken);
     }
 
+    public Task<ReplicaLogsReply> LogsAsync(string name, int? replica, int? tail, DateTimeOffset? since, string? after, string? containerId, CancellationToken cancellationToken) =>
+        throw new CliFailure(ExitCodes.Usage, "usage", "'workers logs' reads over the bus only for now: give --broker, or use GET /api/deployments/{name}/logs");
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>

@@ -30,6 +30,8 @@ internal interface IWorkersClient
     Task<SecretsReply> ListSecretsAsync(CancellationToken cancellationToken);
 
     Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken);
+
+    Task<ReplicaLogsReply> LogsAsync(string name, int? replica, int? tail, DateTimeOffset? since, string? after, string? containerId, CancellationToken cancellationToken);
 }
 
 /// <summary>A rollback requested: the new deployment id, and the revision whose spec it deploys again.</summary>
