@@ -57,7 +57,7 @@ public sealed class ApiTests(DashboardFixture fixture)
     [Theory]
     [InlineData("/api/hosts?limit=0", "limit: '0' is not a whole number from 1 to 1000")]
     [InlineData("/api/hosts?offset=-1", "offset: '-1' is not a whole number of 0 or more")]
-    [InlineData("/api/deployments?page=2", "'page' is not a parameter of /api/deployments (host, offset, limit)")]
+    [InlineData("/api/deployments?page=2", "'page' is not a parameter of /api/deployments (host, deploymentId, offset, limit)")]
     public async Task Lists_ABadPageParameter_AreRefusedNamingIt(string path, string problem)
     {
         using var api = fixture.NewApiClient();
