@@ -237,13 +237,7 @@ public sealed class RolloutTests
         await using var h = await HandlerHarness.CreateAsync();
         var (v1, first, v2, second) = await RollingOutAsync(h, 2);
 
-        // The first wave: one old replica stops (and is gone), one new one starts and fails its probe.
-        var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
-        await h.Track.HandleAsync(h.Stopped(oldStop, Assert.Single(oldStop.Indexes)), CancellationToken.None);
-        var v2Start = Assert.Single(second.SentOf<StartReplicas>()).Command;
-        var index = Assert.Single(v2Start.Replicas).Index;
-        await h.Track.HandleAsync(h.Started(v2Start, index), CancellationToken.None);
-        var rollingBack = await h.Track.HandleAsync(h.Health(v2Start, index, ReplicaHealth.Unhealthy, "GET /healthz -> 503"), CancellationToken.None);
+        var rollingBack = await FirstWaveFailsItsProbeAsync(h, second);
         Assert.Equal(DeploymentState.RollingBack, (await h.Store.GetRevisionAsync(v2, CancellationToken.None))!.State);
 
         // While the rollback brings revision 1 back, its one replica still serving fails its probe (a host under load).
@@ -263,16 +257,11 @@ public sealed class RolloutTests
     public async Task Rollback_TargetReplicaStartsKeepFailing_RetriesAfterABackOffNotOncePerFailure()
     {
         await using var h = await HandlerHarness.CreateAsync();
-        var (v1, first, v2, second) = await RollingOutAsync(h, 2);
-        var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
-        await h.Track.HandleAsync(h.Stopped(oldStop, Assert.Single(oldStop.Indexes)), CancellationToken.None);
-        var v2Start = Assert.Single(second.SentOf<StartReplicas>()).Command;
-        var index = Assert.Single(v2Start.Replicas).Index;
-        await h.Track.HandleAsync(h.Started(v2Start, index), CancellationToken.None);
+        var (v1, _, v2, second) = await RollingOutAsync(h, 2);
 
         // The new replica fails its probe: revision 1 is restored, and its replacement's start is refused again and again.
         // Revision 2's replicas stop first (the surge has no room), and revision 1's replacement starts once they have.
-        var pending = new Queue<StopReplicas>((await h.Track.HandleAsync(h.Health(v2Start, index, ReplicaHealth.Unhealthy, "GET /healthz -> 503"), CancellationToken.None)).SentOf<StopReplicas>().Select(s => s.Command));
+        var pending = new Queue<StopReplicas>((await FirstWaveFailsItsProbeAsync(h, second)).SentOf<StopReplicas>().Select(s => s.Command));
         var starts = new List<StartReplicas>();
         while (pending.TryDequeue(out var stop))
         {
@@ -522,6 +511,17 @@ public sealed class RolloutTests
     /// Revision 1 of "web" running healthy on two hosts, and revision 2 just planned (its first wave in the returned
     /// effects, not yet carried out), under maxUnavailable 1 and maxSurge 1.
     /// </summary>
+    /// <summary>The first wave of the rollout: one old replica stops (and is gone), one new one starts and fails its probe.</summary>
+    private static async Task<Effects> FirstWaveFailsItsProbeAsync(HandlerHarness h, Effects second)
+    {
+        var oldStop = Assert.Single(second.SentOf<StopReplicas>()).Command;
+        await h.Track.HandleAsync(h.Stopped(oldStop, Assert.Single(oldStop.Indexes)), CancellationToken.None);
+        var v2Start = Assert.Single(second.SentOf<StartReplicas>()).Command;
+        var index = Assert.Single(v2Start.Replicas).Index;
+        await h.Track.HandleAsync(h.Started(v2Start, index), CancellationToken.None);
+        return await h.Track.HandleAsync(h.Health(v2Start, index, ReplicaHealth.Unhealthy, "GET /healthz -> 503"), CancellationToken.None);
+    }
+
     private static async Task<(Guid V1, Effects First, Guid V2, Effects Second)> RollingOutAsync(HandlerHarness h, int replicas)
     {
         await h.HeartbeatAsync("host-a");
