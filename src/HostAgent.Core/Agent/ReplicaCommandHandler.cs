@@ -111,9 +111,9 @@ public sealed class ReplicaCommandHandler(IContainerRuntime runtime, HealthMonit
         // Stale: another revision of the name runs here from a start command made after this one (this one was held up
         // in a queue, or by a host that was away, while the functions moved on). Which revision is newer says nothing:
         // a rollback starts the older revision again, on purpose, while the newer one still runs here; by revision
-        // number alone every such start would be refused and the rollback would never finish (fault seed 154147699:
-        // the target's replicas were refused on the host of the failed revision's last healthy replica, round after
-        // round). A container made before its start command's time was labelled falls back to the revision number.
+        // number alone every such start would be refused and the rollback could not finish (the likely cause of fault
+        // seed 154147699's stuck rollback, not replayed). A container made before its start command's time was
+        // labelled falls back to the revision number.
         var running = await runtime.ListAsync(
             new Dictionary<string, string> { [ContainerLabels.Deployment] = command.Spec.Name.Value, [ContainerLabels.Host] = options.HostId.Value },
             cancellationToken);
