@@ -9,16 +9,21 @@ namespace Workers.Intake.Http;
 public sealed class UnverifiedBodies : IDisposable
 {
     private readonly SemaphoreSlim _slots;
+    private readonly int _capacity;
 
     public UnverifiedBodies(IOptions<IntakeOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _slots = new SemaphoreSlim(options.Value.MaxUnverifiedBodies);
+        _capacity = options.Value.MaxUnverifiedBodies;
+        _slots = new SemaphoreSlim(_capacity);
         Timeout = options.Value.UnverifiedBodyTimeout;
     }
 
     /// <summary>How long a body may take to arrive.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>How many slots are taken now.</summary>
+    public int Taken => _capacity - _slots.CurrentCount;
 
     /// <summary>A slot to read one body in, released when disposed; null when every slot is taken.</summary>
     public IDisposable? TryEnter() => _slots.Wait(0) ? new Slot(_slots) : null;
