@@ -30,6 +30,7 @@ public class PipelineFixture : IAsyncLifetime
     private readonly string _store = Path.Combine(Path.GetTempPath(), $"workers-it-{Guid.NewGuid():N}.db");
     private readonly List<IHost> _hosts = [];
     private readonly Dictionary<string, IHost> _agents = [];
+    private IHost _functions = null!;
 
     /// <summary>The control plane's key: the functions and the intake sign commands with it, the agents trust it.</summary>
     public SigningKey ControlKey { get; } = SigningKey.Generate();
@@ -126,18 +127,7 @@ public class PipelineFixture : IAsyncLifetime
         _agentBrokers[HostA] = await users.AddAsync("agent", HostA);
         _agentBrokers[HostB] = await users.AddAsync("agent", HostB);
 
-        _hosts.Add(await StartAsync(services =>
-        {
-            services.AddWorkersHandlers(_ => new SqliteDialect(_store));
-            services.AddSingleton<ILoggerProvider>(FunctionsLog);
-            services.AddSingleton(PublishFaults);
-            services.AddWorkersBus(_functionsBroker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) =>
-            {
-                cfg.UsePublishFilter(typeof(PublishFaultFilter<>), context);
-                cfg.ConfigureEndpoints(context);
-            });
-            services.AddWorkersSweep().AddWorkersEventLog();
-        }));
+        _functions = await StartFunctionsAsync();
         if (WithIntake)
         {
             _hosts.Add(await StartIntakeAsync());
@@ -165,6 +155,14 @@ public class PipelineFixture : IAsyncLifetime
         _agents.Remove(hostId);
         await agent.StopAsync();
         agent.Dispose();
+    }
+
+    /// <summary>Stops the functions host and starts a new one on the same store and broker user, as a redeploy or a crash and restart of it would.</summary>
+    public async Task RestartFunctionsAsync()
+    {
+        await _functions.StopAsync();
+        _functions.Dispose();
+        _functions = await StartFunctionsAsync();
     }
 
     /// <summary>Starts an agent again with the same identity.</summary>
@@ -199,7 +197,7 @@ public class PipelineFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var host in _agents.Values.Concat(Enumerable.Reverse(_hosts)))
+        foreach (var host in _agents.Values.Concat(Enumerable.Reverse(_hosts)).Append(_functions).OfType<IHost>())
         {
             await host.StopAsync();
             host.Dispose();
@@ -264,6 +262,19 @@ public class PipelineFixture : IAsyncLifetime
         IntakeAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
         return app;
     }
+
+    private Task<IHost> StartFunctionsAsync() => StartAsync(services =>
+    {
+        services.AddWorkersHandlers(_ => new SqliteDialect(_store));
+        services.AddSingleton<ILoggerProvider>(FunctionsLog);
+        services.AddSingleton(PublishFaults);
+        services.AddWorkersBus(_functionsBroker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) =>
+        {
+            cfg.UsePublishFilter(typeof(PublishFaultFilter<>), context);
+            cfg.ConfigureEndpoints(context);
+        });
+        services.AddWorkersSweep().AddWorkersEventLog();
+    });
 
     private Task<IHost> StartAgentAsync(string hostId, string bindAddress, string labels)
     {

@@ -64,6 +64,29 @@ public sealed class PipelineTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Events_FunctionsHostRestartedBetweenDeployAndDelete_TheHistoryIsKeptAndGoesOnAfterIt()
+    {
+        var client = fixture.NewClient();
+        var name = Name("kept");
+        var id = await client.DeployAsync(Spec(name, replicas: 1), $"{name}.yaml", CancellationToken.None);
+        await WaitForStateAsync(client, id, DeploymentState.Running);
+        var before = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+
+        await fixture.RestartFunctionsAsync();
+        var kept = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+        await DeleteAndWaitAsync(client, name);
+        var events = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+
+        Assert.Equal(["deployment.accepted", "replica.placed", "replica.running", "replica.healthy", "deployment.running"], before.Select(e => e.Kind));
+        Assert.Equal(before.Select(e => (e.Sequence, e.Kind, e.At)), kept.Select(e => (e.Sequence, e.Kind, e.At)));
+        Assert.Equal(
+            [.. before.Select(e => e.Kind), "deployment.deleting", "replica.stopping", "replica.stopped", "deployment.deleted"],
+            events.Select(e => e.Kind));
+        Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+        Assert.Equal(events.Count, events.Select(e => e.Sequence).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Deploy_FixedHostPortTwoReplicas_OnePerHostOnTheSamePort()
     {
         var client = fixture.NewClient();
