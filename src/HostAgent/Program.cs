@@ -1,12 +1,33 @@
 using Workers.HostAgent.Agent;
+using Workers.HostAgent.ServiceBus;
 using Workers.Transport;
+using Workers.Transport.ServiceBus;
 
-// One agent per host: consumes host.<WORKERS_HOST_ID>, runs containers on the Docker engine, publishes results and heartbeats.
+// One agent per host: consumes host.<WORKERS_HOST_ID> (a RabbitMQ queue, or a Service Bus subscription when
+// WORKERS_BROKER is servicebus://…), runs containers on the Docker engine, publishes results and heartbeats.
 var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
-if (!AgentSettings.TryRead(key => builder.Configuration[key], out var settings, out var problems))
+AgentOptions options;
+if (ServiceBusSettings.IsServiceBus(builder.Configuration["WORKERS_BROKER"]))
 {
-    await Console.Error.WriteLineAsync(SettingProblems.Message(AgentSettings.Program, problems));
-    return 2;
+    if (!AgentServiceBusSettings.TryRead(key => builder.Configuration[key], out var serviceBus, out var problems))
+    {
+        await Console.Error.WriteLineAsync(SettingProblems.Message(AgentSettings.Program, problems));
+        return 2;
+    }
+
+    options = serviceBus.Agent;
+    builder.Services.AddWorkersAgentServiceBus(serviceBus.ServiceBus, options);
+}
+else
+{
+    if (!AgentSettings.TryRead(key => builder.Configuration[key], out var settings, out var problems))
+    {
+        await Console.Error.WriteLineAsync(SettingProblems.Message(AgentSettings.Program, problems));
+        return 2;
+    }
+
+    options = settings.Agent;
+    builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker();
 }
 
 if (!AgentTelemetry.TryReadMetricsUrl(builder.Configuration[AgentTelemetry.MetricsUrlSetting], out var metricsUrl, out var metricsError))
@@ -15,8 +36,6 @@ if (!AgentTelemetry.TryReadMetricsUrl(builder.Configuration[AgentTelemetry.Metri
     return 2;
 }
 
-AgentOptions options = settings.Agent;
-builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker();
 builder.Services.AddWorkersAgent(options);
 builder.Services.AddWorkersAgentTelemetry(builder.Configuration, metricsUrl);
 await builder.Build().RunAsync();

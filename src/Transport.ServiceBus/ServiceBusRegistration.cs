@@ -28,13 +28,23 @@ public static class ServiceBusRegistration
 
     public static IServiceCollection AddWorkersServiceBus(this IServiceCollection services, ServiceBusSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        services.TryAddSingleton(settings);
-        services.TryAddSingleton(_ => CreateClient(settings));
+        services.AddWorkersServiceBusClient(settings);
         services.AddWorkersSigningKey();
         services.TryAddSingleton<ServiceBusEffectsDispatcher>();
         services.RemoveAll<IEffectsDispatcher>();
         services.AddSingleton<IEffectsDispatcher>(sp => sp.GetRequiredService<ServiceBusEffectsDispatcher>());
+        return services;
+    }
+
+    /// <summary>
+    /// The settings, the client and the pump, and nothing of the functions': what a process that only consumes its own
+    /// subscription and publishes to the topic (a host agent) needs. It holds no signing key of the control plane.
+    /// </summary>
+    public static IServiceCollection AddWorkersServiceBusClient(this IServiceCollection services, ServiceBusSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.TryAddSingleton(settings);
+        services.TryAddSingleton(_ => CreateClient(settings));
         services.TryAddSingleton<ServiceBusPump>();
         return services;
     }

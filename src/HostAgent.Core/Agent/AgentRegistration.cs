@@ -11,10 +11,14 @@ namespace Workers.HostAgent.Agent;
 /// <summary>Registers the agent: Docker runtime, handler, heartbeats, health checks, the guard that stops replicas cut off from the broker, and the consumers of its own queue only.</summary>
 public static class AgentRegistration
 {
-    /// <remarks>Call after AddWorkersBus: hosted services start in order, and the first heartbeat needs a started bus.</remarks>
+    /// <remarks>
+    /// Call after AddWorkersBus (or the Service Bus registration): hosted services start in order, and the first
+    /// heartbeat needs a started bus. Publishes through MassTransit unless an <see cref="IAgentPublisher"/> is registered.
+    /// </remarks>
     public static IServiceCollection AddWorkersAgent(this IServiceCollection services, AgentOptions options)
     {
         services.AddSingleton(options);
+        services.TryAddScoped<IAgentPublisher, MassTransitAgentPublisher>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.TryAddSingleton(_ => new ListeningPorts());

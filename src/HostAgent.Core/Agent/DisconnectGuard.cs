@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using MassTransit;
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Runtime;
 using Workers.Transport;
@@ -150,8 +149,8 @@ public sealed class DisconnectGuard(IServiceScopeFactory scopes, IContainerRunti
             var stopped = options.Sign(new ReplicaStopped(Guid.NewGuid(), replica.DeploymentId, time.GetUtcNow(), options.HostId.Value, replica.Name, replica.Revision, replica.Index));
             using (var scope = scopes.CreateScope())
             {
-                var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-                await BrokerCalls.BoundedAsync(token => publisher.Publish(stopped, token), BrokerCalls.ConfirmTimeout, cancellationToken);
+                var publisher = scope.ServiceProvider.GetRequiredService<IAgentPublisher>();
+                await BrokerCalls.BoundedAsync(token => publisher.PublishAsync(stopped, token), BrokerCalls.ConfirmTimeout, cancellationToken);
             }
 
             // Removed only once reported: a failure above keeps it for the next heartbeat that gets through.

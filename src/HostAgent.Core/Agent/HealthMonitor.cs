@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using MassTransit;
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Runtime;
 using Workers.Transport;
@@ -175,8 +174,8 @@ public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime
         try
         {
             using var scope = scopes.CreateScope();
-            var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-            await BrokerCalls.BoundedAsync(token => publisher.Publish(changed, token), BrokerCalls.ConfirmTimeout, cancellationToken);
+            var publisher = scope.ServiceProvider.GetRequiredService<IAgentPublisher>();
+            await BrokerCalls.BoundedAsync(token => publisher.PublishAsync(changed, token), BrokerCalls.ConfirmTimeout, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

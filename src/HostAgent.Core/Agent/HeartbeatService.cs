@@ -1,5 +1,4 @@
 using System.Globalization;
-using MassTransit;
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Runtime;
 using Workers.Transport;
@@ -87,8 +86,8 @@ public sealed class HeartbeatService(
             {
                 var heartbeat = await ReadAsync(stoppingToken);
                 using var scope = scopes.CreateScope();
-                var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
-                await BrokerCalls.BoundedAsync(token => publisher.Publish(heartbeat, token), PublishBound, stoppingToken);
+                var publisher = scope.ServiceProvider.GetRequiredService<IAgentPublisher>();
+                await BrokerCalls.BoundedAsync(token => publisher.PublishAsync(heartbeat, token), PublishBound, stoppingToken);
                 guard.Reached();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)

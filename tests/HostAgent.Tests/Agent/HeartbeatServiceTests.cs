@@ -64,6 +64,7 @@ public sealed class HeartbeatServiceTests
         var runtime = new CountingRuntime { CapacityFailures = 1 };
         await using var provider = new ServiceCollection()
             .AddMassTransitTestHarness()
+            .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
             .AddSingleton(Options)
             .AddSingleton<TimeProvider>(TimeProvider.System)
             .AddSingleton<IContainerRuntime>(runtime)
@@ -96,6 +97,7 @@ public sealed class HeartbeatServiceTests
         var publisher = StuckOncePublisher.Create();
         await using var provider = new ServiceCollection()
             .AddScoped(_ => publisher.Endpoint)
+            .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
             .AddSingleton(Options)
             .AddSingleton<TimeProvider>(TimeProvider.System)
             .AddSingleton<IContainerRuntime>(new CountingRuntime())

@@ -29,9 +29,9 @@ public class RecordingPublisher : DispatchProxy
     /// <summary>A proxy is created as the interface; it is an instance of this class too.</summary>
     public static RecordingPublisher Create() => (RecordingPublisher)Create<IPublishEndpoint, RecordingPublisher>();
 
-    /// <summary>A scope factory whose scopes resolve this publisher.</summary>
+    /// <summary>A scope factory whose scopes resolve this publisher, through the agent's MassTransit publisher.</summary>
     public IServiceScopeFactory Scopes() =>
-        new ServiceCollection().AddScoped(_ => Endpoint).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
+        new ServiceCollection().AddScoped(_ => Endpoint).AddScoped<IAgentPublisher, MassTransitAgentPublisher>().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>();
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
