@@ -18,7 +18,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     private const float Slow = 180_000;
 
     [Fact]
-    public async Task Dashboard_DeployAFailingRolloutAndDelete_ShowsWhatTheApiAnswersWithNoSeriousAccessibilityViolations()
+    public async Task Dashboard_DeployAFailingRolloutAndDelete_ShowsWhatWorkersStatusSaysWithNoSeriousAccessibilityViolations()
     {
         using var api = fixture.NewApiClient();
         var name = Specs.Name("dash");
@@ -74,7 +74,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Deployment {name}" })).ToBeVisibleAsync();
         await Expect(page.Locator("#state")).ToHaveTextAsync("Running", new() { Timeout = Slow });
-        await AssertReplicasAsShownAsync(page, api, name);
+        await AssertReplicasAsShownAsync(page, name);
         await AssertAccessibleAsync(page, "a running deployment");
 
         // A rollout whose health check fails: rolled back to revision 1, and the history says so.
@@ -90,7 +90,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await Expect(page.Locator("tr[data-revision='2']")).ToContainTextAsync(second.GetProperty("reason").GetString()!);
         await Expect(page.Locator("tr[data-revision='1']")).ToContainTextAsync("Running");
         await Expect(page.Locator(".events")).ToContainTextAsync("deployment.rolledback");
-        await AssertReplicasAsShownAsync(page, api, name);
+        await AssertReplicasAsShownAsync(page, name);
         await AssertAccessibleAsync(page, "a rolled-back deployment");
         await page.ScreenshotAsync(new() { Path = ScreenshotPath(), FullPage = false });
 
@@ -125,29 +125,37 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = link, Exact = true });
 
     /// <summary>
-    /// Until each replica's row says what the API says of it (its host, state, health and address) and the revision
-    /// matches: the page reads again on events and every 5 s, and a loaded machine's health checks can still move.
+    /// Until each replica's row says what <c>workers status NAME -o json</c> (the CLI as a process, over the server's
+    /// HTTP API) says of it (its host, state, health and address) and the revision matches: the page reads again on
+    /// events and every 5 s, and a loaded machine's health checks can still move.
     /// </summary>
-    private static async Task AssertReplicasAsShownAsync(IPage page, HttpClient api, string name) =>
+    private async Task AssertReplicasAsShownAsync(IPage page, string name) =>
         await Poll.UntilAsync(
             async () =>
             {
-                var status = await api.GetFromJsonAsync<JsonElement>($"/api/deployments/{name}");
+                var run = await CliProcess.RunAsync(
+                    ["status", name, "-o", "json", "--server", fixture.IntakeAddress.ToString()],
+                    new Dictionary<string, string> { ["WORKERS_TOKEN"] = fixture.IntakeToken });
+                Assert.True(run.Exit == 0, $"workers status {name}: {run}");
+                var status = JsonDocument.Parse(run.Out).RootElement.EnumerateArray().Single();
                 var rows = await page.Locator("tr[data-replica]").AllInnerTextsAsync();
                 var revision = await page.Locator("#revision").InnerTextAsync();
                 var expected = status.GetProperty("replicas").EnumerateArray().Select(r => new[]
                 {
                     r.GetProperty("index").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("hostId").GetString()!,
-                    r.GetProperty("state").GetString()!, r.GetProperty("health").GetString() ?? string.Empty, r.GetProperty("address").GetString() ?? string.Empty,
+                    r.GetProperty("state").GetString()!, Optional(r, "health"), Optional(r, "address"),
                 }).ToList();
                 var matches = revision == status.GetProperty("revision").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)
                     && rows.Count == expected.Count
-                    && rows.Zip(expected).All(pair => pair.Second.All(field => pair.First.Contains(field, StringComparison.Ordinal)));
-                return (matches, $"page r{revision} [{string.Join(" | ", rows)}], API {status}");
+                    && rows.Zip(expected).All(pair => pair.Second.All(field => pair.First.Contains(field, StringComparison.OrdinalIgnoreCase)));
+                return (matches, $"page r{revision} [{string.Join(" | ", rows)}], workers status {status}");
             },
             seen => seen.matches,
-            TimeSpan.FromSeconds(60),
-            $"the dashboard showing {name}'s replicas as GET /api/deployments/{name} does");
+            TimeSpan.FromSeconds(90),
+            $"the dashboard showing {name}'s replicas as `workers status {name}` does");
+
+    private static string Optional(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
 
     private async Task AssertAccessibleAsync(IPage page, string view)
     {

@@ -61,7 +61,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     {
         var port = UnusedPort();
 
-        var run = await CliFailureProcess.RunAsync([.. Arguments(command), "--broker", $"rabbitmq://workers:secret@127.0.0.1:{port}/"]);
+        var run = await CliProcess.RunAsync([.. Arguments(command), "--broker", $"rabbitmq://workers:secret@127.0.0.1:{port}/"]);
 
         AssertOneLineFailure(run, $"workers: cannot reach RabbitMQ at 127.0.0.1:{port}: connection refused");
     }
@@ -69,7 +69,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     [Fact]
     public async Task Status_WrongPassword_SaysRabbitMqRefusedTheLoginForTheUserInOneLineWithExitThree()
     {
-        var run = await CliFailureProcess.RunAsync(["status", "--broker", broker.Address("not-the-password")]);
+        var run = await CliProcess.RunAsync(["status", "--broker", broker.Address("not-the-password")]);
 
         AssertOneLineFailure(run, $"workers: RabbitMQ at {broker.Endpoint} refused the login for user '{CliFailureBrokerFixture.User}'");
         Assert.DoesNotContain("not-the-password", run.Error, StringComparison.Ordinal);
@@ -78,7 +78,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     [Fact]
     public async Task Status_VirtualHostThatDoesNotExist_SaysRabbitMqRefusedTheUserAccessInOneLineWithExitThree()
     {
-        var run = await CliFailureProcess.RunAsync(["status", "--broker", broker.Address(CliFailureBrokerFixture.Password, "nosuch")]);
+        var run = await CliProcess.RunAsync(["status", "--broker", broker.Address(CliFailureBrokerFixture.Password, "nosuch")]);
 
         AssertOneLineFailure(run, $"workers: RabbitMQ at {broker.Endpoint} refused user '{CliFailureBrokerFixture.User}' access to virtual host 'nosuch'");
     }
@@ -86,7 +86,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     [Fact]
     public async Task Status_WrongPasswordWithVerbose_AddsTheStackTrace()
     {
-        var run = await CliFailureProcess.RunAsync(["status", "--verbose", "--broker", broker.Address("not-the-password")]);
+        var run = await CliProcess.RunAsync(["status", "--verbose", "--broker", broker.Address("not-the-password")]);
 
         Assert.True(run.Exit == 3, run.ToString());
         Assert.Contains("refused the login", run.ErrorLines[0], StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     public async Task Status_RightPasswordButNoFunctions_GetsPastTheCheckAndGivesUpAtTheTimeoutInOneLine()
     {
         // The check lets a good login through: with no functions on this broker the command then times out (exit 3) saying so.
-        var run = await CliFailureProcess.RunAsync(["status", "--timeout", "3", "--broker", broker.Address(CliFailureBrokerFixture.Password)]);
+        var run = await CliProcess.RunAsync(["status", "--timeout", "3", "--broker", broker.Address(CliFailureBrokerFixture.Password)]);
 
         AssertOneLineFailure(run, "workers: gave up after 3s; 'workers status' shows where it stands");
     }
@@ -110,7 +110,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     {
         var socket = Path.Combine(_directory, "no-docker-here", "docker.sock");
 
-        var run = await CliFailureProcess.RunAsync(Arguments(command), EmbeddedEnvironment(new() { ["DOCKER_HOST"] = $"unix://{socket}" }));
+        var run = await CliProcess.RunAsync(Arguments(command), EmbeddedEnvironment(new() { ["DOCKER_HOST"] = $"unix://{socket}" }));
 
         AssertOneLineFailure(run, $"workers: Docker is not running at unix://{socket}");
     }
@@ -122,7 +122,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     {
         var spec = Spec("name: Web\nreplicas: 0\n");
 
-        var run = await CliFailureProcess.RunAsync([command, spec, "--broker", $"rabbitmq://workers:secret@127.0.0.1:{UnusedPort()}/"]);
+        var run = await CliProcess.RunAsync([command, spec, "--broker", $"rabbitmq://workers:secret@127.0.0.1:{UnusedPort()}/"]);
 
         Assert.True(run.Exit == 1, run.ToString());
         Assert.Contains($"{spec}:1:7: name: must start with a lowercase letter (a-z)", run.Out, StringComparison.Ordinal);
@@ -135,7 +135,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     {
         var port = UnusedPort();
 
-        var run = await CliFailureProcess.RunAsync(["status", "-o", "json", "--broker", $"rabbitmq://workers:secret@127.0.0.1:{port}/"]);
+        var run = await CliProcess.RunAsync(["status", "-o", "json", "--broker", $"rabbitmq://workers:secret@127.0.0.1:{port}/"]);
 
         Assert.True(run.Exit == 3, run.ToString());
         var error = JsonError(run);
@@ -148,7 +148,7 @@ public sealed class CliFailureTests(CliFailureBrokerFixture broker) : IClassFixt
     [InlineData("history")]
     public async Task Command_UnknownNameAsJson_ExitsOneWithAJsonNotFoundError(string command)
     {
-        var run = await CliFailureProcess.RunAsync([command, "nosuch", "-o", "json"], EmbeddedEnvironment([]));
+        var run = await CliProcess.RunAsync([command, "nosuch", "-o", "json"], EmbeddedEnvironment([]));
 
         Assert.True(run.Exit == 1, run.ToString());
         var error = JsonError(run);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Docker.DotNet;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -133,52 +132,18 @@ public sealed class SecretsFixture : IAsyncLifetime
     /// Runs the built <c>workers</c> CLI as <see cref="WorkersAsync"/> does, over the bus or (<paramref name="overHttp"/>)
     /// over the intake's HTTP API with its token in WORKERS_TOKEN, with a config directory of its own.
     /// </summary>
-    internal async Task<CliRun> WorkersViaAsync(bool overHttp, string? input, params string[] arguments)
+    internal Task<CliRun> WorkersViaAsync(bool overHttp, string? input, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Builds.Cli());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.ArgumentList.Add(overHttp ? "--server" : "--broker");
-        start.ArgumentList.Add(overHttp ? IntakeAddress.ToString() : $"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/");
-        start.ArgumentList.Add("--timeout");
-        start.ArgumentList.Add("100");
-        foreach (var name in new[] { "WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(Directory, "config");
+        var environment = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(Directory, "config") };
         if (overHttp)
         {
-            start.Environment["WORKERS_TOKEN"] = IntakeToken;
+            environment["WORKERS_TOKEN"] = IntakeToken;
         }
 
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet workers.dll did not start");
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
-
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var kill = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(kill.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"workers {string.Join(' ', arguments)} was still running after 2 minutes");
-        }
-
-        return new CliRun(process.ExitCode, await output, await error, clock.Elapsed);
+        string[] target = overHttp
+            ? ["--server", IntakeAddress.ToString()]
+            : ["--broker", $"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/"];
+        return CliProcess.RunAsync([.. arguments, .. target, "--timeout", "100"], environment, input, TimeSpan.FromMinutes(2));
     }
 
     public async Task DisposeAsync()

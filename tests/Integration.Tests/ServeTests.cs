@@ -106,10 +106,10 @@ public sealed class ServeTests : IAsyncLifetime
         await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\nhealthCheck:\n  http: {{ port: 8080, path: /healthz }}\n  interval: 2s\n  timeout: 1s\n");
 
         // Through the server: a deploy there answers once it is requested (the embedded default would wait for the outcome).
-        var deploy = await CliFailureProcess.RunAsync(["deploy", spec], Environment);
+        var deploy = await CliProcess.RunAsync(["deploy", spec], Environment);
         Assert.True(deploy.Exit == 0, deploy.ToString());
         Assert.Matches($"^deployment {name} requested \\(id [0-9a-f-]{{36}}\\)$", deploy.Out.Trim());
-        var running = await Poll.UntilAsync(() => CliFailureProcess.RunAsync(["status", name], Environment), r => r.Exit == 0 && r.Out.Contains(" 1/1 ", StringComparison.Ordinal), TimeSpan.FromSeconds(120), $"{name} with 1/1 healthy");
+        var running = await Poll.UntilAsync(() => CliProcess.RunAsync(["status", name], Environment), r => r.Exit == 0 && r.Out.Contains(" 1/1 ", StringComparison.Ordinal), TimeSpan.FromSeconds(120), $"{name} with 1/1 healthy");
         Assert.Contains("Running", running.Out, StringComparison.Ordinal);
 
         // A replica's container killed behind Workers' back is replaced while no command runs: the server's agent watches it.
@@ -123,8 +123,8 @@ public sealed class ServeTests : IAsyncLifetime
 
         // A refused token and a missing one: one line each, at once, exit 3.
         var server = (await File.ReadAllLinesAsync(Path.Combine(_directory, "config", "workers", "config.yaml"))).Single(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split(": ", 2)[1].Trim();
-        var wrong = await CliFailureProcess.RunAsync(["status"], new Dictionary<string, string>(Environment) { ["WORKERS_TOKEN"] = "not-the-token" });
-        var none = await CliFailureProcess.RunAsync(["status", "--server", server], Environment);
+        var wrong = await CliProcess.RunAsync(["status"], new Dictionary<string, string>(Environment) { ["WORKERS_TOKEN"] = "not-the-token" });
+        var none = await CliProcess.RunAsync(["status", "--server", server], Environment);
         foreach (var (run, says) in new[] { (wrong, "refused the token"), (none, "wants a token") })
         {
             Assert.True(run.Exit == 3, run.ToString());
@@ -134,7 +134,7 @@ public sealed class ServeTests : IAsyncLifetime
             Assert.DoesNotContain("not-the-token", run.Error, StringComparison.Ordinal);
         }
 
-        var delete = await CliFailureProcess.RunAsync(["delete", name, "--wait"], Environment);
+        var delete = await CliProcess.RunAsync(["delete", name, "--wait"], Environment);
         Assert.True(delete.Exit == 0, delete.ToString());
         Assert.Equal($"deployment {name} deleted", delete.Out.Trim());
         Assert.Empty(await DockerView.ContainersAsync(_docker, _hostId, name));
@@ -152,7 +152,7 @@ public sealed class ServeTests : IAsyncLifetime
 
         Assert.True(_serve.ExitCode == 0, $"exit {_serve.ExitCode}\n{ServeOutput}");
         Assert.Contains("workers serve: stopped", ServeOutput, StringComparison.Ordinal);
-        var after = await CliFailureProcess.RunAsync(["status"], Environment);
+        var after = await CliProcess.RunAsync(["status"], Environment);
         Assert.True(after.Exit == 0 && after.Error.Length == 0, after.ToString());
         Assert.Equal("no deployments", after.Out.Trim());
     }

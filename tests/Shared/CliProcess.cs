@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Workers.Testing;
+
+/// <summary>
+/// The built <c>workers</c> CLI run as a whole process, as a user runs it: with none of the CLI's settings from the
+/// test's own environment but those the test gives, and no user's contexts.
+/// </summary>
+internal static class CliProcess
+{
+    /// <summary>Past this the process is killed and the test fails: a hang must not hang the suite.</summary>
+    private static readonly TimeSpan DefaultKillAfter = TimeSpan.FromSeconds(90);
+
+    /// <summary>The settings the CLI reads from the environment.</summary>
+    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY", "DOCKER_HOST", "DOCKER_CONTEXT"];
+
+    /// <summary>A config directory nothing creates: a test that wants contexts gives XDG_CONFIG_HOME itself.</summary>
+    private static readonly string NoConfig = Path.Combine(Path.GetTempPath(), "workers-tests-no-config");
+
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(arguments, environment);
+
+    public static Task<CliRun> RunWithInputAsync(IReadOnlyDictionary<string, string> environment, string? input, params string[] arguments) =>
+        RunAsync(arguments, environment, input);
+
+    /// <summary>Runs <c>workers</c> with <paramref name="arguments"/>, <paramref name="input"/> on its standard input, and waits for it to exit.</summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? killAfter = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Builds.Cli());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in Settings)
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["XDG_CONFIG_HOME"] = NoConfig;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet workers.dll did not start");
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        var limit = killAfter ?? DefaultKillAfter;
+        using var kill = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(kill.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"workers {string.Join(' ', arguments)} was still running after {limit.TotalSeconds:0}s");
+        }
+
+        clock.Stop();
+        return new CliRun(process.ExitCode, await output, await error, clock.Elapsed);
+    }
+}
+
+/// <summary>How a run of the CLI ended.</summary>
+internal sealed record CliRun(int Exit, string Out, string Error, TimeSpan Elapsed)
+{
+    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public void Deconstruct(out int exit, out string output, out string error) => (exit, output, error) = (Exit, Out, Error);
+
+    public override string ToString() => $"exit {Exit} after {Elapsed.TotalSeconds:0.00}s\nstdout: {Out}\nstderr: {Error}";
+}
