@@ -18,7 +18,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
     private const float Slow = 180_000;
 
     [Fact]
-    public async Task Dashboard_DeployAFailingRolloutAndDelete_ShowsWhatWorkersStatusSaysWithNoSeriousAccessibilityViolations()
+    public async Task Dashboard_DeployAFailingRolloutAManualRollbackAndDelete_ShowsWhatWorkersStatusSaysWithNoSeriousAccessibilityViolations()
     {
         using var api = fixture.NewApiClient();
         var name = Specs.Name("dash");
@@ -93,6 +93,19 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await AssertReplicasAsShownAsync(page, name);
         await AssertAccessibleAsync(page, "a rolled-back deployment");
         await page.ScreenshotAsync(new() { Path = ScreenshotPath(), FullPage = false });
+
+        // A healthy revision 3, then rolled back by hand from the history: revision 1's spec again, as revision 4.
+        await Nav(page, "Deploy a spec").ClickAsync();
+        await editor.FillAsync(Specs.Http(name, 2, "3", "/healthz"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).ClickAsync();
+        await Expect(page.Locator("#revision")).ToHaveTextAsync("3", new() { Timeout = Slow });
+        await Expect(page.Locator("#state")).ToHaveTextAsync("Running", new() { Timeout = Slow });
+        await page.Locator("tr[data-revision='1']").GetByRole(AriaRole.Button, new() { Name = "Roll back to revision 1" }).ClickAsync();
+        await Expect(page.Locator("#revision")).ToHaveTextAsync("4", new() { Timeout = Slow });
+        await Expect(page.Locator("#state")).ToHaveTextAsync("Running", new() { Timeout = Slow });
+        await Expect(page.Locator("tr[data-revision='4']")).ToContainTextAsync("(current)");
+        await Expect(page.Locator("tr[data-revision='3']")).ToContainTextAsync("Superseded");
+        await AssertReplicasAsShownAsync(page, name);
 
         // Hosts and live events.
         await Nav(page, "Hosts").ClickAsync();
