@@ -24,6 +24,14 @@ param hosts array = [
   { id: 'host-b', principalId: '' }
 ]
 
+@description('The session-enabled queue the CLI asks its replies on (WORKERS_SERVICEBUS_REPLY_QUEUE); each CLI reads its own session.')
+param replyQueueName string = 'workers-replies'
+
+@description('''Entra object ids the CLI signs in as (people or CI): each gets send on the topic and receive on the reply
+queue. Sessions keep one CLI's replies from another's reads, but are no access boundary: whoever may receive on the
+queue may accept any session, so list only principals trusted with every read the CLI makes.''')
+param cliPrincipalIds array = []
+
 @description('Deliveries after which the adapter dead-letters a failing message with its reason (WORKERS_SERVICEBUS_MAX_DELIVERIES).')
 @minValue(1)
 param workersMaxDeliveries int = 5
@@ -204,6 +212,17 @@ resource hostFilter 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@
   }
 }]
 
+// The functions answer the CLI's requests here, in the session each request names (ReplyToSessionId).
+resource replyQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: serviceBus
+  name: replyQueueName
+  properties: {
+    requiresSession: true
+    defaultMessageTimeToLive: 'PT10M'
+    maxDeliveryCount: maxDeliveryCount
+  }
+}
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take('${namePrefix}${suffix}', 24)
   location: location
@@ -288,6 +307,35 @@ resource functionsReceive 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     roleDefinitionId: serviceBusDataReceiver
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
+  }
+}]
+
+resource functionsReply 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: replyQueue
+  name: guid(replyQueue.id, functionApp.id, serviceBusDataSender)
+  properties: {
+    roleDefinitionId: serviceBusDataSender
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The CLI sends deployments, deletions and requests to the topic and reads its replies from the reply queue.
+resource cliSend 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for p in cliPrincipalIds: {
+  scope: topic
+  name: guid(topic.id, p, serviceBusDataSender)
+  properties: {
+    roleDefinitionId: serviceBusDataSender
+    principalId: p
+  }
+}]
+
+resource cliReceive 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for p in cliPrincipalIds: {
+  scope: replyQueue
+  name: guid(replyQueue.id, p, serviceBusDataReceiver)
+  properties: {
+    roleDefinitionId: serviceBusDataReceiver
+    principalId: p
   }
 }]
 

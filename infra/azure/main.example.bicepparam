@@ -7,6 +7,8 @@ param hosts = [
   { id: 'host-a', principalId: '00000000-0000-0000-0000-00000000000a' }
   { id: 'host-b', principalId: '00000000-0000-0000-0000-00000000000b' }
 ]
+// The people or CI the CLI signs in as: send on the topic, receive on the reply queue.
+param cliPrincipalIds = ['00000000-0000-0000-0000-0000000000c1']
 param workersMaxDeliveries = 5
 param maxDeliveryCount = 10
 param planSku = 'P0v3'

@@ -80,18 +80,23 @@ internal static class WorkersClientPolling
     }
 }
 
-/// <summary>What the CLI asks of the functions over the bus.</summary>
-internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorkersClient
+/// <summary>What the CLI asks of the functions over a broker: MassTransit's (RabbitMQ or in memory), or Azure Service Bus.</summary>
+internal sealed class WorkersClient(IWorkersTransport transport) : IWorkersClient
 {
+    public WorkersClient(IBus bus, TimeSpan requestTimeout)
+        : this(new MassTransitTransport(bus, requestTimeout))
+    {
+    }
+
     public async Task<Guid> DeployAsync(string specText, string source, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
-        await bus.Publish(new DeploymentRequested(Guid.NewGuid(), id, DateTimeOffset.UtcNow, specText, source, RequestedBy()), cancellationToken);
+        await transport.PublishAsync(new DeploymentRequested(Guid.NewGuid(), id, DateTimeOffset.UtcNow, specText, source, RequestedBy()), cancellationToken);
         return id;
     }
 
     public async Task DeleteAsync(string name, CancellationToken cancellationToken) =>
-        await bus.Publish(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
+        await transport.PublishAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
 
     public Task<DeploymentStatusReply> StatusAsync(string? name, Guid? deploymentId, CancellationToken cancellationToken) =>
         RequestAsync<GetDeploymentStatus, DeploymentStatusReply>(new GetDeploymentStatus(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, name, deploymentId), cancellationToken);
@@ -148,7 +153,30 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorker
     public Task<SecretReply> DeleteSecretAsync(string name, CancellationToken cancellationToken) =>
         RequestAsync<DeleteSecret, SecretReply>(new DeleteSecret(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, RequestedBy()), cancellationToken);
 
-    private async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
+    private Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TReply : class => transport.RequestAsync<TRequest, TReply>(request, cancellationToken);
+
+    private static string RequestedBy() => $"cli:{Environment.UserName}@{Environment.MachineName}";
+}
+
+/// <summary>How <see cref="WorkersClient"/> reaches the functions: a message published, or a request and its one reply.</summary>
+internal interface IWorkersTransport
+{
+    Task PublishAsync(object message, CancellationToken cancellationToken);
+
+    /// <exception cref="WorkersUnavailableException">No reply came within the request timeout.</exception>
+    Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TReply : class;
+}
+
+/// <summary>The functions on MassTransit's bus: publishes by the message's type, requests through a request client.</summary>
+internal sealed class MassTransitTransport(IBus bus, TimeSpan requestTimeout) : IWorkersTransport
+{
+    public Task PublishAsync(object message, CancellationToken cancellationToken) => bus.Publish(message, message.GetType(), cancellationToken);
+
+    public async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
         where TRequest : class
         where TReply : class
     {
@@ -160,12 +188,14 @@ internal sealed class WorkersClient(IBus bus, TimeSpan requestTimeout) : IWorker
         }
         catch (RequestTimeoutException e)
         {
-            throw new WorkersUnavailableException($"no functions answered within {requestTimeout.TotalSeconds:0}s: is the functions host running against the same broker?", e);
+            throw WorkersUnavailableException.NoAnswer(requestTimeout, e);
         }
     }
-
-    private static string RequestedBy() => $"cli:{Environment.UserName}@{Environment.MachineName}";
 }
 
 /// <summary>The functions did not answer: the broker or the functions host is not there.</summary>
-internal sealed class WorkersUnavailableException(string message, Exception inner) : Exception(message, inner);
+internal sealed class WorkersUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    public static WorkersUnavailableException NoAnswer(TimeSpan requestTimeout, Exception? inner = null) =>
+        new($"no functions answered within {requestTimeout.TotalSeconds:0}s: is the functions host running against the same broker?", inner);
+}

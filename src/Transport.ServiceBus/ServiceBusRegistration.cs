@@ -88,7 +88,8 @@ public static class ServiceBusRegistration
             sp.GetRequiredService<ILogger<ServiceBusSubscriptionWorker>>()));
     }
 
-    internal static ServiceBusClient CreateClient(ServiceBusSettings settings)
+    /// <summary>The client for <paramref name="settings"/>: its connection string, or <c>DefaultAzureCredential</c>; AMQP over TCP.</summary>
+    public static ServiceBusClient CreateClient(ServiceBusSettings settings)
     {
         var options = new ServiceBusClientOptions { TransportType = ServiceBusTransportType.AmqpTcp };
         return settings.ConnectionString is { } connection

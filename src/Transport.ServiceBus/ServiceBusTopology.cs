@@ -18,6 +18,12 @@ public static class ServiceBusTopology
     /// <summary>Application property set on host commands only; each host's subscription filters on it.</summary>
     public const string HostIdProperty = "hostId";
 
+    /// <summary>
+    /// The session-enabled queue the CLI asks its replies on, each CLI in a session of its own
+    /// (<c>WORKERS_SERVICEBUS_REPLY_QUEUE</c> names another).
+    /// </summary>
+    public const string DefaultReplyQueue = "workers-replies";
+
     /// <summary>Application property on a reply: the <c>MessageId</c> of the request it answers.</summary>
     public const string InReplyToProperty = "inReplyTo";
 

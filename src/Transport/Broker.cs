@@ -65,7 +65,7 @@ public sealed record Broker
 
         if (text.StartsWith("servicebus://", StringComparison.OrdinalIgnoreCase))
         {
-            error = $"'{Redact(text)}' is Azure Service Bus, which the functions and the agent speak but not the CLI: give it rabbitmq://user:password@host:5672/ or 'memory'";
+            error = $"'{Redact(text)}' is Azure Service Bus, which this program or command does not take: give it rabbitmq://user:password@host:5672/ or 'memory'";
             return false;
         }
 

@@ -45,6 +45,13 @@ public sealed partial class BicepTopologyTests
         Assert.Contains("requiresDuplicateDetection: true", Bicep, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MainBicep_ReplyQueue_IsTheCliDefaultAndTakesSessions()
+    {
+        Assert.Contains($"param replyQueueName string = '{ServiceBusTopology.DefaultReplyQueue}'", Bicep, StringComparison.Ordinal);
+        Assert.Contains("requiresSession: true", Bicep, StringComparison.Ordinal);
+    }
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

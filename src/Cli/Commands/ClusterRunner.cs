@@ -2,6 +2,7 @@ using System.CommandLine;
 using Workers.Contracts.Messages;
 using Workers.Cli.Contexts;
 using Workers.Contracts.Spec;
+using Workers.Transport.ServiceBus;
 
 namespace Workers.Cli.Commands;
 
@@ -142,6 +143,18 @@ internal static class ClusterRunner
                 return await action(http, RemoteSession.Instance, deadline.Token);
             }
 
+            if (target is Target.Bus { Broker: { } setting } && ServiceBusSettings.IsServiceBus(setting))
+            {
+                // No preflight: a namespace answers only once signed in, which the first send does.
+                await using var serviceBus = ServiceBusTransport.Open(setting, Environment.GetEnvironmentVariable, requestTimeout);
+                if (watch)
+                {
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+
+                return await action(new WorkersClient(serviceBus), RemoteSession.Instance, deadline.Token);
+            }
+
             var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
             await using var connection = await Connection.OpenAsync(((Target.Bus)target).Broker ?? "memory", logging, console.Error, Preflight.LimitFor(timeout), deadline.Token);
             var client = new WorkersClient(connection.Bus, requestTimeout);
@@ -163,6 +176,10 @@ internal static class ClusterRunner
         catch (CliFailure e)
         {
             return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+        }
+        catch (Exception e) when (e is Azure.Messaging.ServiceBus.ServiceBusException or Azure.Identity.AuthenticationFailedException)
+        {
+            return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "broker.unreachable", $"Azure Service Bus: {e.Message.ReplaceLineEndings(" ")}", e);
         }
         catch (Exception e) when (e is MassTransit.MassTransitException or System.Net.Sockets.SocketException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
         {

@@ -151,7 +151,9 @@ internal static class ContextCommands
 
     /// <summary>The server, or the broker without its password: never a credential.</summary>
     private static string Where(CliContext context) =>
-        context.Server ?? (Transport.Broker.TryParse(context.Broker, out var broker, out _) ? broker.ToString() : "?");
+        context.Server
+        ?? (Transport.ServiceBus.ServiceBusSettings.IsServiceBus(context.Broker) && Uri.TryCreate(context.Broker, UriKind.Absolute, out var serviceBus) ? $"servicebus://{serviceBus.Host}/"
+            : Transport.Broker.TryParse(context.Broker, out var broker, out _) ? broker.ToString() : "?");
 
     private static async Task<string> ReadTokenAsync(CliConsole console, CancellationToken cancellationToken)
     {

@@ -143,7 +143,7 @@ internal sealed class CliContext
             return serverError;
         }
 
-        if (Broker is not null && !Transport.Broker.TryParse(Broker, out _, out var brokerError))
+        if (Broker is not null && !Transport.ServiceBus.ServiceBusSettings.IsServiceBus(Broker) && !Transport.Broker.TryParse(Broker, out _, out var brokerError))
         {
             return brokerError;
         }

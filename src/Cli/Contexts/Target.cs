@@ -13,7 +13,7 @@ internal abstract record Target
     /// <summary>The HTTP API at <paramref name="Address"/>; <paramref name="FallBackToEmbedded"/> for the context <c>workers serve</c> wrote.</summary>
     public sealed record Server(Uri Address, string? Token, bool FallBackToEmbedded) : Target;
 
-    /// <summary>A broker (<c>rabbitmq://…</c>), or the embedded default when the setting is null or <c>memory</c>.</summary>
+    /// <summary>A broker (<c>rabbitmq://…</c>, <c>servicebus://…</c>), or the embedded default when the setting is null or <c>memory</c>.</summary>
     public sealed record Bus(string? Broker) : Target;
 
     /// <summary>What <paramref name="parsed"/>, the environment and the config file say, or the usage error they make.</summary>
@@ -53,7 +53,7 @@ internal abstract record Target
         if (brokerVariable is not null)
         {
             // Checked here, where its source is known: the message names the variable (never the password).
-            return Transport.Broker.TryParse(brokerVariable, out _, out var brokerError)
+            return Transport.ServiceBus.ServiceBusSettings.IsServiceBus(brokerVariable) || Transport.Broker.TryParse(brokerVariable, out _, out var brokerError)
                 ? new Bus(brokerVariable)
                 : throw new CliFailure(ExitCodes.Usage, "usage", $"WORKERS_BROKER: {brokerError}");
         }

@@ -48,7 +48,7 @@ public sealed class BrokerTests
     [InlineData("amqps://u:p@host/?insecure=true", "unknown broker option 'insecure'")]
     [InlineData("amqps://u:p@host/?ca=", "needs the path of a PEM file")]
     [InlineData("http://u:p@host/", "is not a broker address")]
-    [InlineData("servicebus://u:p@ns.servicebus.windows.net/", "is Azure Service Bus, which the functions and the agent speak but not the CLI")]
+    [InlineData("servicebus://u:p@ns.servicebus.windows.net/", "is Azure Service Bus, which this program or command does not take")]
     public void TryParse_OptionsItDoesNotKnowOrCannotHonour_AreRefusedNotIgnored(string address, string expected)
     {
         Assert.False(Broker.TryParse(address, out _, out var error));

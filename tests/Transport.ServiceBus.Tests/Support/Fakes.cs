@@ -29,6 +29,16 @@ internal sealed class FakeClient : ServiceBusClient
         return processor;
     }
 
+    /// <summary>Sessions accepted, in order: each reads what was sent to its queue in its session.</summary>
+    public List<FakeSessionReceiver> Sessions { get; } = [];
+
+    public override Task<ServiceBusSessionReceiver> AcceptSessionAsync(string queueName, string sessionId, ServiceBusSessionReceiverOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var receiver = new FakeSessionReceiver((FakeSender)CreateSender(queueName), sessionId);
+        Sessions.Add(receiver);
+        return Task.FromResult<ServiceBusSessionReceiver>(receiver);
+    }
+
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
@@ -51,8 +61,11 @@ internal sealed class FakeSender(string entityPath) : ServiceBusSender
         }
 
         _sent.Add(message);
-        return Task.CompletedTask;
+        return OnSent?.Invoke(message) ?? Task.CompletedTask;
     }
+
+    /// <summary>What happens once a message is sent: a consumer on the other side, say.</summary>
+    public Func<ServiceBusMessage, Task>? OnSent { get; set; }
 
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
@@ -128,4 +141,41 @@ internal sealed class FakeProcessor(string topic, string subscription, ServiceBu
         OnProcessMessageAsync(new ProcessMessageEventArgs(message, receiver, CancellationToken.None));
 
     public override Task CloseAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
+
+/// <summary>
+/// A session on a queue: hands out, in order, what was sent to the queue in this session and has not been handed out;
+/// nothing there is the receive's wait running out (null), which a real receiver reports the same way.
+/// </summary>
+internal sealed class FakeSessionReceiver(FakeSender queue, string sessionId) : ServiceBusSessionReceiver
+{
+    private int _next;
+
+    public override string SessionId => sessionId;
+
+    public override string EntityPath => queue.EntityPath;
+
+    public List<ServiceBusReceivedMessage> Completed { get; } = [];
+
+    public override Task<ServiceBusReceivedMessage?> ReceiveMessageAsync(TimeSpan? maxWaitTime = null, CancellationToken cancellationToken = default)
+    {
+        while (_next < queue.Sent.Count)
+        {
+            var sent = queue.Sent[_next++];
+            if (sent.SessionId == sessionId)
+            {
+                return Task.FromResult<ServiceBusReceivedMessage?>(Messages.Received(sent));
+            }
+        }
+
+        return Task.FromResult<ServiceBusReceivedMessage?>(null);
+    }
+
+    public override Task CompleteMessageAsync(ServiceBusReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        Completed.Add(message);
+        return Task.CompletedTask;
+    }
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

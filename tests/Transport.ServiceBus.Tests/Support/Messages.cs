@@ -28,6 +28,7 @@ internal static class Messages
             contentType: sent.ContentType,
             replyTo: sent.ReplyTo,
             replyToSessionId: sent.ReplyToSessionId,
+            sessionId: sent.SessionId,
             properties: new Dictionary<string, object>(sent.ApplicationProperties),
             deliveryCount: deliveryCount);
 
