@@ -134,6 +134,26 @@ public sealed class ServiceBusTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_ServiceBusWithBadSettings_IsAUsageErrorInOneLineWithoutTheSecret()
+    {
+        var home = _directory.CreateSubdirectory("home").FullName;
+        var (exit, output, error) = await CliProcess.RunAsync(
+            new Dictionary<string, string>
+            {
+                ["WORKERS_BROKER"] = "servicebus://ns.servicebus.windows.net/",
+                ["WORKERS_SERVICEBUS_CONNECTION"] = "SharedAccessKey=hunter2",
+                ["HOME"] = home,
+                ["XDG_CONFIG_HOME"] = home,
+                ["DOCKER_HOST"] = "unix:///nonexistent",
+            },
+            "status");
+
+        Assert.Equal((ExitCodes.Usage, string.Empty), (exit, output));
+        Assert.StartsWith("workers: WORKERS_SERVICEBUS_CONNECTION is not a Service Bus connection string", Assert.Single(error.Trim().Split('\n')), StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Open_ReplyQueueIsTheTopic_IsRefused()
     {
         var environment = new Dictionary<string, string?> { [ServiceBusTransport.ReplyQueueSetting] = "workers" };
