@@ -153,6 +153,13 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
             return IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems));
         }
 
+        if (page.Paged && host is null && deploymentId is null)
+        {
+            // The dashboard's case: only the page's deployments are read.
+            var (deploymentPage, total) = await queries.StatusPageAsync(page.Offset, page.Take, cancellationToken);
+            return page.Answer(deploymentPage, total);
+        }
+
         var reply = await queries.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), time.GetUtcNow(), null, deploymentId), cancellationToken);
         var deployments = host is null
             ? reply.Deployments

@@ -64,7 +64,13 @@ public sealed record PageQuery(int Offset, int? Limit, bool Paged)
             return new IntakeResult(StatusCodes.Status200OK, items);
         }
 
-        var page = items.Skip(Offset).Take(Limit ?? MaxLimit).ToList();
-        return new IntakeResult(StatusCodes.Status200OK, page, Headers: new Dictionary<string, string> { ["X-Total-Count"] = items.Count.ToString(CultureInfo.InvariantCulture) });
+        return Answer(items.Skip(Offset).Take(Take).ToList(), items.Count);
     }
+
+    /// <summary>200 with <paramref name="page"/>, already cut from a list of <paramref name="total"/> items by <see cref="Offset"/> and <see cref="Take"/>.</summary>
+    public IntakeResult Answer<T>(IReadOnlyList<T> page, int total) =>
+        new(StatusCodes.Status200OK, page, Headers: new Dictionary<string, string> { ["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture) });
+
+    /// <summary>How many items a page holds at most.</summary>
+    public int Take => Limit ?? MaxLimit;
 }

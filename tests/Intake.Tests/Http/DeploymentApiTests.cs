@@ -51,6 +51,29 @@ public sealed class DeploymentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListDeployments_AskedForAPage_AnswersThatSliceOfTheWholeListByNameAndItsCount()
+    {
+        foreach (var name in new[] { "delta", "alpha", "echo", "charlie", "bravo" })
+        {
+            var spec = SpecParser.Parse(Encoding.UTF8.GetBytes($"name: {name}\nimage: ghcr.io/acme/{name}:1\nreplicas: 1\n"), "spec.yaml").Spec!;
+            await _intake.Store.SavePlanAsync(Guid.NewGuid(), spec, "ci", [new ReplicaPlacement(0, "host-a", [])], [], _intake.Time.GetUtcNow(), CancellationToken.None);
+        }
+
+        using var all = await _intake.SendAsync(HttpMethod.Get, "/api/deployments");
+        using var page = await _intake.SendAsync(HttpMethod.Get, "/api/deployments?offset=1&limit=3");
+        using var past = await _intake.SendAsync(HttpMethod.Get, "/api/deployments?offset=5&limit=3");
+
+        var whole = JsonDocument.Parse(await all.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(d => d.GetRawText()).ToList();
+        var sliced = JsonDocument.Parse(await page.Content.ReadAsStringAsync()).RootElement.EnumerateArray().Select(d => d.GetRawText()).ToList();
+        Assert.Equal(["alpha", "bravo", "charlie", "delta", "echo"], whole.Select(d => JsonDocument.Parse(d).RootElement.GetProperty("name").GetString()));
+        Assert.Equal(whole.Skip(1).Take(3), sliced);
+        Assert.Equal("5", page.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal("[]", await past.Content.ReadAsStringAsync());
+        Assert.Equal("5", past.Headers.GetValues("X-Total-Count").Single());
+        Assert.False(all.Headers.Contains("X-Total-Count"));
+    }
+
+    [Fact]
     public async Task PostDeployment_NoToken_Answers401ProblemAndPublishesNothing()
     {
         using var response = await _intake.PostSpecAsync(Valid, token: null);
