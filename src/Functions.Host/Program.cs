@@ -56,4 +56,11 @@ catch (SecretsKeyException e)
     await Console.Error.WriteLineAsync($"{Name}: {e.Message}");
     return 2;
 }
+catch (System.Data.Common.DbException e) when (!StoreStartup.IsUnreachable(e))
+{
+    // The store answered and refused (a login, a permission, a schema): one line, no stack trace. One that does not
+    // answer is waited for (StoreStartup).
+    await Console.Error.WriteLineAsync($"{Name}: the store refused: {e.Message.ReplaceLineEndings(" ")}");
+    return 3;
+}
 
