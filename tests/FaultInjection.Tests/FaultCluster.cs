@@ -332,6 +332,18 @@ internal sealed class FaultCluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// Every queue with its ready and unacknowledged messages and its consumers, one line each, for the log of a run
+    /// that failed: a queue with messages and no consumer names the piece that stopped reading.
+    /// </summary>
+    public async Task<string> QueueStateAsync()
+    {
+        var listed = await ExecOnAnyNodeAsync(["rabbitmqctl", "list_queues", "--quiet", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged", "consumers"]);
+        return listed.ExitCode == 0
+            ? "queues (name ready unacked consumers):\n" + listed.Stdout.TrimEnd()
+            : $"rabbitmqctl list_queues failed ({listed.ExitCode}): {listed.Stderr}";
+    }
+
+    /// <summary>
     /// Restarts every node of the broker cluster at once, in place (same ports, same durable queues), and waits until
     /// each speaks AMQP again. True when Docker reports a new start of every node's container and every node answered.
     /// </summary>

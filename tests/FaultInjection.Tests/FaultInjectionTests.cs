@@ -28,7 +28,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         await using var sampler = new RolloutSampler(cluster, id => scenario?.PolicyOf(id), Detail);
         scenario = new FaultScenario(cluster, seed, Detail, sampler);
         sampler.Start();
-        await scenario.RunAsync();
+        try
+        {
+            await scenario.RunAsync();
+        }
+        catch (TimeoutException)
+        {
+            // What each queue held and who read it when the scenario gave up, to tell a stopped consumer from a slow one.
+            Detail(await cluster.QueueStateAsync());
+            throw;
+        }
 
         // Settling takes the deadlines their time (a lost host's replicas, orphans after their grace): poll, then judge.
         // Converged means clean and staying clean: audits clean for at least the orphan grace plus a sweep interval
@@ -79,6 +88,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         catch (TimeoutException)
         {
             // Judged below on the last audit, with every problem listed.
+            Detail(await cluster.QueueStateAsync());
         }
 
         Assert.NotNull(audit);
