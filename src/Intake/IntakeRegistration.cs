@@ -40,6 +40,7 @@ public static class IntakeRegistration
         services.AddScoped<DeploymentIntake>();
         services.AddScoped<SecretsIntake>();
         services.AddScoped<LogsIntake>();
+        services.AddScoped<HostKeysIntake>();
         services.AddScoped<PlanIntake>();
         services.AddScoped<GitHubHookHandler>();
         services.AddScoped<EventsHookHandler>();
@@ -100,6 +101,10 @@ public static class IntakeRegistration
             IntakeHttp.DeleteSecretAsync(request, name, intake, secrets, cancellationToken));
         api.MapGet("/hosts", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetHostsAsync(request, intake, cancellationToken));
+        api.MapPost("/hosts/{id}/forget", (HttpRequest request, string id, [FromServices] DeploymentIntake intake, [FromServices] HostKeysIntake hostKeys, CancellationToken cancellationToken) =>
+            IntakeHttp.ForgetHostAsync(request, id, revoke: false, intake, hostKeys, cancellationToken));
+        api.MapPost("/hosts/{id}/revoke", (HttpRequest request, string id, [FromServices] DeploymentIntake intake, [FromServices] HostKeysIntake hostKeys, CancellationToken cancellationToken) =>
+            IntakeHttp.ForgetHostAsync(request, id, revoke: true, intake, hostKeys, cancellationToken));
         api.MapGet("/events", (HttpRequest request, [FromServices] DeploymentIntake intake, CancellationToken cancellationToken) =>
             IntakeHttp.GetEventsAsync(request, intake, cancellationToken));
         api.MapGet("/events/stream", (HttpContext context, [FromServices] DeploymentIntake intake, [FromServices] IHostApplicationLifetime lifetime) =>

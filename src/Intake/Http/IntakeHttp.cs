@@ -63,6 +63,15 @@ public static class IntakeHttp
         return await AuthorizedAsync(request, intake, () => intake.HostsAsync(QueryOf(request), cancellationToken));
     }
 
+    /// <summary><c>POST /api/hosts/{id}/forget</c> (unpin its agent keys) or <c>POST /api/hosts/{id}/revoke</c>.</summary>
+    public static async Task<IntakeHttpResult> ForgetHostAsync(HttpRequest request, string hostId, bool revoke, DeploymentIntake intake, HostKeysIntake hostKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
+        ArgumentNullException.ThrowIfNull(hostKeys);
+        return await AuthorizedAsync(request, intake, () => hostKeys.ForgetAsync(hostId, revoke, cancellationToken));
+    }
+
     /// <summary><c>GET /api/events?name=&amp;after=&amp;since=&amp;limit=</c>: the event history, oldest first.</summary>
     public static async Task<IntakeHttpResult> GetEventsAsync(HttpRequest request, DeploymentIntake intake, CancellationToken cancellationToken)
     {
