@@ -18,6 +18,16 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
+    /// <summary>The statuses <c>/api/deployments/{name}/logs</c> answers a <see cref="LogsProblem"/> with.</summary>
+    private static readonly Dictionary<HttpStatusCode, LogsProblem> LogsProblems = new()
+    {
+        [HttpStatusCode.NotFound] = LogsProblem.NotFound,
+        [HttpStatusCode.BadRequest] = LogsProblem.Invalid,
+        [HttpStatusCode.GatewayTimeout] = LogsProblem.HostUnavailable,
+        [HttpStatusCode.NotImplemented] = LogsProblem.NotServed,
+        [HttpStatusCode.BadGateway] = LogsProblem.Unreadable,
+    };
+
     private readonly HttpClient _http;
     private readonly Uri _server;
     private readonly TimeSpan _connectLimit;
@@ -67,8 +77,12 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
         return new DeploymentStatusReply(Guid.NewGuid(), deploymentId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, deployments);
     }
 
-    public Task<HostKeysReply> ForgetHostAsync(string hostId, bool revoke, CancellationToken cancellationToken) =>
-        throw new CliFailure(ExitCodes.Usage, "usage", $"'workers hosts {(revoke ? "revoke" : "forget")}' manages agent keys over the bus only: give --broker (the HTTP API has no call for it)");
+    public async Task<HostKeysReply> ForgetHostAsync(string hostId, bool revoke, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/hosts/{Uri.EscapeDataString(hostId)}/{(revoke ? "revoke" : "forget")}", null, cancellationToken);
+        var answer = await ReadAsync<HostKeysAnswer>(response, cancellationToken);
+        return new HostKeysReply(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, answer.HostId, answer.Outcome);
+    }
 
     public async Task<HostsReply> HostsAsync(CancellationToken cancellationToken)
     {
@@ -145,8 +159,49 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
             : await SecretAnswerAsync(name, response, cancellationToken);
     }
 
-    public Task<ReplicaLogsReply> LogsAsync(string name, int? replica, int? tail, DateTimeOffset? since, string? after, string? containerId, CancellationToken cancellationToken) =>
-        throw new CliFailure(ExitCodes.Usage, "usage", "'workers logs' reads over the bus only for now: give --broker, or use GET /api/deployments/{name}/logs");
+    /// <summary>
+    /// One chunk of <c>GET /api/deployments/{name}/logs</c>, asked as the bus asks it (the cursor and the container to
+    /// read on from), so that <c>workers logs -f</c> follows over HTTP exactly as over the bus. A refusal that concerns the
+    /// logs (no such deployment, the host not answering) comes back as the reply's problem, as the bus gives it.
+    /// </summary>
+    public async Task<ReplicaLogsReply> LogsAsync(string name, int? replica, int? tail, DateTimeOffset? since, string? after, string? containerId, CancellationToken cancellationToken)
+    {
+        var query = new List<string>();
+        if (replica is { } index)
+        {
+            query.Add($"replica={index.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (tail is { } lines)
+        {
+            query.Add($"tail={lines.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (since is { } moment)
+        {
+            query.Add($"since={Uri.EscapeDataString(moment.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))}");
+        }
+
+        if (after is not null)
+        {
+            query.Add($"after={Uri.EscapeDataString(after)}");
+        }
+
+        if (containerId is not null)
+        {
+            query.Add($"container={Uri.EscapeDataString(containerId)}");
+        }
+
+        var path = $"api/deployments/{Uri.EscapeDataString(name)}/logs" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken, [.. LogsProblems.Keys]);
+        if (LogsProblems.TryGetValue(response.StatusCode, out var problem))
+        {
+            return new ReplicaLogsReply(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, name, replica, null, containerId, [], after, false, false, problem, await DetailAsync(response, cancellationToken));
+        }
+
+        var chunk = await ReadAsync<LogsChunk>(response, cancellationToken);
+        return new ReplicaLogsReply(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Name, chunk.Replica, chunk.HostId, chunk.ContainerId, chunk.Lines, chunk.Cursor, chunk.More, chunk.Running);
+    }
 
     public void Dispose() => _http.Dispose();
 
@@ -235,6 +290,10 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
     private sealed record Accepted(Guid DeploymentId, string Name, string Image, long? Revision);
 
     private sealed record SecretAnswerBody(string Name, SecretOutcome Outcome);
+
+    private sealed record HostKeysAnswer(string HostId, string Outcome);
+
+    private sealed record LogsChunk(string Name, int? Replica, string? HostId, string? ContainerId, IReadOnlyList<LogLine> Lines, string? Cursor, bool More, bool Running);
 
     private sealed record Problem(string? Title, string? Detail);
 }

@@ -13,7 +13,9 @@ namespace Workers.Intake;
 /// <param name="Since">Only lines at or after this moment, or null.</param>
 /// <param name="After">Only lines after this cursor (a previous answer's), or null.</param>
 /// <param name="Follow">Keep the response open and write lines as they come, until the container stops.</param>
-public sealed record LogsRequest(string Name, int? Replica, int? Tail, DateTimeOffset? Since, string? After, bool Follow);
+/// <param name="Container">Only this container (an earlier answer's <c>containerId</c>), so that a caller reading on
+/// with <paramref name="After"/> stays with the container it began with; or null for the replica's current one.</param>
+public sealed record LogsRequest(string Name, int? Replica, int? Tail, DateTimeOffset? Since, string? After, bool Follow, string? Container = null);
 
 /// <summary>
 /// The logic of <c>GET /api/deployments/{name}/logs</c>: its query, one chunk asked through the host's
@@ -39,7 +41,7 @@ public sealed class LogsIntake(IEnumerable<IReplicaLogsReader> readers, TimeProv
 
         int? replica = null, tail = null;
         DateTimeOffset? since = null;
-        string? after = null;
+        string? after = null, container = null;
         var follow = false;
         foreach (var (key, value) in query)
         {
@@ -57,6 +59,9 @@ public sealed class LogsIntake(IEnumerable<IReplicaLogsReader> readers, TimeProv
                 case "after" when !string.IsNullOrEmpty(value):
                     after = value;
                     break;
+                case "container" when value is { Length: >= 12 and <= 64 } && value.All(char.IsAsciiHexDigitLower):
+                    container = value;
+                    break;
                 case "follow" when value is "true" or "false":
                     follow = value == "true";
                     break;
@@ -72,25 +77,31 @@ public sealed class LogsIntake(IEnumerable<IReplicaLogsReader> readers, TimeProv
                 case "after":
                     problems.Add("after: give a cursor an earlier answer returned");
                     break;
+                case "container":
+                    problems.Add($"container: '{value}' is not a container id (12 to 64 lowercase hex digits, as an earlier answer's containerId)");
+                    break;
                 case "follow":
                     problems.Add($"follow: '{value}' is neither true nor false");
                     break;
                 default:
-                    problems.Add($"'{key}' is not a parameter of /api/deployments/{{name}}/logs (replica, tail, since, after, follow)");
+                    problems.Add($"'{key}' is not a parameter of /api/deployments/{{name}}/logs (replica, tail, since, after, container, follow)");
                     break;
             }
         }
 
         return problems.Count > 0
             ? (null, IntakeResult.Problem(StatusCodes.Status400BadRequest, string.Join("; ", problems)))
-            : (new LogsRequest(label!.Value, replica, tail, since, after, follow), null);
+            : (new LogsRequest(label!.Value, replica, tail, since, after, follow, container), null);
     }
 
-    /// <summary>One chunk; <paramref name="after"/> and <paramref name="containerId"/> read on from an earlier one.</summary>
+    /// <summary>
+    /// One chunk; <paramref name="after"/> and <paramref name="containerId"/> read on from an earlier one (the request's
+    /// own container when <paramref name="containerId"/> is null).
+    /// </summary>
     public async Task<ReplicaLogsReply> ReadAsync(LogsRequest request, string? after, string? containerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var asked = new GetReplicaLogs(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), request.Name, request.Replica, after is null ? request.Tail : null, after is null ? request.Since : null, after, containerId);
+        var asked = new GetReplicaLogs(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow(), request.Name, request.Replica, after is null ? request.Tail : null, after is null ? request.Since : null, after, containerId ?? request.Container);
         return _reader is null
             ? new ReplicaLogsReply(Guid.NewGuid(), asked.CorrelationId, time.GetUtcNow(), request.Name, request.Replica, null, null, [], after, false, false, LogsProblem.NotServed, "this host's transport carries no container logs")
             : await _reader.ReadAsync(asked, cancellationToken);

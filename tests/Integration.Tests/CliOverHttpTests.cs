@@ -6,7 +6,9 @@ namespace Workers.Integration.Tests;
 /// Every command over the HTTP API (<c>--server</c>, WORKERS_TOKEN) gives what it gives over the bus: the same lines
 /// and the same exit code, against one real pipeline (RabbitMQ, the functions with their HTTP intake, an agent on
 /// Docker). Each transport runs the same script on a deployment of its own, and the outputs are compared once what
-/// differs by nature (names, ids, ports, clocks) is masked.
+/// differs by nature (names, ids, ports, clocks) is masked. The deployment's replica prints known lines before it
+/// serves; the hosts whose keys are revoked and forgotten are made up, so the fixture's agent
+/// keeps its own.
 /// </summary>
 [Collection(SecretsCollection.Name)]
 public sealed partial class CliOverHttpTests(SecretsFixture fixture)
@@ -28,10 +30,23 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         (["secret", "set", "SECRET"], false),
         (["secret", "rm", "SECRET"], false),
         (["secret", "rm", "SECRET"], false),
+        (["logs", "NAME"], false),
+        (["logs", "NAME", "--tail", "2"], false),
+        (["logs", "nosuch-NAME"], false),
+        (["logs", "NAME", "--replica", "7"], false),
+        (["hosts", "revoke", "gone-NAME"], false),
+        (["hosts", "forget", "gone-NAME"], false),
+        (["hosts", "forget", "gone-NAME"], false),
         (["delete", "NAME", "--wait"], false),
         (["status", "NAME"], false),
         (["history", "nosuch-NAME"], false),
     ];
+
+    /// <summary>
+    /// Five lines, then the web server. All on stdout: the engine reads stdout and stderr side by side, so where a stderr
+    /// line falls in a tail is its call (LogsTests reads both streams).
+    /// </summary>
+    private const string PrintsThenServes = "i=0; while [ $i -lt 5 ]; do echo line-$i; i=$((i+1)); done; exec httpd -f -p 8080 -h /www";
 
     [Fact]
     public async Task EveryCommand_OverHttp_GivesTheSameOutputAndExitCodeAsOverTheBus()
@@ -47,6 +62,9 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         }
 
         Assert.Equal(0, bus[Array.FindIndex(Script, s => s.Arguments[0] == "deploy")].Exit);
+        Assert.Equal((0, "line-0\nline-1\nline-2\nline-3\nline-4\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["logs", "NAME"])]);
+        Assert.Equal((0, "line-3\nline-4\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["logs", "NAME", "--tail", "2"])]);
+        Assert.Equal((0, "host gone-NAME: revoked\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["hosts", "revoke", _])]);
     }
 
     private async Task<List<(int Exit, string Text)>> RunScriptAsync(bool overHttp)
@@ -54,7 +72,7 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         var name = $"par-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];
         var secret = $"sec-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];
         var spec = Path.Combine(fixture.Directory, $"{name}.yaml");
-        await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n");
+        await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\ncommand: [\"sh\", \"-c\", \"{PrintsThenServes}\"]\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\n");
         var results = new List<(int, string)>();
         foreach (var (arguments, ends) in Script)
         {

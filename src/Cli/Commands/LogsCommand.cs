@@ -25,7 +25,7 @@ internal static class LogsCommand
         var timestamps = new Option<bool>("--timestamps") { Description = "Begin each line with when it was written (RFC 3339, UTC)." };
         var command = new Command("logs", "Print a replica's container logs, read by the agent of the host that runs it.")
         {
-            name, replica, tail, since, follow, timestamps, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+            name, replica, tail, since, follow, timestamps, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
         };
         command.SetAction(async (parsed, token) =>
         {
