@@ -108,6 +108,38 @@ public sealed class ContextTests : IDisposable
     }
 
     [Fact]
+    public async Task DeadLetters_ServerTarget_RefusedInOneLineSayingToGiveABroker()
+    {
+        var server = $"http://127.0.0.1:{ClosedPort()}";
+        await CliProcess.RunAsync(Environment, "context", "add", "ctx", "--server", server);
+        await CliProcess.RunAsync(Environment, "context", "use", "ctx");
+
+        var byContext = await CliProcess.RunAsync(Environment, "dead-letters", "list");
+        var byFlag = await CliProcess.RunAsync(Environment, "dead-letters", "replay", "--server", server);
+
+        foreach (var run in new[] { byContext, byFlag })
+        {
+            Assert.Equal((2, string.Empty), (run.Exit, run.Out));
+            Assert.Equal(
+                $"workers: dead letters are read from RabbitMQ with its credentials, not through the Workers server at {server}: give --broker rabbitmq://USER:PASSWORD@HOST:5672/ (a user that may read the *_error queues), or set WORKERS_BROKER",
+                run.Error.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task DeadLetters_CurrentContextBroker_IsTheBrokerItReads()
+    {
+        var port = ClosedPort();
+        await CliProcess.RunAsync(Environment, "context", "add", "lab", "--broker", $"rabbitmq://ops:hunter2@127.0.0.1:{port}/");
+        await CliProcess.RunAsync(Environment, "context", "use", "lab");
+
+        var (exit, _, error) = await CliProcess.RunAsync(Environment, "dead-letters", "list");
+
+        Assert.Equal(3, exit);
+        Assert.Equal($"workers: cannot reach RabbitMQ at 127.0.0.1:{port}: connection refused", error.Trim());
+    }
+
+    [Fact]
     public async Task Status_StaleServeContext_FallsBackToTheEmbeddedDefaultQuietly()
     {
         // What 'workers serve' leaves behind once it has stopped: its context, current, with nothing listening.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Workers.Cli.Contexts;
 using Workers.Transport;
 
 namespace Workers.Cli.Commands;
@@ -14,11 +15,10 @@ internal static class DeadLetterCommands
 
     public static Command Create(CliConsole console)
     {
-        var broker = new Option<string?>("--broker") { Description = "The broker (default: WORKERS_BROKER)." };
         var queue = new Option<string?>("--queue") { Description = "Only this queue (e.g. workers.plan or host.host-a); default: every Workers queue." };
         var format = CommonOptions.Format();
-        var list = new Command("list", "List the messages in the error queues, with the reason each failed.") { broker, queue, format };
-        list.SetAction((parsed, token) => RunAsync(console, parsed, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        var list = new Command("list", "List the messages in the error queues, with the reason each failed.") { ClusterCommands.ServerOption, ClusterCommands.BrokerOption, queue, format };
+        list.SetAction((parsed, token) => RunAsync(console, parsed, async (letters, queues, cancellationToken) =>
         {
             var found = await letters.ListAsync(queues(parsed.GetValue(queue)), cancellationToken);
             if (CommonOptions.WantsDocument(parsed))
@@ -38,8 +38,8 @@ internal static class DeadLetterCommands
         }, token));
 
         var id = new Option<string?>("--id") { Description = "Only the message with this id; default: all." };
-        var replay = new Command("replay", "Move error-queue messages back to their queue to be processed again.") { broker, queue, id };
-        replay.SetAction((parsed, token) => RunAsync(console, parsed, parsed.GetValue(broker), async (letters, queues, cancellationToken) =>
+        var replay = new Command("replay", "Move error-queue messages back to their queue to be processed again.") { ClusterCommands.ServerOption, ClusterCommands.BrokerOption, queue, id };
+        replay.SetAction((parsed, token) => RunAsync(console, parsed, async (letters, queues, cancellationToken) =>
         {
             var moved = await letters.ReplayAsync(queues(parsed.GetValue(queue)), parsed.GetValue(id), cancellationToken);
             await console.Out.WriteLineAsync($"{moved} message(s) replayed");
@@ -52,7 +52,6 @@ internal static class DeadLetterCommands
     private static async Task<int> RunAsync(
         CliConsole console,
         ParseResult parsed,
-        string? brokerSetting,
         Func<DeadLetters, Func<string?, IEnumerable<string>>, CancellationToken, Task<int>> action,
         CancellationToken token)
     {
@@ -60,6 +59,16 @@ internal static class DeadLetterCommands
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
+            // A server does not answer this: the error queues are read with broker credentials, which its API tokens do
+            // not stand for, and the functions' own broker user may not read the hosts' queues. A usage error, not 3:
+            // asking the same server again cannot succeed.
+            var target = Target.Resolve(parsed);
+            if (target is Target.Server server)
+            {
+                throw new CliFailure(ExitCodes.Usage, "usage", $"dead letters are read from RabbitMQ with its credentials, not through the Workers server at {server.Address.GetLeftPart(UriPartial.Authority)}: give --broker rabbitmq://USER:PASSWORD@HOST:5672/ (a user that may read the *_error queues), or set WORKERS_BROKER");
+            }
+
+            var brokerSetting = ((Target.Bus)target).Broker;
             var broker = Connection.ParseBroker(brokerSetting);
             if (broker.IsInMemory)
             {
