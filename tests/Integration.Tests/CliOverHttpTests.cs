@@ -67,6 +67,40 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         Assert.Equal((0, "host gone-NAME: revoked\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["hosts", "revoke", _])]);
     }
 
+    [Fact]
+    public async Task LogsFollow_OverHttp_PrintsNewLinesAndEndsWhenItsContainerStops_AsOverTheBus()
+    {
+        foreach (var overHttp in new[] { false, true })
+        {
+            var how = overHttp ? "over HTTP" : "over the bus";
+            var name = $"tick-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];
+            var spec = Path.Combine(fixture.Directory, $"{name}.yaml");
+            await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\ncommand: [\"sh\", \"-c\", \"i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done\"]\nresources:\n  memory: 16Mi\n");
+            var deployed = await fixture.WorkersViaAsync(overHttp, null, "deploy", spec, "--wait");
+            Assert.True(deployed.Exit == 0, $"deploy {how}: exit {deployed.Exit}: {deployed.Error}");
+            var status = await fixture.NewClient().StatusAsync(name, null, CancellationToken.None);
+            var container = Assert.Single(Assert.Single(status.Deployments).Replicas).ContainerId!;
+
+            // Once it has followed ten lines the container is stopped: the follow ends there, with that container, even
+            // though the functions start a replacement (which prints from tick-0 again).
+            var run = await fixture.WorkersWhileAsync(
+                overHttp,
+                async printed =>
+                {
+                    await Poll.UntilAsync(() => Task.FromResult(printed()), text => text.Contains("tick-10\n", StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"ten ticks followed {how}");
+                    await fixture.Docker.Containers.StopContainerAsync(container, new Docker.DotNet.Models.ContainerStopParameters { WaitBeforeKillSeconds = 1 });
+                },
+                "logs", name, "-f");
+
+            Assert.True(run.Exit == 0, $"logs -f {how}: exit {run.Exit}: {run.Error}");
+            Assert.Equal(string.Empty, run.Error);
+            var ticks = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(Enumerable.Range(0, ticks.Length).Select(i => $"tick-{i}"), ticks);
+            Assert.True(ticks.Length > 10, $"{how}: {ticks.Length} ticks");
+            Assert.Equal(0, (await fixture.WorkersViaAsync(overHttp, null, "delete", name, "--wait")).Exit);
+        }
+    }
+
     private async Task<List<(int Exit, string Text)>> RunScriptAsync(bool overHttp)
     {
         var name = $"par-{(overHttp ? "http" : "bus0")}-{Guid.NewGuid():N}"[..20];

@@ -132,7 +132,17 @@ public sealed class SecretsFixture : IAsyncLifetime
     /// Runs the built <c>workers</c> CLI as <see cref="WorkersAsync"/> does, over the bus or (<paramref name="overHttp"/>)
     /// over the intake's HTTP API with its token in WORKERS_TOKEN, with a config directory of its own.
     /// </summary>
-    internal Task<CliRun> WorkersViaAsync(bool overHttp, string? input, params string[] arguments)
+    internal Task<CliRun> WorkersViaAsync(bool overHttp, string? input, params string[] arguments) =>
+        RunCliAsync(overHttp, input, null, arguments);
+
+    /// <summary>
+    /// Runs the CLI as <see cref="WorkersViaAsync"/> does and, while it runs, calls <paramref name="whileRunning"/> with a
+    /// view of its standard output so far (to act once it has printed something).
+    /// </summary>
+    internal Task<CliRun> WorkersWhileAsync(bool overHttp, Func<Func<string>, Task> whileRunning, params string[] arguments) =>
+        RunCliAsync(overHttp, null, whileRunning, arguments);
+
+    private Task<CliRun> RunCliAsync(bool overHttp, string? input, Func<Func<string>, Task>? whileRunning, string[] arguments)
     {
         var environment = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(Directory, "config") };
         if (overHttp)
@@ -143,7 +153,7 @@ public sealed class SecretsFixture : IAsyncLifetime
         string[] target = overHttp
             ? ["--server", IntakeAddress.ToString()]
             : ["--broker", $"rabbitmq://{Uri.EscapeDataString(ClientBroker.Username)}:{Uri.EscapeDataString(ClientBroker.Password)}@{ClientBroker.Host}:{ClientBroker.Port}/"];
-        return CliProcess.RunAsync([.. arguments, .. target, "--timeout", "100"], environment, input, TimeSpan.FromMinutes(2));
+        return CliProcess.RunAsync([.. arguments, .. target, "--timeout", "100"], environment, input, TimeSpan.FromMinutes(2), whileRunning);
     }
 
     public async Task DisposeAsync()

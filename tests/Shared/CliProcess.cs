@@ -23,8 +23,12 @@ internal static class CliProcess
     public static Task<CliRun> RunWithInputAsync(IReadOnlyDictionary<string, string> environment, string? input, params string[] arguments) =>
         RunAsync(arguments, environment, input);
 
-    /// <summary>Runs <c>workers</c> with <paramref name="arguments"/>, <paramref name="input"/> on its standard input, and waits for it to exit.</summary>
-    public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? killAfter = null)
+    /// <summary>
+    /// Runs <c>workers</c> with <paramref name="arguments"/>, <paramref name="input"/> on its standard input, and waits for
+    /// it to exit; meanwhile <paramref name="whileRunning"/>, if given, is called with a view of its standard output so far
+    /// (to act once it has printed something), and the process is killed if that fails.
+    /// </summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? killAfter = null, Func<Func<string>, Task>? whileRunning = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(Builds.Cli());
@@ -52,12 +56,43 @@ internal static class CliProcess
         }
 
         process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
+        var printed = new System.Text.StringBuilder();
+        var output = Task.Run(async () =>
+        {
+            var chunk = new char[4096];
+            int read;
+            while ((read = await process.StandardOutput.ReadAsync(chunk)) > 0)
+            {
+                lock (printed)
+                {
+                    printed.Append(chunk, 0, read);
+                }
+            }
+        });
         var error = process.StandardError.ReadToEndAsync();
         var limit = killAfter ?? DefaultKillAfter;
         using var kill = new CancellationTokenSource(limit);
         try
         {
+            if (whileRunning is not null)
+            {
+                try
+                {
+                    await whileRunning(() =>
+                    {
+                        lock (printed)
+                        {
+                            return printed.ToString();
+                        }
+                    });
+                }
+                catch
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw;
+                }
+            }
+
             await process.WaitForExitAsync(kill.Token);
         }
         catch (OperationCanceledException)
@@ -67,7 +102,8 @@ internal static class CliProcess
         }
 
         clock.Stop();
-        return new CliRun(process.ExitCode, await output, await error, clock.Elapsed);
+        await output;
+        return new CliRun(process.ExitCode, printed.ToString(), await error, clock.Elapsed);
     }
 }
 
