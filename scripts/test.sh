@@ -63,6 +63,14 @@ else
 fi
 # Name what failed just above the summary, so the tail of a CI log says which test broke and why.
 if [ "$failed" -ne 0 ]; then
+  # The fault suite's own account of a failed run (the faults, then the queues and store sessions when it gave up).
+  if grep -q "Failed Workers.FaultInjection" "$log"; then
+    for scenario in "$results"/fault-injection/*/scenario.log; do
+      [ -f "$scenario" ] || continue
+      echo "Tail of $scenario:"
+      grep -v " dip: " "$scenario" | tail -n 40 | cut -c1-240
+    done
+  fi
   grep -E -A 12 "^\s+Failed [A-Za-z_.]+" "$log" | grep -v -E "^\s+Passed " | head -60 || true
   grep -E "Test Run Aborted|The active test run was aborted|Test host process crashed|error MSB|: error " "$log" | head -20 || true
   if [ "$links" -ne 0 ]; then

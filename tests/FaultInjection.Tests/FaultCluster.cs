@@ -344,6 +344,25 @@ internal sealed class FaultCluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// What the store's sessions were doing (read inside the PostgreSQL container, so it answers even when connections
+    /// from outside do not) and the machine's load: to tell a store that is slow or locked from consumers that stopped.
+    /// </summary>
+    public async Task<string> StoreActivityAsync()
+    {
+        if (_postgres is null)
+        {
+            return "no store";
+        }
+
+        const string Query = "SELECT count(*) OVER () AS sessions, state, wait_event_type, wait_event, extract(epoch FROM now() - xact_start)::int AS xact_s, extract(epoch FROM now() - query_start)::int AS query_s, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query FROM pg_stat_activity WHERE backend_type = 'client backend' ORDER BY xact_start NULLS LAST LIMIT 40";
+        var listed = await _postgres.ExecAsync(["psql", "-U", "postgres", "-At", "-F", " | ", "-c", Query]);
+        var load = await File.ReadAllTextAsync("/proc/loadavg");
+        return listed.ExitCode == 0
+            ? $"load {load.Trim()}; store sessions (sessions | state | wait type | wait | xact s | query s | query):\n{listed.Stdout.TrimEnd()}"
+            : $"load {load.Trim()}; psql in the store's container failed ({listed.ExitCode}): {listed.Stderr}";
+    }
+
+    /// <summary>
     /// Restarts every node of the broker cluster at once, in place (same ports, same durable queues), and waits until
     /// each speaks AMQP again. True when Docker reports a new start of every node's container and every node answered.
     /// </summary>

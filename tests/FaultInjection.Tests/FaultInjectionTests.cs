@@ -36,6 +36,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         {
             // What each queue held and who read it when the scenario gave up, to tell a stopped consumer from a slow one.
             Detail(await cluster.QueueStateAsync());
+            Detail(await cluster.StoreActivityAsync());
             throw;
         }
 
@@ -89,6 +90,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         {
             // Judged below on the last audit, with every problem listed.
             Detail(await cluster.QueueStateAsync());
+            Detail(await cluster.StoreActivityAsync());
         }
 
         Assert.NotNull(audit);
