@@ -21,19 +21,30 @@ public sealed class DeleteHandler(IDeploymentStore store, TimeProvider time)
         }
 
         await store.TransitionRevisionAsync(current[0].DeploymentId, Deletable, DeploymentState.Deleting, null, now, cancellationToken);
-        var active = await store.GetOlderActiveRevisionsAsync(delete.Name, long.MaxValue, cancellationToken);
+        // Failed and lost replicas too: a failed start or a host that comes back may still hold a container.
+        await ProceedAsync(store, current[0], r => r.State != ReplicaState.Stopped, now, effects, cancellationToken);
+        return effects;
+    }
+
+    /// <summary>
+    /// Takes the deletion of <paramref name="current"/>'s name a step on: every revision of the name that still has a
+    /// replica not stopped is marked deleting and the replicas <paramref name="stop"/> picks are stopped; once none is
+    /// left, the name is forgotten and <see cref="DeploymentDeleted"/> published. The sweep runs it again for names
+    /// still being deleted, so that a replica that came up after the delete looked (or was never stopped) is stopped.
+    /// </summary>
+    internal static async Task ProceedAsync(IDeploymentStore store, RevisionRecord current, Func<ReplicaRecord, bool> stop, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)
+    {
+        var name = current.Name!;
+        var active = await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken);
         foreach (var revision in active)
         {
             await store.TransitionRevisionAsync(revision.DeploymentId, Deletable, DeploymentState.Deleting, null, now, cancellationToken);
-            // Failed and lost replicas too: a failed start or a host that comes back may still hold a container.
-            await TrackHandler.StopAsync(store, revision, r => r.State != ReplicaState.Stopped, effects, now, cancellationToken);
+            await TrackHandler.StopAsync(store, revision, stop, effects, now, cancellationToken);
         }
 
-        if (active.Count == 0 && await store.ForgetDeploymentAsync(delete.Name, cancellationToken))
+        if (active.Count == 0 && await store.ForgetDeploymentAsync(name, cancellationToken))
         {
-            effects.Publish(new DeploymentDeleted(Guid.NewGuid(), current[0].DeploymentId, now, delete.Name));
+            effects.Publish(new DeploymentDeleted(Guid.NewGuid(), current.DeploymentId, now, name));
         }
-
-        return effects;
     }
 }

@@ -95,7 +95,12 @@ internal static class Recovery
             return;
         }
 
-        await store.AddReplicasAsync(revision.DeploymentId, revision.Name!, revision.Revision, plan.Placements, [], now, cancellationToken);
+        if (!await store.AddReplicasAsync(revision.DeploymentId, revision.Name!, revision.Revision, plan.Placements, [], now, cancellationToken))
+        {
+            // Deleted meanwhile: no replacement for what the delete stops.
+            return;
+        }
+
         foreach (var host in plan.Placements.GroupBy(p => p.HostId))
         {
             effects.Send(host.Key, new StartReplicas(Guid.NewGuid(), revision.DeploymentId, now, host.Key, revision.Revision, now + options.CommandTimeToLive, spec,

@@ -220,7 +220,12 @@ internal static class Rollouts
     {
         if (step.Placements.Count > 0)
         {
-            await store.AddReplicasAsync(target.DeploymentId, target.Name!, target.Revision, step.Placements, step.Displaced, now, cancellationToken);
+            if (!await store.AddReplicasAsync(target.DeploymentId, target.Name!, target.Revision, step.Placements, step.Displaced, now, cancellationToken))
+            {
+                // Deleted meanwhile: the delete stops what runs.
+                return;
+            }
+
             SendDisplacedStops(others, step.Displaced, target.Name!, now, effects);
             SendStarts(target.DeploymentId, target.Revision, target.Spec!, step.Placements, options, now, effects);
         }

@@ -7,7 +7,7 @@ namespace Workers.Functions.Handlers;
 /// <summary>
 /// The periodic sweep (a timer function on Azure, a scheduled loop self-hosted): deadlines catch what never answers.
 /// Replicas on hosts whose heartbeats stopped, or with no result before the start deadline, are replaced elsewhere;
-/// stops that never complete are taken as done so that a deletion finishes. Safe to run anywhere, any number of times.
+/// stops that never complete are taken as done and replicas a deletion missed are stopped, so that a deletion finishes. Safe to run anywhere, any number of times.
 /// </summary>
 public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOptions<FunctionsOptions> options, TrackHandler track, SecretSealer? sealer = null)
 {
@@ -105,6 +105,13 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
                 {
                     // As above: next round.
                 }
+            }
+
+            // Deletions: a replica that came up after its delete looked (a start already on its way) or is not
+            // stopping for any other reason is stopped now, and a name with nothing left is forgotten.
+            foreach (var revision in current.Where(r => r.State == DeploymentState.Deleting && r.Name is not null))
+            {
+                await DeleteHandler.ProceedAsync(store, revision, r => r.State is not (ReplicaState.Stopped or ReplicaState.Stopping), now, effects, cancellationToken);
             }
         }
 

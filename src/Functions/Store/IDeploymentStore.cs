@@ -96,8 +96,10 @@ public interface IDeploymentStore
     /// Adds replicas to a revision (replacements, or a rollout's next wave), with their port reservations and the
     /// hand-over of <paramref name="displaced"/> older replicas (set stopping, their ports released), in one
     /// transaction; throws <see cref="ConcurrencyConflictException"/> when a host port or an index was taken meanwhile.
+    /// False, and nothing added, when the revision is gone or being deleted: a delete and a placement that race are
+    /// ordered, so that the delete either finds the new replicas or there are none.
     /// </summary>
-    Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<bool> AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Every port reservation.</summary>
     Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);

@@ -381,7 +381,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         return rows.Count > 0 ? rows[0] : null;
     }
 
-    public async Task AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(placements);
         ArgumentNullException.ThrowIfNull(displaced);
@@ -389,9 +389,19 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
+            // The revision's row first, written to take its lock: a delete that marks it deleting waits for this
+            // transaction and then finds (and stops) these replicas, or went first and leaves nothing to add to.
+            if (await ExecuteAsync(connection, transaction, "UPDATE revisions SET updated_at = updated_at WHERE deployment_id = @d AND state <> @deleting", cancellationToken,
+                    ("@d", Id(deploymentId)), ("@deleting", nameof(DeploymentState.Deleting))) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return false;
+            }
+
             await DisplaceAsync(connection, transaction, displaced, at.ToUnixTimeMilliseconds(), cancellationToken);
             await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, at.ToUnixTimeMilliseconds(), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            return true;
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {

@@ -42,6 +42,58 @@ public sealed class DeleteHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_LandingWhileARolloutAddsItsNextWave_TheWaveIsNotAddedAndTheDeletionFinishes()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        const string policy = "ports:\n  - container: 8080\nupdate:\n  maxUnavailable: 1\n  maxSurge: 0\n";
+        var (_, first) = await h.DeployAsync(Specs.Make("web", 2, policy));
+        await h.StartAllAsync(first);
+        var (v2, second) = await h.DeployAsync(Specs.Make("web", 2, policy + "env:\n  VERSION: \"2\"\n"));
+        // The first wave stops one old replica to make room; the new one is added once that stop comes back.
+        Assert.Empty(second.SentOf<StartReplicas>());
+        var (_, stop) = Assert.Single(second.SentOf<StopReplicas>());
+        var (store, interleave) = InterleavingStore.Over(h.Store);
+        var track = new TrackHandler(store, h.Time, Microsoft.Extensions.Options.Options.Create(h.Options), h.Sealer);
+        Effects? deleted = null;
+        interleave.Before = async () => deleted = await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", "tester"), CancellationToken.None);
+
+        // The stop comes back and Track takes the next wave; the delete lands between its reads and its write.
+        var wave = await track.HandleAsync(h.Stopped(stop, Assert.Single(stop.Indexes)), CancellationToken.None);
+
+        Assert.NotNull(deleted);
+        Assert.Empty(wave.SentOf<StartReplicas>());
+        Assert.Empty(await h.Store.GetReplicasAsync(v2, CancellationToken.None));
+        var results = await h.ConvergeAsync(deleted);
+        Assert.Single(results.SelectMany(r => r.PublishedOf<DeploymentDeleted>()));
+        Assert.Empty(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Sweep_AReplicaOfANameBeingDeletedStillRunning_StopsItOnceAndTheDeletionFinishes()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        await h.StartAllAsync(planned);
+        var delete = await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", "tester"), CancellationToken.None);
+        var (_, stop) = Assert.Single(delete.SentOf<StopReplicas>());
+        // Replica 1 runs on as though the delete had never seen it.
+        Assert.Equal(1, await h.SqlAsync($"UPDATE replicas SET state = 'Running' WHERE deployment_id = '{id:D}' AND idx = 1"));
+        Assert.Empty((await h.Track.HandleAsync(h.Stopped(stop, 0), CancellationToken.None)).PublishedOf<DeploymentDeleted>());
+
+        var swept = await h.Sweep.HandleAsync(CancellationToken.None);
+        var sweptAgain = await h.Sweep.HandleAsync(CancellationToken.None);
+
+        var (host, again) = Assert.Single(swept.SentOf<StopReplicas>());
+        Assert.Equal(("host-a", 1), (host, Assert.Single(again.Indexes)));
+        Assert.Empty(sweptAgain.SentOf<StopReplicas>());
+        var finished = await h.Track.HandleAsync(h.Stopped(again, 1), CancellationToken.None);
+        Assert.Single(finished.PublishedOf<DeploymentDeleted>());
+        Assert.Empty(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task HandleAsync_UnknownName_PublishesDeploymentDeletedAndSendsNothing()
     {
         await using var h = await HandlerHarness.CreateAsync();

@@ -178,6 +178,18 @@ internal sealed class HandlerHarness : IAsyncDisposable
         return all;
     }
 
+    /// <summary>Runs <paramref name="sql"/> on the store's database itself: to plant a state no handler would write.</summary>
+    public async Task<int> SqlAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory.FullName, "workers.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The test's own statement.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        return await command.ExecuteNonQueryAsync();
+    }
+
     public ReplicaHealthChanged Health(StartReplicas start, int index, ReplicaHealth health, string? reason = null) => new(
         Guid.NewGuid(), start.CorrelationId, Time.GetUtcNow(), start.HostId, start.Spec.Name.Value, start.Revision, index,
         $"container-{start.Revision}-{index}", health, reason);

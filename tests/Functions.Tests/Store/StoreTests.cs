@@ -427,6 +427,47 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddReplicasAsync_ToARevisionBeingDeleted_ReturnsFalseAndAddsNothing()
+    {
+        var id = Guid.NewGuid();
+        var name = Specs.UniqueName("deleting");
+        await SaveAsync(id, Specs.Make(name, 1), Placement(0, 21000));
+        await Store.TransitionRevisionAsync(id, [DeploymentState.Pending], DeploymentState.Deleting, null, At, CancellationToken.None);
+
+        var added = await Store.AddReplicasAsync(id, name, 1, [Placement(1, 21001)], [], At, CancellationToken.None);
+
+        Assert.False(added);
+        Assert.Equal([0], (await Store.GetReplicasAsync(id, CancellationToken.None)).Select(r => r.Index));
+        Assert.DoesNotContain(await ReservationsAsync(), r => r.HostPort == 21001);
+    }
+
+    [Fact]
+    public async Task AddReplicasAsync_RacingADeleteFromAnotherStore_EitherTheDeleteFindsTheReplicaOrItIsNotAdded()
+    {
+        // A delete marks the revision deleting and then reads its replicas to stop them; a rollout or a replacement
+        // adds replicas at the same moment. Whatever the order, no replica may be added that the delete did not see.
+        var other = await OpenAsync(SharedDatabase, migrate: false);
+        for (var round = 0; round < 20; round++)
+        {
+            var id = Guid.NewGuid();
+            var name = Specs.UniqueName("race-delete");
+            await SaveAsync(id, Specs.Make(name, 2), Placement(0, 22000 + round));
+
+            var results = await Task.WhenAll(
+                Task.Run(async () =>
+                {
+                    await other.TransitionRevisionAsync(id, [DeploymentState.Pending], DeploymentState.Deleting, null, At, CancellationToken.None);
+                    return (Added: false, Seen: (await other.GetReplicasAsync(id, CancellationToken.None)).Select(r => r.Index).ToList());
+                }),
+                Task.Run(async () => (Added: await Store.AddReplicasAsync(id, name, 1, [Placement(1, 23000 + round)], [], At, CancellationToken.None), Seen: new List<int>())));
+
+            var stored = (await Store.GetReplicasAsync(id, CancellationToken.None)).Select(r => r.Index).Order().ToList();
+            Assert.Equal(results[1].Added ? [0, 1] : [0], stored);
+            Assert.Equal(stored, results[0].Seen.Order());
+        }
+    }
+
+    [Fact]
     public async Task TransitionRevisionAsync_FromAStateItIsNotIn_ReturnsFalseAndChangesNothing()
     {
         var id = Guid.NewGuid();
