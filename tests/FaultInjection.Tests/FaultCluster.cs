@@ -29,6 +29,9 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     public static readonly TimeSpan CommandTimeToLive = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a replica may stay pending before the functions replace it.</summary>
+    public static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(20);
+
     /// <summary>How long the functions leave an unwanted container before removing it.</summary>
     public static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(3);
 
@@ -225,7 +228,7 @@ internal sealed class FaultCluster : IAsyncDisposable
                 ["WORKERS_STORE"] = storeSetting,
                 ["Workers__HostTimeout"] = HostTimeout.ToString(),
                 ["Workers__CommandTimeToLive"] = CommandTimeToLive.ToString(),
-                ["Workers__StartDeadline"] = "00:00:20",
+                ["Workers__StartDeadline"] = StartDeadline.ToString(),
                 ["Workers__StopDeadline"] = "00:00:15",
                 ["Workers__OrphanGrace"] = OrphanGrace.ToString(),
                 ["Workers__SweepInterval"] = SweepInterval.ToString(),
@@ -282,6 +285,17 @@ internal sealed class FaultCluster : IAsyncDisposable
             hosts => HostIds.All(id => hosts.Any(h => h.Heartbeat.HostId == id && DateTimeOffset.UtcNow - h.ReceivedAt < HostTimeout / 2)),
             deadline,
             "fresh heartbeats of all three agents in the store");
+
+    /// <summary>
+    /// Until the store has, from every agent, a heartbeat sent after <paramref name="since"/>: each agent publishes
+    /// again and the functions consume again (after a broker node is lost, through the survivors).
+    /// </summary>
+    public Task WaitForHeartbeatsSinceAsync(DateTimeOffset since, TimeSpan deadline) =>
+        Poll.UntilAsync(
+            () => Store.GetHostsAsync(CancellationToken.None),
+            hosts => HostIds.All(id => hosts.Any(h => h.Heartbeat.HostId == id && h.Heartbeat.Timestamp > since)),
+            deadline,
+            $"a heartbeat of every agent sent after {since:HH:mm:ss.fff} in the store");
 
     /// <summary>Until the store has a heartbeat the agent sent after its current incarnation started.</summary>
     public Task WaitForAgentHeardAsync(string hostId, TimeSpan deadline)

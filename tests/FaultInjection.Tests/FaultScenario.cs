@@ -13,6 +13,16 @@ namespace Workers.FaultInjection.Tests;
 /// </summary>
 internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<string> log, RolloutSampler sampler)
 {
+    /// <summary>How long every agent may take to be heard again after a broker node is lost (MassTransit's reconnect back-off, on a loaded machine).</summary>
+    private static readonly TimeSpan ReconnectDeadline = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// How long the deployment in flight may take to settle once every agent is heard again after a broker node is
+    /// lost: a replica whose start or host was lost meanwhile is replaced after the start deadline (or the host timeout),
+    /// within the command's time to live, and then started (30 s on a loaded machine).
+    /// </summary>
+    private static readonly TimeSpan SettleAfterReconnect = FaultCluster.StartDeadline + FaultCluster.HostTimeout + FaultCluster.CommandTimeToLive + TimeSpan.FromSeconds(30);
+
     /// <summary>Deployment requests in a run: <c>WORKERS_FAULT_DEPLOYMENTS</c>, 56 by default (more for a nightly soak).</summary>
     public static int Deployments { get; } = Setting("WORKERS_FAULT_DEPLOYMENTS", 56, min: 50);
 
@@ -299,6 +309,7 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
                 // reconnects to a survivor and the deployment completes; the node then restarts and rejoins.
                 var node = _random.Next(cluster.BrokerNodes.Count);
                 var clock = Stopwatch.StartNew();
+                var killedAt = DateTimeOffset.UtcNow;
                 if (!await cluster.KillBrokerNodeAsync(node))
                 {
                     log($"fault {number}: broker node {cluster.BrokerNodes[node]} was not running: not counted");
@@ -307,16 +318,20 @@ internal sealed class FaultScenario(FaultCluster cluster, int seed, Action<strin
 
                 log($"fault {number}: SIGKILL broker node {cluster.BrokerNodes[node]} while {deployment} is in flight, exit seen");
                 sampler.Excuse(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30));
-                // Settled: its revision decided (a request can be rejected, or name the spec that already runs and make
-                // no revision of its own), and none of its replicas still pending.
+                // The reconnect: every agent publishes again and the functions consume again, through the survivors.
+                await cluster.WaitForHeartbeatsSinceAsync(killedAt, ReconnectDeadline);
+                var reconnected = clock.Elapsed;
+                log($"  every agent heard through the survivors after {reconnected.TotalSeconds:0.0}s");
+                // Then the deployment settles within what its own deadlines allow, not the node's absence: its revision
+                // decided (a request can be rejected, or name the spec that already runs and make no revision of its own)
+                // and none of its replicas pending. A start that went down with the node, or a host declared down while its
+                // agent reconnected, is replaced after the start deadline or the host timeout and its replacement started.
                 var settled = await Poll.UntilAsync(
                     async () => (Revision: await cluster.Store.GetRevisionAsync(deployment, CancellationToken.None), Replicas: await cluster.Store.GetReplicasAsync(deployment, CancellationToken.None)),
                     s => s.Revision is { } revision && (revision.State != DeploymentState.Pending || s.Replicas.Count > 0) && s.Replicas.All(x => x.State != ReplicaState.Pending),
-                    TimeSpan.FromSeconds(90),
-                    $"{deployment} settled (its revision decided, no pending replica) while {cluster.BrokerNodes[node]} is down");
-                log($"  {deployment} settled with the node down after {clock.Elapsed.TotalSeconds:0.0}s: {settled.Revision!.State}, replicas {string.Join(", ", settled.Replicas.Select(r => r.State).Distinct())}");
-                await cluster.WaitForHeartbeatsAsync(TimeSpan.FromSeconds(120));
-                log($"  every agent heard with the node down after {clock.Elapsed.TotalSeconds:0.0}s");
+                    SettleAfterReconnect,
+                    $"{deployment} settled (its revision decided, no pending replica) within {SettleAfterReconnect.TotalSeconds:0}s of the reconnect while {cluster.BrokerNodes[node]} is down");
+                log($"  {deployment} settled with the node down after {clock.Elapsed.TotalSeconds:0.0}s ({(clock.Elapsed - reconnected).TotalSeconds:0.0}s after the reconnect): {settled.Revision!.State}, replicas {string.Join(", ", settled.Replicas.Select(r => r.State).Distinct())}");
                 var rejoined = await cluster.StartBrokerNodeAsync(node);
                 log($"  broker node {cluster.BrokerNodes[node]} {(rejoined ? "restarted and rejoined the cluster" : "NOT listed running")} after {clock.Elapsed.TotalSeconds:0.0}s");
                 if (rejoined)

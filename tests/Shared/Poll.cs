@@ -3,6 +3,9 @@ namespace Workers.Testing;
 /// <summary>Waits for a condition by polling with a deadline: the tests' only way to wait.</summary>
 internal static class Poll
 {
+    /// <summary>Fields too: a tuple's items are fields, and would otherwise show as <c>{}</c>.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions LastSeen = new() { IncludeFields = true };
+
     /// <summary>Polls until <paramref name="done"/> holds; a probe that throws (a store not migrated yet) counts as not yet.</summary>
     public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan deadline, string what, TimeSpan? interval = null)
     {
@@ -28,7 +31,7 @@ internal static class Poll
             await Task.Delay(interval ?? TimeSpan.FromMilliseconds(200), CancellationToken.None);
         }
 
-        throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {(error is null ? System.Text.Json.JsonSerializer.Serialize(last) : error.Message)}");
+        throw new TimeoutException($"{what} did not happen within {deadline.TotalSeconds:0}s; last seen: {(error is null ? System.Text.Json.JsonSerializer.Serialize(last, LastSeen) : error.Message)}");
     }
 
     /// <summary>
