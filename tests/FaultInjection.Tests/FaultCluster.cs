@@ -265,6 +265,9 @@ internal sealed class FaultCluster : IAsyncDisposable
                 ["WORKERS_HOST_LABELS"] = $"slot={i}",
                 ["WORKERS_HEARTBEAT_INTERVAL"] = "1s",
                 ["WORKERS_STOP_GRACE"] = "1s",
+                // The fixed ports are the OS's free ones, outside the agents' default range: allowed by name, or every
+                // deployment asking for one would be refused and the shared fixed ports never tested.
+                ["WORKERS_HOST_PORTS_ALLOWED"] = string.Join(',', FixedPorts),
             };
             configureAgent?.Invoke(i, settings);
             var process = new ManagedProcess(HostIds[i], agentDll, settings, Path.Combine(LogDirectory, $"agent-{HostIds[i]}.log"));

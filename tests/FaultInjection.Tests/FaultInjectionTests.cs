@@ -119,6 +119,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Assert.True(scenario.BrokerNodeLosses >= 1, "no broker node was killed, outlived by the deployment in flight, and seen to rejoin the cluster");
         Assert.True(quorumQueues > 0 && shortOfMembers.Count == 0, $"{shortOfMembers.Count} of {quorumQueues} quorum queues are not replicated on all {cluster.BrokerNodes.Count} nodes: {string.Join(", ", shortOfMembers)}");
         Assert.True(unreplicated.Count == 0, $"durable queues that are not quorum queues live on one node and are lost with it: {string.Join(", ", unreplicated)}");
+        Assert.True(!audit.Rejected.Any(r => r.Contains("does not allow host port", StringComparison.Ordinal)), $"a fixed host port the scenario shares was refused by the agents' port policy, so it was never placed (seed {seed}):\n{string.Join("\n", audit.Rejected)}");
         Assert.True(fixedPorts.Values.Sum() >= 2 && onHeldPorts >= 1, $"only {fixedPorts.Values.Sum()} names asked for a fixed host port ({onHeldPorts} on a port held outside Workers); the proof needs 2, one of them on a held port");
         Assert.True(scenario.DuplicateStarts >= 1, "no start command was delivered again within its time to live and answered");
         Assert.True(sampler.BelowFloor == 0, $"{sampler.BelowFloor} samples found Workers stopping a serving replica while fewer answered than the update policy allows (seed {seed}; each is in scenario.log)");
