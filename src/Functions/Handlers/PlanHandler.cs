@@ -29,7 +29,9 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
         var now = time.GetUtcNow();
         var effects = new Effects();
         var fresh = new List<DeploymentAccepted>(batch.Count);
-        foreach (var accepted in batch.DistinctBy(a => a.CorrelationId))
+        // In the order the requests were made, not the order they were accepted: two validators can accept two
+        // requests for one name the other way round, and the later request must be the later revision.
+        foreach (var accepted in batch.DistinctBy(a => a.CorrelationId).OrderBy(a => a.RequestedAt ?? a.Timestamp))
         {
             var existing = await store.GetRevisionAsync(accepted.CorrelationId, cancellationToken);
             if (existing is null)

@@ -18,7 +18,7 @@ public sealed class ValidateHandler(IDeploymentStore store, ISecretStore secrets
         var missing = await SecretChecks.MissingAsync(secrets, result, cancellationToken);
         if (result.IsValid && missing.Problems.Count == 0)
         {
-            return new Effects().Publish(new DeploymentAccepted(Guid.NewGuid(), request.CorrelationId, now, result.Spec, request.RequestedBy ?? "unknown"));
+            return new Effects().Publish(new DeploymentAccepted(Guid.NewGuid(), request.CorrelationId, now, result.Spec, request.RequestedBy ?? "unknown") { RequestedAt = request.Timestamp });
         }
 
         var problems = result.IsValid ? missing.Problems : result.Problems;

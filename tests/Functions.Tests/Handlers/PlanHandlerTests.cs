@@ -47,6 +47,23 @@ public sealed class PlanHandlerTests
     }
 
     [Fact]
+    public async Task HandleBatch_TwoRequestsForOneNameAcceptedTheOtherWayRound_TheLaterRequestIsTheLaterRevision()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var made = h.Time.GetUtcNow();
+        var older = h.Accepted(Specs.Make("web", 1)) with { RequestedAt = made };
+        var newer = h.Accepted(Specs.Make("web", 1, "env:\n  VERSION: \"2\"\n")) with { RequestedAt = made.AddMilliseconds(5) };
+
+        // Two validators accepted them side by side, and the newer request's acceptance came first.
+        await h.Plan.HandleAsync([newer, older], CancellationToken.None);
+
+        var current = Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+        Assert.Equal((newer.CorrelationId, 2L), (current.DeploymentId, current.Revision));
+        Assert.Equal(1, (await h.Store.GetRevisionAsync(older.CorrelationId, CancellationToken.None))!.Revision);
+    }
+
+    [Fact]
     public async Task HandleBatch_TwoDeploymentsWantTheSameFixedPort_TheSecondSeesTheFirstsReservationAndIsRejected()
     {
         await using var h = await HandlerHarness.CreateAsync();
