@@ -33,7 +33,7 @@ else
         return 2;
     }
 
-    builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker();
+    builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker().ReconnectWhenPublishesAreRefused();
     builder.Services.AddWorkersSweep();
 }
 

@@ -27,7 +27,7 @@ else
     }
 
     options = settings.Agent;
-    builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker();
+    builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker().ReconnectWhenPublishesAreRefused();
 }
 
 if (!AgentTelemetry.TryReadMetricsUrl(builder.Configuration[AgentTelemetry.MetricsUrlSetting], out var metricsUrl, out var metricsError))

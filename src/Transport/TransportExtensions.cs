@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Workers.Contracts.Messages;
 
 namespace Workers.Transport;
@@ -80,6 +81,20 @@ public static class TransportExtensions
     /// </summary>
     public static IServiceCollection WaitForTheBroker(this IServiceCollection services) =>
         services.PostConfigure<MassTransitHostOptions>(options => options.StartTimeout = null);
+
+    /// <summary>
+    /// For a process that runs until stopped: when the broker keeps refusing its publishes, restart the bus for new
+    /// connections and channels (<see cref="BusReconnector"/>). Call after <see cref="AddWorkersBus"/>.
+    /// </summary>
+    public static IServiceCollection ReconnectWhenPublishesAreRefused(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RefusedPublishes>();
+        services.AddSendObserver(provider => provider.GetRequiredService<RefusedPublishes>());
+        services.AddPublishObserver(provider => provider.GetRequiredService<RefusedPublishes>());
+        services.AddSingleton<BusReconnector>();
+        return services.AddHostedService(provider => provider.GetRequiredService<BusReconnector>());
+    }
 
     /// <summary>
     /// MassTransit plus the start behaviour every Workers process needs: the host does not report started until every

@@ -1,0 +1,97 @@
+using MassTransit;
+using BrokerNack = RabbitMQ.Client.Exceptions.PublishException;
+using Workers.Transport;
+
+namespace Workers.Functions.Tests.Bus;
+
+/// <summary>When refused publishes are one lasting condition, worth new channels, rather than a blip.</summary>
+public sealed class RefusalStreakTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Persists_RefusalsEverySecondForFiveSeconds_IsAStreak()
+    {
+        var streak = new RefusalStreak();
+        for (var s = 0; s <= 5; s++)
+        {
+            streak.Refused(T0.AddSeconds(s));
+        }
+
+        Assert.True(streak.Persists(T0.AddSeconds(6)));
+    }
+
+    [Fact]
+    public void Persists_ABurstShorterThanTheSpan_IsABlip()
+    {
+        var streak = new RefusalStreak();
+        for (var ms = 0; ms < 4000; ms += 100)
+        {
+            streak.Refused(T0.AddMilliseconds(ms));
+        }
+
+        Assert.False(streak.Persists(T0.AddSeconds(4)));
+    }
+
+    [Fact]
+    public void Persists_OneStuckPublishRetriedByMassTransit_IsAStreak()
+    {
+        // MassTransit's send retry: 3 s, then longer, plus a second's breather between attempts.
+        var streak = new RefusalStreak();
+        foreach (var s in new[] { 0, 4, 11 })
+        {
+            streak.Refused(T0.AddSeconds(s));
+        }
+
+        Assert.True(streak.Persists(T0.AddSeconds(12)));
+    }
+
+    [Fact]
+    public void Persists_RefusalsFartherApartThanTheGap_StartOver()
+    {
+        var streak = new RefusalStreak();
+        streak.Refused(T0);
+        streak.Refused(T0.AddSeconds(10));
+        streak.Refused(T0.AddSeconds(10) + RefusalStreak.MaximumGap + TimeSpan.FromSeconds(1));
+
+        Assert.False(streak.Persists(T0.AddSeconds(50)));
+    }
+
+    [Fact]
+    public void Persists_AStreakWithNoRefusalForLongerThanTheGap_HasEnded()
+    {
+        var streak = new RefusalStreak();
+        for (var s = 0; s <= 6; s++)
+        {
+            streak.Refused(T0.AddSeconds(s));
+        }
+
+        Assert.False(streak.Persists(T0.AddSeconds(6) + RefusalStreak.MaximumGap + TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Clear_AfterAReconnect_OnlyNewRefusalsCount()
+    {
+        var streak = new RefusalStreak();
+        for (var s = 0; s <= 6; s++)
+        {
+            streak.Refused(T0.AddSeconds(s));
+        }
+
+        streak.Clear();
+        streak.Refused(T0.AddSeconds(7));
+
+        Assert.False(streak.Persists(T0.AddSeconds(8)));
+    }
+
+    [Fact]
+    public void IsRefusal_ANackWrappedByMassTransit_IsOneAndAReturnOrATimeoutIsNot()
+    {
+        var nack = new RabbitMqConnectionException("BasicPublishAsync failed", new BrokerNack(1, isReturn: false));
+        var returned = new MessageReturnedException("returned", new BrokerNack(1, isReturn: true));
+
+        Assert.True(RefusedPublishes.IsRefusal(nack));
+        Assert.False(RefusedPublishes.IsRefusal(returned));
+        Assert.False(RefusedPublishes.IsRefusal(new TimeoutException("the broker did not confirm within 1 s")));
+    }
+}
