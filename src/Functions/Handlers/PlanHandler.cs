@@ -92,7 +92,16 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
             return;
         }
 
-        var number = await store.SavePlanAsync(accepted.CorrelationId, spec, accepted.RequestedBy, step.Placements, step.Displaced, now, cancellationToken);
+        var times = new RequestTimes(accepted.RequestedAt ?? accepted.Timestamp, accepted.Timestamp);
+        if (await store.SavePlanAsync(accepted.CorrelationId, spec, accepted.RequestedBy, times, step.Placements, step.Displaced, now, cancellationToken) is not { } number)
+        {
+            // Another functions host planned a later request for the name while this one was in flight.
+            var reason = $"a later request for {name} was planned while this one was on its way; the later request stands";
+            await store.RecordRejectionAsync(accepted.CorrelationId, name, reason, [], accepted.RequestedBy, now, cancellationToken);
+            effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, name, reason, []));
+            return;
+        }
+
         if (older.Count == 0)
         {
             view.Record(accepted.CorrelationId, spec, number, step.Placements, []);

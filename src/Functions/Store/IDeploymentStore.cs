@@ -41,6 +41,16 @@ public interface IDeploymentStore
     /// </summary>
     Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same as <see cref="SavePlanAsync(Guid, DeploymentSpec, string, IReadOnlyList{ReplicaPlacement}, IReadOnlyCollection{PortReservation}, DateTimeOffset, CancellationToken)"/>
+    /// for a request made and accepted at <paramref name="times"/>, unless a later request for the same name was
+    /// planned while this one was in flight (made after it, planned after it was accepted): then nothing is saved and
+    /// null is returned, and the later request stays current. Checked in the plan's own transaction, so two planners
+    /// cannot both miss each other. A later request planned before this one was even accepted does not count: this one
+    /// arrived after it, whatever its sender's clock says, and is planned.
+    /// </summary>
+    Task<long?> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, RequestTimes times, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>One request, by its id (a request that repeated the running spec finds that revision).</summary>
     Task<RevisionRecord?> GetRevisionAsync(Guid deploymentId, CancellationToken cancellationToken);
 

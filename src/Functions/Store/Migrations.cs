@@ -145,6 +145,12 @@ internal static class Migrations
             "ALTER TABLE hosts ADD COLUMN lost_at BIGINT NULL",
             EventTriggers,
         ],
+        [
+            // When each revision's request was made (by its sender's clock) and when it was planned (by the functions'):
+            // a request overtaken in flight by a later one for the same name is not planned after it.
+            "ALTER TABLE revisions ADD COLUMN requested_at BIGINT NULL",
+            "ALTER TABLE revisions ADD COLUMN planned_at BIGINT NULL",
+        ],
     ];
 
     /// <summary>Where a step says so, the dialect's own statements (the event triggers) are put in.</summary>

@@ -152,7 +152,13 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             ("@p", JsonSerializer.Serialize(problems, Json)), ("@by", requestedBy), ("@t", at.ToUnixTimeMilliseconds()));
     }
 
-    public async Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken) =>
+        (await SavePlanAsync(deploymentId, spec, requestedBy, null, placements, displaced, at, cancellationToken))!.Value;
+
+    public Task<long?> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, RequestTimes times, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken) =>
+        SavePlanAsync(deploymentId, spec, requestedBy, (RequestTimes?)times, placements, displaced, at, cancellationToken);
+
+    private async Task<long?> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, RequestTimes? times, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(placements);
@@ -169,14 +175,26 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             }
 
             var name = spec.Name.Value;
+            if (times is { } order && await ScalarAsync(connection, transaction, """
+                SELECT revision FROM revisions
+                WHERE name = @n AND revision > 0 AND requested_at > @r AND planned_at >= @a
+                ORDER BY revision DESC LIMIT 1
+                """, cancellationToken, ("@n", name), ("@r", order.RequestedAt.ToUnixTimeMilliseconds()), ("@a", order.AcceptedAt.ToUnixTimeMilliseconds())) is not (null or DBNull))
+            {
+                // A later request for the name was planned while this one was in flight: it stays current. Were this
+                // one planned now, the older request would run. If the later one's plan is not committed yet, the
+                // revision number collides below and the retry comes back here.
+                return null;
+            }
+
             var revision = Convert.ToInt64(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE name = @n", cancellationToken, ("@n", name)), CultureInfo.InvariantCulture);
             var time = at.ToUnixTimeMilliseconds();
             await ExecuteAsync(connection, transaction, """
-                INSERT INTO revisions (deployment_id, name, revision, state, spec, reason, problems, requested_by, updated_at)
-                VALUES (@d, @n, @v, @s, @spec, NULL, '[]', @by, @t)
+                INSERT INTO revisions (deployment_id, name, revision, state, spec, reason, problems, requested_by, updated_at, requested_at, planned_at)
+                VALUES (@d, @n, @v, @s, @spec, NULL, '[]', @by, @t, CAST(@r AS BIGINT), @t)
                 """, cancellationToken,
                 ("@d", Id(deploymentId)), ("@n", name), ("@v", revision), ("@s", nameof(DeploymentState.Pending)),
-                ("@spec", SpecWriter.ToJson(spec)), ("@by", requestedBy), ("@t", time));
+                ("@spec", SpecWriter.ToJson(spec)), ("@by", requestedBy), ("@t", time), ("@r", times?.RequestedAt.ToUnixTimeMilliseconds()));
             await ExecuteAsync(connection, transaction, """
                 INSERT INTO deployments (name, deployment_id, revision) VALUES (@n, @d, @v)
                 ON CONFLICT (name) DO UPDATE SET deployment_id = excluded.deployment_id, revision = excluded.revision

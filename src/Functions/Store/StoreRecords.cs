@@ -63,6 +63,12 @@ public sealed record PortReservation(string HostId, int HostPort, Protocol Proto
 /// <summary>What one active replica reserves on its host.</summary>
 public sealed record ReplicaLimits(string HostId, string Name, long Revision, int Index, long CpuMillicores, long MemoryBytes);
 
+/// <summary>
+/// When a request was made (<see cref="DeploymentAccepted.RequestedAt"/>, the sender's clock) and accepted (the
+/// functions' clock): what decides whether another request for the same name overtook it while it was in flight.
+/// </summary>
+public readonly record struct RequestTimes(DateTimeOffset RequestedAt, DateTimeOffset AcceptedAt);
+
 /// <summary>Which revisions of a name to read: in one of <paramref name="States"/> (any when null), numbered below <paramref name="Below"/>, at most <paramref name="Limit"/>.</summary>
 public sealed record RevisionFilter(IReadOnlyCollection<DeploymentState>? States = null, long? Below = null, int? Limit = null);
 

@@ -64,6 +64,46 @@ public sealed class PlanHandlerTests
     }
 
     [Fact]
+    public async Task Handle_ARequestOvertakenInFlightByALaterOnePlannedByAnotherHost_IsRejectedAndTheLaterStaysCurrent()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var made = h.Time.GetUtcNow();
+        var older = h.Accepted(Specs.Make("web", 1)) with { RequestedAt = made };
+        var newer = h.Accepted(Specs.Make("web", 1, "env:\n  VERSION: \"2\"\n")) with { RequestedAt = made.AddMilliseconds(5) };
+
+        // Both accepted; the other functions host plans the newer one first, in a batch of its own.
+        await h.Plan.HandleAsync([newer], CancellationToken.None);
+        h.Time.Advance(TimeSpan.FromMilliseconds(50));
+        var effects = await h.Plan.HandleAsync([older], CancellationToken.None);
+
+        var current = Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+        Assert.Equal((newer.CorrelationId, 1L), (current.DeploymentId, current.Revision));
+        var overtaken = (await h.Store.GetRevisionAsync(older.CorrelationId, CancellationToken.None))!;
+        Assert.Equal(DeploymentState.Rejected, overtaken.State);
+        Assert.Contains("a later request for web was planned", overtaken.Reason, StringComparison.Ordinal);
+        Assert.Equal(older.CorrelationId, Assert.Single(effects.PublishedOf<DeploymentRejected>()).CorrelationId);
+        Assert.Empty(effects.SentOf<StartReplicas>());
+    }
+
+    [Fact]
+    public async Task Handle_ARequestWhoseSendersClockIsBehind_AcceptedAfterTheOtherWasPlanned_IsPlannedAndCurrent()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var first = h.Accepted(Specs.Make("web", 1)) with { RequestedAt = h.Time.GetUtcNow() };
+        await h.Plan.HandleAsync([first], CancellationToken.None);
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+
+        // Sent ten seconds later from a machine whose clock is a minute behind: it still arrived after the first plan.
+        var late = h.Accepted(Specs.Make("web", 1, "env:\n  VERSION: \"2\"\n")) with { RequestedAt = h.Time.GetUtcNow().AddMinutes(-1) };
+        await h.Plan.HandleAsync([late], CancellationToken.None);
+
+        var current = Assert.Single(await h.Store.GetCurrentRevisionsAsync("web", CancellationToken.None));
+        Assert.Equal((late.CorrelationId, 2L), (current.DeploymentId, current.Revision));
+    }
+
+    [Fact]
     public async Task HandleBatch_TwoDeploymentsWantTheSameFixedPort_TheSecondSeesTheFirstsReservationAndIsRejected()
     {
         await using var h = await HandlerHarness.CreateAsync();

@@ -124,6 +124,35 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SavePlanAsync_ARequestALaterOneOvertookInFlight_SavesNothingAndReturnsNull()
+    {
+        var name = Specs.UniqueName("order");
+        var (older, newer) = (Guid.NewGuid(), Guid.NewGuid());
+        var made = At.AddSeconds(-2);
+
+        var planned = await Store.SavePlanAsync(newer, Specs.Make(name, 1), "test", new RequestTimes(made.AddMilliseconds(5), At.AddSeconds(-1)), [Placement(0, 21010)], [], At, CancellationToken.None);
+        var overtaken = await Store.SavePlanAsync(older, Specs.Make(name, 2), "test", new RequestTimes(made, At.AddSeconds(-1)), [Placement(0, 21011)], [], At.AddSeconds(1), CancellationToken.None);
+
+        Assert.Equal((1L, (long?)null), (planned, overtaken));
+        Assert.Null(await Store.GetRevisionAsync(older, CancellationToken.None));
+        Assert.Equal(newer, Assert.Single(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None)).DeploymentId);
+        Assert.DoesNotContain(await Store.GetReservationsAsync(CancellationToken.None), r => r.DeploymentId == older);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_ARequestMadeEarlierButAcceptedAfterTheOtherWasPlanned_IsTheNextRevision()
+    {
+        var name = Specs.UniqueName("skew");
+        var (first, late) = (Guid.NewGuid(), Guid.NewGuid());
+
+        await Store.SavePlanAsync(first, Specs.Make(name, 1), "test", new RequestTimes(At, At), [Placement(0, 21012)], [], At, CancellationToken.None);
+        var revision = await Store.SavePlanAsync(late, Specs.Make(name, 2), "test", new RequestTimes(At.AddMinutes(-1), At.AddSeconds(10)), [Placement(0, 21013)], [], At.AddSeconds(10), CancellationToken.None);
+
+        Assert.Equal(2, revision);
+        Assert.Equal(late, Assert.Single(await Store.GetCurrentRevisionsAsync(name, CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
     public async Task SavePlanAsync_SameDeploymentIdTwice_ReturnsTheFirstRevisionAndStoresNoDuplicates()
     {
         var name = Specs.UniqueName("dup");
