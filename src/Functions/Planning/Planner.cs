@@ -212,7 +212,7 @@ public static class Planner
         private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known;
         private readonly int _dynamicMin;
         private readonly int _dynamicRange;
-        private HashSet<(int Port, Protocol Protocol)>? _assigned;
+        private readonly AssignedPorts _assigned = new();
         private int _nextDynamic;
         private long _cpuFree;
         private long _memoryFree;
@@ -254,22 +254,25 @@ public static class Planner
         {
             _cpuFree -= cpu;
             _memoryFree -= memory;
-            _assigned ??= [];
-
             // The fixed ports first, so that a dynamic port listed before one of them cannot be given the same number.
-            _assigned.UnionWith(ports.Fixed);
-            var bindings = new List<PortBinding>(spec.Ports.Count);
-            foreach (var port in spec.Ports)
+            foreach (var port in ports.Fixed)
             {
+                _assigned.Add(port);
+            }
+
+            var bindings = new PortBinding[spec.Ports.Count];
+            for (var i = 0; i < bindings.Length; i++)
+            {
+                var port = spec.Ports[i];
                 var hostPort = port.Host?.Value ?? NextDynamic(port.Protocol);
                 _assigned.Add((hostPort, port.Protocol));
-                bindings.Add(new PortBinding(port.Container.Value, hostPort, port.Protocol));
+                bindings[i] = new PortBinding(port.Container.Value, hostPort, port.Protocol);
             }
 
             return new ReplicaPlacement(index, Host.Id.Value, bindings);
         }
 
-        private bool Taken((int Port, Protocol Protocol) port) => (_assigned?.Contains(port) ?? false) || _known.Contains(port);
+        private bool Taken((int Port, Protocol Protocol) port) => _assigned.Contains(port) || _known.Contains(port);
 
         private bool HasDynamicPorts(SpecPorts ports)
         {
@@ -314,5 +317,66 @@ public static class Planner
         }
 
         private int Wrap(int port) => port >= _dynamicMin + _dynamicRange ? port - _dynamicRange : port;
+    }
+
+    /// <summary>
+    /// The host ports one plan assigned on one host. A plan spreads its replicas, so most hosts get one or two: those
+    /// are kept in a small array (a set per host per plan was most of the planner's allocations at C1M scale), and a
+    /// set takes over once a host has more than a few.
+    /// </summary>
+    private sealed class AssignedPorts
+    {
+        private const int Few = 8;
+        private (int Port, Protocol Protocol)[]? _few;
+        private int _count;
+        private HashSet<(int Port, Protocol Protocol)>? _many;
+
+        public bool Contains((int Port, Protocol Protocol) port)
+        {
+            if (_many is not null)
+            {
+                return _many.Contains(port);
+            }
+
+            for (var i = 0; i < _count; i++)
+            {
+                if (_few![i] == port)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Add((int Port, Protocol Protocol) port)
+        {
+            if (_many is not null)
+            {
+                _many.Add(port);
+                return;
+            }
+
+            if (Contains(port))
+            {
+                return;
+            }
+
+            _few ??= new (int, Protocol)[2];
+            if (_count < Few)
+            {
+                if (_count == _few.Length)
+                {
+                    Array.Resize(ref _few, _few.Length * 2);
+                }
+
+                _few[_count++] = port;
+                return;
+            }
+
+            _many = [.. _few, port];
+            _few = null;
+            _count = 0;
+        }
     }
 }

@@ -195,6 +195,25 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Plan_ManyReplicasOnOneHost_EveryHostPortAssignedOnceBeyondTheFewKeptInline()
+    {
+        // 12 replicas with two dynamic ports on one host: the plan's own record of the ports it assigned moves from its
+        // inline few to a set part way, and no port may be given twice on either side of that; nor a fixed port twice.
+        var spec = Specs.Make("web", 12, "ports:\n  - container: 8080\n  - container: 9090\n  - container: 53\n    host: 20005\n    protocol: udp\n");
+        var host = Host("host-a", taken: [(Planner.DynamicPortMin + 1, Protocol.Tcp)]);
+
+        var many = Planner.Plan(Specs.Make("web", 12, "ports:\n  - container: 8080\n  - container: 9090\n"), [host]);
+
+        Assert.True(many.Succeeded, many.Reason);
+        var bindings = many.Placements.SelectMany(p => p.Ports).ToList();
+        Assert.Equal(24, bindings.Select(b => (b.HostPort, b.Protocol)).Distinct().Count());
+        Assert.DoesNotContain(bindings, b => b.HostPort == Planner.DynamicPortMin + 1);
+        var refused = Planner.Plan(spec, [host]);
+        Assert.False(refused.Succeeded);
+        Assert.Contains("host port 20005/udp in use", refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_TwoDeploymentsFromTheSameView_PickDifferentDynamicPortsAndHosts()
     {
         // Plans made side by side see the same hosts; drawing where each starts keeps them off each other's ports.
