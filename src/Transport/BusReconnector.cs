@@ -15,8 +15,6 @@ namespace Workers.Transport;
 public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes refusals, TimeProvider time, ILogger<BusReconnector> logger) : BackgroundService
 {
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan MaximumBackoff = TimeSpan.FromMinutes(5);
 
     private int _reconnects;
 
@@ -25,23 +23,18 @@ public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes ref
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = FirstBackoff;
-        var last = DateTimeOffset.MinValue;
+        var backoff = new RestartBackoff();
         using var timer = new PeriodicTimer(CheckInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var now = time.GetUtcNow();
             if (!refusals.Streak.Persists(now))
             {
-                if (now - last > MaximumBackoff)
-                {
-                    backoff = FirstBackoff;
-                }
-
+                backoff.Quiet(now);
                 continue;
             }
 
-            if (now - last < backoff)
+            if (!backoff.Allows(now))
             {
                 continue;
             }
@@ -50,8 +43,7 @@ public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes ref
             await RestartAsync(stoppingToken);
             refusals.Streak.Clear();
             Interlocked.Increment(ref _reconnects);
-            last = time.GetUtcNow();
-            backoff = last == now ? backoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaximumBackoff.Ticks));
+            backoff.Restarted(time.GetUtcNow());
             Reconnected(logger);
         }
     }
