@@ -92,7 +92,7 @@ internal static class FootprintBench
 
             var spec = Spec(workloadImage);
             var deployment = Guid.NewGuid();
-            var command = Command(deployment, hostId, spec, first);
+            var command = ControlKey.Sign(Command(deployment, hostId, spec, first));
             var starting = Stopwatch.StartNew();
             await observer.SendAsync(hostId, command, cancellationToken);
             await observer.WaitForStartedAsync(deployment, Containers, TimeSpan.FromMinutes(5), () => !agent.HasExited, cancellationToken);
@@ -115,7 +115,7 @@ internal static class FootprintBench
             $"name: footprint\nimage: {image}\nreplicas: {Containers}\nports:\n  - container: 8080\nresources: {{ cpu: 20m, memory: 32Mi }}\n",
             "footprint.yaml").Spec ?? throw new InvalidOperationException("the footprint spec is not valid");
 
-    /// <summary>The command the functions would send: the planner's placements on this host, from its heartbeat.</summary>
+    /// <summary>The command the functions would send, before they sign it: the planner's placements on this host, from its heartbeat.</summary>
     private static StartReplicas Command(Guid deployment, string hostId, DeploymentSpec spec, HostHeartbeat heartbeat)
     {
         var host = new HostCandidate(
