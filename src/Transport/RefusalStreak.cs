@@ -23,11 +23,13 @@ public sealed class RefusalStreak
         {
             if (_count == 0 || at - _last > MaximumGap)
             {
-                _first = at;
-                _count = 0;
+                (_first, _last, _count) = (at, at, 0);
+            }
+            else if (at > _last)
+            {
+                _last = at;
             }
 
-            _last = at > _last ? at : _last;
             _count++;
         }
     }

@@ -58,14 +58,7 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
 
     private async Task PublishRawAsync(string hostId, string messageId, string body)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = fixture.AdminBroker.Host,
-            Port = fixture.AdminBroker.Port,
-            UserName = fixture.AdminBroker.Username,
-            Password = fixture.AdminBroker.Password,
-        };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await fixture.AdminBroker.ConnectionFactory("it-dead-letters").CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var properties = new BasicProperties { MessageId = messageId, ContentType = "application/vnd.masstransit+json", Persistent = true };
         await channel.BasicPublishAsync(Queues.Host(hostId), string.Empty, false, properties, Encoding.UTF8.GetBytes(body.Replace("placeholder", hostId, StringComparison.Ordinal)));

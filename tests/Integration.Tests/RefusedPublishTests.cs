@@ -23,7 +23,7 @@ public sealed class RefusedPublishTests(PipelineFixture fixture)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var refusing = $"it-refuse-all-{suffix}";
         var exchange = $"{typeof(RefusalProbe).Namespace}:{nameof(RefusalProbe)}";
-        await using var connection = await ConnectAsync();
+        await using var connection = await fixture.AdminBroker.ConnectionFactory("it-refused-publishes").CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
         await channel.QueueDeclareAsync(refusing, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" });
@@ -87,12 +87,4 @@ public sealed class RefusedPublishTests(PipelineFixture fixture)
             // Refused, or the bus is restarting: the next one goes out in half a second.
         }
     }
-
-    private Task<IConnection> ConnectAsync() => new ConnectionFactory
-    {
-        HostName = fixture.AdminBroker.Host,
-        Port = fixture.AdminBroker.Port,
-        UserName = fixture.AdminBroker.Username,
-        Password = fixture.AdminBroker.Password,
-    }.CreateConnectionAsync();
 }

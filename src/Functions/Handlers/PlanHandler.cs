@@ -87,8 +87,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
             : Rollouts.Step(spec, accepted.CorrelationId, 0, [], outgoing, view, now, options.Value.HostTimeout);
         if (step.Blocked is { } refusal)
         {
-            await store.RecordRejectionAsync(accepted.CorrelationId, name, refusal, [], accepted.RequestedBy, now, cancellationToken);
-            effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, name, refusal, []));
+            await RejectAsync(accepted, refusal, now, effects, cancellationToken);
             return;
         }
 
@@ -96,9 +95,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
         if (await store.SavePlanAsync(accepted.CorrelationId, spec, accepted.RequestedBy, times, step.Placements, step.Displaced, now, cancellationToken) is not { } number)
         {
             // Another functions host planned a later request for the name while this one was in flight.
-            var reason = $"a later request for {name} was planned while this one was on its way; the later request stands";
-            await store.RecordRejectionAsync(accepted.CorrelationId, name, reason, [], accepted.RequestedBy, now, cancellationToken);
-            effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, name, reason, []));
+            await RejectAsync(accepted, $"a later request for {name} was planned while this one was on its way; the later request stands", now, effects, cancellationToken);
             return;
         }
 
@@ -120,6 +117,13 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
         Rollouts.SendDisplacedStops(older, step.Displaced, name, now, effects);
         Rollouts.SendStarts(accepted.CorrelationId, number, spec, step.Placements, options.Value, now, effects);
         await Rollouts.StopAsync(store, older, step.Stops, now, effects, cancellationToken);
+    }
+
+    private async Task RejectAsync(DeploymentAccepted accepted, string reason, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)
+    {
+        var name = accepted.Spec.Name.Value;
+        await store.RecordRejectionAsync(accepted.CorrelationId, name, reason, [], accepted.RequestedBy, now, cancellationToken);
+        effects.Publish(new DeploymentRejected(Guid.NewGuid(), accepted.CorrelationId, now, name, reason, []));
     }
 
     private static RolloutStep Whole(PlacementResult plan) => new(plan.Placements, [], [], false, string.Empty, plan.Reason);
