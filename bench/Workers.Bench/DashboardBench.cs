@@ -94,7 +94,7 @@ internal static class DashboardBench
 
         for (var d = 0; d < Deployments; d++)
         {
-            var spec = SpecParser.Parse(System.Text.Encoding.UTF8.GetBytes($"name: web-{d:0000}\nimage: workers-test/httpd:1\nreplicas: {ReplicasEach}\nports: [{{container: 8080}}]\n"), "bench.yaml").Spec!;
+            var spec = SpecParser.Parse(System.Text.Encoding.UTF8.GetBytes($"name: web-{d:0000}\nimage: {TestImages.Workload}\nreplicas: {ReplicasEach}\nports: [{{container: 8080}}]\n"), "bench.yaml").Spec!;
             var id = Guid.NewGuid();
             var placements = Enumerable.Range(0, ReplicasEach)
                 .Select(i => new ReplicaPlacement(i, Host(((d * ReplicasEach) + i) % Hosts), [new PortBinding(8080, 20000 + d, Protocol.Tcp)]))

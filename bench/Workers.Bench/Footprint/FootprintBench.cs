@@ -36,8 +36,8 @@ internal static class FootprintBench
     {
         runs = Math.Clamp(runs, 1, MaxRuns);
         var agentDll = AgentDll();
-        var rabbitImage = Setting("WORKERS_TEST_RABBITMQ_IMAGE", "workers-test/rabbitmq:3.10");
-        var workloadImage = Setting("WORKERS_TEST_WORKLOAD_IMAGE", "workers-test/httpd:1");
+        var rabbitImage = TestImages.RabbitMq;
+        var workloadImage = TestImages.Workload;
         var logs = Directory.CreateDirectory(Path.Combine(Root(), "artifacts", "bench", "footprint")).FullName;
         using var docker = new DockerClientBuilder().Build();
         await RequireImageAsync(docker, workloadImage, cancellationToken);

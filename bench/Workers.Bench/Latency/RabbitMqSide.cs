@@ -26,8 +26,8 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
 
     public string Name => "Workers RabbitMQ + agent process";
 
-    /// <summary>RabbitMQ 3.10 built locally by scripts/images.sh.</summary>
-    private static string RabbitMqImage => Environment.GetEnvironmentVariable("WORKERS_TEST_RABBITMQ_IMAGE") is { Length: > 0 } image ? image : "workers-test/rabbitmq:3.10";
+    /// <summary>RabbitMQ 3.10: the integration suites' image.</summary>
+    private static string RabbitMqImage => TestImages.RabbitMq;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

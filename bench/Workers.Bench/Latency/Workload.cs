@@ -11,8 +11,8 @@ internal static class Workload
     /// <summary>The deployment (service, container group) a container belongs to.</summary>
     public const string NameLabel = "workers-bench.name";
 
-    /// <summary>busybox httpd on port 8080, built locally by scripts/images.sh (no registry is reachable).</summary>
-    public static string Image => Environment.GetEnvironmentVariable("WORKERS_TEST_WORKLOAD_IMAGE") is { Length: > 0 } image ? image : "workers-test/httpd:1";
+    /// <summary>busybox httpd on port 8080: the integration suites' workload image.</summary>
+    public static string Image => TestImages.Workload;
 
     /// <summary>The spec the Workers sides deploy: no resource limits, as the floor and Swarm set none.</summary>
     public static string Spec(string name, int replicas) =>

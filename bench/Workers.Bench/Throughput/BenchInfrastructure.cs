@@ -15,14 +15,14 @@ namespace Workers.Bench.Throughput;
 /// </summary>
 internal sealed class BenchInfrastructure : IAsyncDisposable
 {
-    /// <summary>RabbitMQ 3.10 (quorum queues), built locally as workers-test/rabbitmq:3.10.</summary>
-    public static readonly string RabbitMqImage = Setting("WORKERS_TEST_RABBITMQ_IMAGE", "workers-test/rabbitmq:3.10");
+    /// <summary>RabbitMQ 3.10 (quorum queues): the integration suites' image.</summary>
+    public static readonly string RabbitMqImage = TestImages.RabbitMq;
 
-    /// <summary>PostgreSQL 15, built locally as workers-test/postgres:15.</summary>
-    public static readonly string PostgresImage = Setting("WORKERS_TEST_POSTGRES_IMAGE", "workers-test/postgres:15");
+    /// <summary>PostgreSQL 15: the integration suites' image.</summary>
+    public static readonly string PostgresImage = TestImages.Postgres;
 
     /// <summary>The workload image the specs name (never started: the simulated hosts acknowledge at once).</summary>
-    public static readonly string WorkloadImage = Setting("WORKERS_TEST_WORKLOAD_IMAGE", "workers-test/httpd:1");
+    public static readonly string WorkloadImage = TestImages.Workload;
 
     private const string HowToGetThem = "run `source scripts/test-env.sh` first (it installs and starts Docker, builds the test images and exports DOCKER_API_VERSION and TESTCONTAINERS_RYUK_DISABLED)";
 
@@ -171,7 +171,4 @@ internal sealed class BenchInfrastructure : IAsyncDisposable
             }
         }
     }
-
-    private static string Setting(string name, string fallback) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }
