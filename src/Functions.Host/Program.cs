@@ -34,6 +34,7 @@ else
     }
 
     builder.Services.AddWorkersBus(broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context)).WaitForTheBroker().ReconnectWhenPublishesAreRefused();
+    builder.ReportTheBrokerConnection(broker);
     builder.Services.AddWorkersSweep();
 }
 

@@ -28,6 +28,7 @@ else
 
     options = settings.Agent;
     builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker().ReconnectWhenPublishesAreRefused();
+    builder.ReportTheBrokerConnection(settings.Broker);
 }
 
 if (!AgentTelemetry.TryReadMetricsUrl(builder.Configuration[AgentTelemetry.MetricsUrlSetting], out var metricsUrl, out var metricsError))

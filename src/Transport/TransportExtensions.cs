@@ -2,6 +2,8 @@ using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Workers.Contracts.Messages;
 
 namespace Workers.Transport;
@@ -9,6 +11,9 @@ namespace Workers.Transport;
 /// <summary>Chooses the transport and applies the policies every Workers endpoint shares.</summary>
 public static class TransportExtensions
 {
+    /// <summary>The category prefix of MassTransit's own logging.</summary>
+    public const string LibraryCategory = "MassTransit";
+
     /// <summary>
     /// RabbitMQ (durable quorum queues, persistent messages, publisher confirms) or the in-memory transport; then the
     /// caller's endpoints.
@@ -94,6 +99,32 @@ public static class TransportExtensions
         services.AddPublishObserver(provider => provider.GetRequiredService<RefusedPublishes>());
         services.AddSingleton<BusReconnector>();
         return services.AddHostedService(provider => provider.GetRequiredService<BusReconnector>());
+    }
+
+    /// <summary>
+    /// For a process that runs until stopped: one line when it loses the broker and one when the connection is back
+    /// (<see cref="BrokerConnectionWatch"/>), and MassTransit's own logging, which writes a warning with a stack trace
+    /// on every reconnect attempt, kept to its errors unless the configuration names a level for it
+    /// (<c>Logging__LogLevel__MassTransit=Warning</c>). Call after <see cref="AddWorkersBus"/>.
+    /// </summary>
+    public static IHostApplicationBuilder ReportTheBrokerConnection(this IHostApplicationBuilder builder, Broker broker)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(broker);
+        if (builder.Configuration[$"Logging:LogLevel:{LibraryCategory}"] is null)
+        {
+            builder.Logging.AddFilter(LibraryCategory, LogLevel.Error);
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // First among the hosted services: MassTransit's start waits for the broker however long it takes, and a
+        // process that cannot reach it must say so meanwhile.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(provider => new BrokerConnectionWatch(
+            provider.GetRequiredService<IBusControl>(),
+            broker,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<BrokerConnectionWatch>>())));
+        return builder;
     }
 
     /// <summary>

@@ -13,8 +13,14 @@ internal static partial class AgentLog
     [LoggerMessage(3, LogLevel.Information, "Replica {Deployment} r{Revision} #{Index} stopped (existed: {Existed})")]
     public static partial void ReplicaStopped(ILogger logger, string deployment, long revision, int index, bool existed);
 
-    [LoggerMessage(4, LogLevel.Warning, "Heartbeat of {HostId} failed; the next one is due in {Interval}")]
-    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string hostId, TimeSpan interval);
+    [LoggerMessage(4, LogLevel.Warning, "Heartbeat of {HostId} failed: {Reason}; trying again every {Interval}, quietly until one gets through")]
+    public static partial void HeartbeatFailed(ILogger logger, string hostId, string reason, TimeSpan interval);
+
+    [LoggerMessage(15, LogLevel.Debug, "Heartbeat of {HostId} failed again")]
+    public static partial void HeartbeatFailedAgain(ILogger logger, Exception exception, string hostId);
+
+    [LoggerMessage(16, LogLevel.Information, "Heartbeats of {HostId} get through again, after {Missed} missed")]
+    public static partial void HeartbeatsBack(ILogger logger, string hostId, int missed);
 
     [LoggerMessage(5, LogLevel.Information, "Agent {HostId} consuming queue {Queue}, ports bound to {BindAddress}")]
     public static partial void Started(ILogger logger, string hostId, string queue, string bindAddress);

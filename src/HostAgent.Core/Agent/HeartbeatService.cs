@@ -80,6 +80,7 @@ public sealed class HeartbeatService(
         AgentLog.Started(logger, options.HostId.Value, Transport.Queues.Host(options.HostId.Value), options.BindAddress);
         using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
         var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        var missed = 0;
         do
         {
             try
@@ -89,12 +90,26 @@ public sealed class HeartbeatService(
                 var publisher = scope.ServiceProvider.GetRequiredService<IAgentPublisher>();
                 await BrokerCalls.BoundedAsync(token => publisher.PublishAsync(heartbeat, token), PublishBound, stoppingToken);
                 guard.Reached();
+                if (missed > 0)
+                {
+                    AgentLog.HeartbeatsBack(logger, options.HostId.Value, missed);
+                    missed = 0;
+                }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // A missed heartbeat is what the deadline on the other side is for; the next tick tries again. A Docker
-                // call that timed out throws a cancellation too: only the host's own shutdown may end this loop.
-                AgentLog.HeartbeatFailed(logger, e, options.HostId.Value, options.HeartbeatInterval);
+                // call that timed out throws a cancellation too: only the host's own shutdown may end this loop. One
+                // line says so, and one when they get through again: not a stack trace every interval of an outage.
+                if (missed++ == 0)
+                {
+                    AgentLog.HeartbeatFailed(logger, options.HostId.Value, Reason(e), options.HeartbeatInterval);
+                }
+                else
+                {
+                    AgentLog.HeartbeatFailedAgain(logger, e, options.HostId.Value);
+                }
+
                 guard.Missed();
             }
         }
@@ -125,6 +140,17 @@ public sealed class HeartbeatService(
         }
 
         return known.Capacity;
+    }
+
+    /// <summary>The innermost cause, on one line: what a reader of the log needs without the stack.</summary>
+    private static string Reason(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e.Message.ReplaceLineEndings(" ");
     }
 
     private static long Number(IReadOnlyDictionary<string, string> labels, string key) =>

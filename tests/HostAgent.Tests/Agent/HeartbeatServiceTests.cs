@@ -3,6 +3,7 @@ using System.Reflection;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
@@ -88,6 +89,46 @@ public sealed class HeartbeatServiceTests
         {
             await heartbeats.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task Heartbeats_SeveralFailInARow_LogOneLineWithoutAStackTraceAndOneWhenTheyGetThroughAgain()
+    {
+        var runtime = new CountingRuntime { CapacityFailures = 3 };
+        var log = new RecordingLogger<HeartbeatService>();
+        await using var provider = new ServiceCollection()
+            .AddMassTransitTestHarness()
+            .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
+            .AddSingleton(Options)
+            .AddSingleton<TimeProvider>(TimeProvider.System)
+            .AddSingleton<IContainerRuntime>(runtime)
+            .AddSingleton(NoPorts)
+            .AddSingleton<HealthProbes>()
+            .AddSingleton<HealthMonitor>()
+            .AddSingleton<DisconnectGuard>()
+            .AddSingleton<ILogger<HeartbeatService>>(log)
+            .AddSingleton<HeartbeatService>()
+            .BuildServiceProvider(validateScopes: true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        var heartbeats = provider.GetRequiredService<HeartbeatService>();
+
+        await heartbeats.StartAsync(harness.CancellationToken);
+        try
+        {
+            await Poll.UntilAsync(() => log.Entries.Any(e => e.Message.Contains("get through again", StringComparison.Ordinal)), "a line saying the heartbeats get through again");
+        }
+        finally
+        {
+            await heartbeats.StopAsync(CancellationToken.None);
+        }
+
+        var warnings = log.Entries.Where(e => e.Level >= LogLevel.Warning).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Equal("Heartbeat of host-a failed: the engine did not answer in time; trying again every 00:00:00.1000000, quietly until one gets through", warning.Message);
+        Assert.Null(warning.Exception);
+        Assert.Equal(2, log.Entries.Count(e => e.Level == LogLevel.Debug && e.Exception is not null));
+        Assert.Equal("Heartbeats of host-a get through again, after 3 missed", Assert.Single(log.Entries, e => e.Message.Contains("again,", StringComparison.Ordinal)).Message);
     }
 
     [Fact]
@@ -177,6 +218,19 @@ public sealed class HeartbeatServiceTests
             Published.Enqueue(args![0]!);
             return Task.CompletedTask;
         }
+    }
+
+    private sealed class RecordingLogger<T> : ILogger<T>
+    {
+        public ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception), exception));
     }
 
     private sealed class ManualTime : TimeProvider
