@@ -87,7 +87,10 @@ internal sealed class HttpWorkersClient : IWorkersClient, IDisposable
     public async Task<HostsReply> HostsAsync(CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, "api/hosts", null, cancellationToken);
-        return new HostsReply(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, await ReadAsync<List<HostStatus>>(response, cancellationToken));
+        return new HostsReply(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, await ReadAsync<List<HostStatus>>(response, cancellationToken))
+        {
+            FunctionsVersion = response.Headers.TryGetValues(Intake.DeploymentIntake.FunctionsVersionHeader, out var versions) ? versions.FirstOrDefault() : null,
+        };
     }
 
     public async Task<History> HistoryAsync(string name, CancellationToken cancellationToken)

@@ -167,6 +167,9 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
         return page.Answer([.. deployments.OrderBy(d => d.Name, StringComparer.Ordinal)]);
     }
 
+    /// <summary>The response header of <c>GET /api/hosts</c> that carries the functions' build (<c>workers version</c>).</summary>
+    public const string FunctionsVersionHeader = "Workers-Functions-Version";
+
     /// <summary>The hosts from their last heartbeats, as <c>workers hosts</c> shows them.</summary>
     public Task<IntakeResult> HostsAsync(CancellationToken cancellationToken) =>
         HostsAsync(new Dictionary<string, string?>(), cancellationToken);
@@ -182,7 +185,10 @@ public sealed class DeploymentIntake(ApiTokens tokens, IEffectsDispatcher dispat
         }
 
         var reply = await queries.HandleAsync(new GetHosts(Guid.NewGuid(), Guid.NewGuid(), time.GetUtcNow()), cancellationToken);
-        return page.Answer([.. reply.Hosts.OrderBy(h => h.HostId, StringComparer.Ordinal)]);
+        var answer = page.Answer([.. reply.Hosts.OrderBy(h => h.HostId, StringComparer.Ordinal)]);
+        return reply.FunctionsVersion is { } version
+            ? answer with { Headers = new Dictionary<string, string>(answer.Headers ?? new Dictionary<string, string>()) { [FunctionsVersionHeader] = version } }
+            : answer;
     }
 
     /// <summary>

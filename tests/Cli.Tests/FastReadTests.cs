@@ -34,6 +34,44 @@ public sealed class FastReadTests : IDisposable
     }
 
     [Fact]
+    public async Task Version_Embedded_GivesTheFunctionsBuildAndEachHostsAgentFromItsLastHeartbeat()
+    {
+        await SeedAsync();
+        var store = await _store.OpenAsync();
+        var newer = new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), At.AddMinutes(-5), "host-b", new Dictionary<string, string>(), "10.0.0.6", 4000, 8L << 30, 4000, 8L << 30, [], []) { AgentVersion = "7.7.7+test" };
+        await store.UpsertHostAsync(newer, At.AddMinutes(-5), CancellationToken.None);
+
+        var (exit, output, error) = await CliProcess.RunAsync(Embedded, "version");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(
+            [
+                $"cli:       {Commands.VersionCommand.CliVersion}",
+                $"functions: {Functions.Handlers.QueryHandler.FunctionsVersion}",
+                "agents:",
+                $"  host-a  {Commands.VersionCommand.NotReported} (not live: its last heartbeat)",
+                "  host-b  7.7.7+test (not live: its last heartbeat)",
+            ],
+            output.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Version_EmbeddedAsJson_ListsEachAgentWithItsVersionAndLiveness()
+    {
+        var store = await _store.OpenAsync();
+        var now = DateTimeOffset.UtcNow;
+        await store.UpsertHostAsync(new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), now, "host-b", new Dictionary<string, string>(), "10.0.0.6", 4000, 8L << 30, 4000, 8L << 30, [], []) { AgentVersion = "7.7.7+test" }, now, CancellationToken.None);
+
+        var (exit, json, error) = await CliProcess.RunAsync(Embedded, "version", "-o", "json");
+
+        Assert.True(exit == 0, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(Functions.Handlers.QueryHandler.FunctionsVersion, document.RootElement.GetProperty("functions").GetString());
+        var agent = Assert.Single(document.RootElement.GetProperty("agents").EnumerateArray());
+        Assert.Equal(("host-b", "7.7.7+test", true), (agent.GetProperty("host").GetString(), agent.GetProperty("version").GetString(), agent.GetProperty("live").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Status_EmbeddedWithoutDocker_ReadsTheStoreAndShowsTheAddressesToCurl()
     {
         await SeedAsync();

@@ -227,25 +227,23 @@ public sealed class PolishTests : IDisposable
     // ---- version --------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Version_Text_GivesTheCliVersionAndSaysTheOthersReportNone()
+    public async Task VersionClient_Text_GivesTheCliVersionAloneWithoutConnecting()
     {
-        var (exit, output, _) = await RunAsync("version");
+        // A broker nobody listens on: --client must not try it.
+        var (exit, output, error) = await RunAsync("version", "--client", "--broker", "rabbitmq://nobody:none@127.0.0.1:1/");
 
-        Assert.Equal(0, exit);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal($"cli:       {typeof(WorkersCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion}", lines[0]);
-        Assert.StartsWith("functions: not reported", lines[1], StringComparison.Ordinal);
-        Assert.StartsWith("agents:    not reported", lines[2], StringComparison.Ordinal);
+        Assert.True(exit == 0, error);
+        Assert.Equal($"cli:       {typeof(WorkersCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion}\n", output.ReplaceLineEndings("\n"));
     }
 
     [Fact]
-    public async Task Version_Json_HasTheCliVersionAndSaysTheAgentsReportNone()
+    public async Task VersionClient_Json_HasTheCliVersionOnly()
     {
-        var (_, json, _) = await RunAsync("version", "-o", "json");
+        var (_, json, _) = await RunAsync("version", "--client", "-o", "json");
 
         using var document = JsonDocument.Parse(json);
         Assert.Equal(typeof(WorkersCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion, document.RootElement.GetProperty("cli").GetString());
-        Assert.Equal(VersionCommand.NotReported, document.RootElement.GetProperty("agents").GetString());
+        Assert.False(document.RootElement.TryGetProperty("functions", out _));
     }
 
     // ---- completion -----------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         (["status", "NAME", "-o", "json"], false),
         (["status", "nosuch-NAME", "-o", "json"], false),
         (["hosts"], false),
+        (["version"], false),
+        (["version", "-o", "json"], false),
         (["history", "NAME"], false),
         (["history", "NAME", "-o", "json"], false),
         (["events", "NAME"], false),
@@ -65,6 +67,13 @@ public sealed partial class CliOverHttpTests(SecretsFixture fixture)
         Assert.Equal((0, "line-0\nline-1\nline-2\nline-3\nline-4\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["logs", "NAME"])]);
         Assert.Equal((0, "line-3\nline-4\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["logs", "NAME", "--tail", "2"])]);
         Assert.Equal((0, "host gone-NAME: revoked\n\n--- stderr\n"), bus[Array.FindIndex(Script, s => s.Arguments is ["hosts", "revoke", _])]);
+
+        // The functions' build from the hosts reply (over HTTP its header), each agent's from its heartbeat (the commit
+        // in a build's version is masked as a container id is).
+        var version = bus[Array.FindIndex(Script, s => s.Arguments is ["version"])].Text.Split('\n');
+        Assert.Equal($"functions: {ContainerIds().Replace(Functions.Handlers.QueryHandler.FunctionsVersion, "CONTAINER")}", version[1]);
+        Assert.Equal("agents:", version[2]);
+        Assert.EndsWith($" {ContainerIds().Replace(HostAgent.Agent.HeartbeatService.AgentVersion, "CONTAINER")}", version[3], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ internal static class Examples
         ["context list"] = ["workers context list", "workers context list -o json"],
         ["context remove"] = ["workers context remove lab"],
         ["serve"] = ["workers serve", "workers serve --listen 127.0.0.1:8080"],
-        ["version"] = ["workers version", "workers version -o json"],
+        ["version"] = ["workers version", "workers version --client", "workers version -o json --server https://workers.example.com"],
         ["completion"] = ["source <(workers completion bash)", "workers completion fish > ~/.config/fish/completions/workers.fish"],
     };
 

@@ -1,38 +1,74 @@
 using System.CommandLine;
-using System.Reflection;
+using Workers.Contracts.Messages;
+using Workers.Contracts.Versioning;
 
 namespace Workers.Cli.Commands;
 
 /// <summary>
-/// <c>workers version</c>: this CLI's version. The functions and the agents do not report theirs (no reply and no
-/// heartbeat carries a version), so the command says so rather than guess.
+/// <c>workers version</c>: this CLI's build, the functions' (from the hosts reply, or its header over HTTP) and each
+/// host's agent (from its last heartbeat), as <c>kubectl version</c> shows the client's and the server's; on the
+/// embedded default the functions are this CLI's own build and the agents are read from the store. <c>--client</c>
+/// shows the CLI's alone and connects to nothing.
 /// </summary>
 internal static class VersionCommand
 {
-    public const string NotReported = "not reported: the functions' replies and the agents' heartbeats carry no version";
+    /// <summary>What is shown for functions or an agent whose build predates the version field.</summary>
+    public const string NotReported = "not reported (older than the version field)";
 
-    public static string CliVersion =>
-        typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? typeof(VersionCommand).Assembly.GetName().Version?.ToString()
-        ?? "unknown";
+    public static string CliVersion => BuildVersion.Of(typeof(VersionCommand).Assembly);
+
+    private static readonly Option<bool> Client = new("--client") { Description = "Show the CLI's version only, without reaching the functions." };
 
     public static Command Create(CliConsole console)
     {
         var format = CommonOptions.Format();
-        var command = new Command("version", "Show the CLI's version (the functions and agents report none).") { format };
-        command.SetAction(async (parsed, _) =>
+        var command = new Command("version", "Show the versions of the CLI, the functions and each host's agent (from its last heartbeat).")
         {
-            if (CommonOptions.WantsDocument(parsed))
+            format, Client, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption,
+        };
+        command.SetAction(async (parsed, token) =>
+        {
+            if (parsed.GetValue(Client))
             {
-                await CommonOptions.WriteDocumentAsync(console, parsed, new { cli = CliVersion, functions = NotReported, agents = NotReported });
-                return ExitCodes.Ok;
+                return await WriteAsync(console, parsed, null);
             }
 
-            await console.Out.WriteLineAsync($"cli:       {CliVersion}");
-            await console.Out.WriteLineAsync($"functions: {NotReported}");
-            await console.Out.WriteLineAsync($"agents:    {NotReported}");
-            return ExitCodes.Ok;
+            return await ClusterRunner.ReadAsync(console, parsed, token, watch: false, async (reads, cancellationToken) =>
+                await WriteAsync(console, parsed, await reads.HostsAsync(cancellationToken)));
         });
         return command;
+    }
+
+    private static async Task<int> WriteAsync(CliConsole console, ParseResult parsed, HostsReply? reply)
+    {
+        var functions = reply is null ? null : reply.FunctionsVersion ?? NotReported;
+        var agents = reply?.Hosts.OrderBy(h => h.HostId, StringComparer.Ordinal).Select(h => new { host = h.HostId, version = h.AgentVersion ?? NotReported, live = h.Live }).ToList();
+        if (CommonOptions.WantsDocument(parsed))
+        {
+            await CommonOptions.WriteDocumentAsync(console, parsed, reply is null ? new { cli = CliVersion } : (object)new { cli = CliVersion, functions, agents });
+            return ExitCodes.Ok;
+        }
+
+        await console.Out.WriteLineAsync($"cli:       {CliVersion}");
+        if (reply is null)
+        {
+            return ExitCodes.Ok;
+        }
+
+        await console.Out.WriteLineAsync($"functions: {functions}");
+        if (agents!.Count == 0)
+        {
+            await console.Out.WriteLineAsync("agents:    no host has reported");
+            return ExitCodes.Ok;
+        }
+
+        var width = agents.Max(a => a.host.Length);
+        await console.Out.WriteLineAsync("agents:");
+        foreach (var agent in agents)
+        {
+            await console.Out.WriteLineAsync($"  {agent.host.PadRight(width)}  {agent.version}{(agent.live ? string.Empty : " (not live: its last heartbeat)")}");
+        }
+
+        return ExitCodes.Ok;
     }
 }

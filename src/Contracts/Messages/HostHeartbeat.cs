@@ -34,6 +34,9 @@ public sealed record HostHeartbeat(
     AgentIdentity? Identity = null,
     MessageSignature? Signature = null) : IAgentMessage
 {
+    /// <summary>The agent's build (<c>workers version</c> lists each host's); null from an agent that predates it.</summary>
+    public string? AgentVersion { get; init; }
+
     /// <inheritdoc/>
     public ISignedMessage WithSignature(MessageSignature? signature) => this with { Signature = signature };
 }

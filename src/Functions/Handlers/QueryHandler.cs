@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Versioning;
 using Workers.Functions.Store;
 
 namespace Workers.Functions.Handlers;
@@ -153,6 +154,9 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             ? null
             : $"{(binds.TryGetValue(replica.HostId, out var bind) && bind is not ("0.0.0.0" or "::" or "") ? bind : replica.HostId)}:{replica.Ports[0].HostPort}";
 
+    /// <summary>This build of the functions, which the hosts reply carries.</summary>
+    public static readonly string FunctionsVersion = BuildVersion.Of(typeof(QueryHandler).Assembly);
+
     public async Task<HostsReply> HandleAsync(GetHosts query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -169,7 +173,7 @@ public sealed class QueryHandler(IDeploymentStore store, TimeProvider time, IOpt
             h.Heartbeat.MemoryFreeBytes,
             h.Heartbeat.Replicas.Count,
             h.Heartbeat.Timestamp,
-            liveness.IsAlive(h)))]);
+            liveness.IsAlive(h)) { AgentVersion = h.Heartbeat.AgentVersion })]) { FunctionsVersion = FunctionsVersion };
     }
 
     /// <summary>The event history that matches, oldest first (at most the newest 1000).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Versioning;
 using Workers.HostAgent.Runtime;
 using Workers.Transport;
 
@@ -27,6 +28,9 @@ public sealed class HeartbeatService(
     public static readonly TimeSpan MinimumPublishBound = TimeSpan.FromSeconds(1);
 
     private TimeSpan PublishBound => options.HeartbeatInterval > MinimumPublishBound ? options.HeartbeatInterval : MinimumPublishBound;
+
+    /// <summary>This agent's build, which every heartbeat carries.</summary>
+    public static readonly string AgentVersion = BuildVersion.Of(typeof(HeartbeatService).Assembly);
 
     private readonly Guid _session = Guid.NewGuid();
     private readonly SemaphoreSlim _wake = new(0);
@@ -72,7 +76,7 @@ public sealed class HeartbeatService(
             replicas,
             taken,
             options.Containers.Allowances(),
-            options.Keys.Identity));
+            options.Keys.Identity) { AgentVersion = AgentVersion });
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
