@@ -115,6 +115,9 @@ public sealed class PipelineTests(PipelineFixture fixture)
         Assert.Empty(status.Replicas);
         Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
         Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+        // The history has the refusal and its reason, and nothing placed.
+        var rejected = Assert.Single((await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events);
+        Assert.Equal(("deployment.rejected", status.Reason), (rejected.Kind, rejected.Message));
     }
 
     [Fact]
@@ -145,6 +148,8 @@ public sealed class PipelineTests(PipelineFixture fixture)
         Assert.Equal(("ports[0].container", 4, 16), (problem.Path, problem.Line, problem.Column));
         Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, name));
         Assert.Empty(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name));
+        var rejected = Assert.Single((await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events);
+        Assert.Equal(("deployment.rejected", "the spec is invalid: 1 problem(s)"), (rejected.Kind, rejected.Message));
     }
 
     [Fact]
@@ -163,6 +168,16 @@ public sealed class PipelineTests(PipelineFixture fixture)
             Deadline,
             "removal of the old revision's containers");
         Assert.All(running, c => Assert.Equal(second.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Labels["workers.revision"]));
+        // The first revision's history ends superseded (recorded right after the second one runs, so polled for).
+        var superseded = await Poll.UntilAsync(
+            () => client.EventsAsync(name, null, null, 100, CancellationToken.None),
+            r => r.Events.Any(e => e.Kind == "deployment.superseded"),
+            Deadline,
+            "deployment.superseded in the history");
+        Assert.Equal(
+            ["deployment.accepted", "deployment.running", "deployment.superseded"],
+            superseded.Events.Where(e => e.Revision == first.Revision && e.Kind.StartsWith("deployment.", StringComparison.Ordinal)).Select(e => e.Kind));
+        Assert.Equal(["deployment.accepted", "deployment.running"], superseded.Events.Where(e => e.Revision == second.Revision && e.Kind.StartsWith("deployment.", StringComparison.Ordinal)).Select(e => e.Kind));
         await DeleteAndWaitAsync(client, name);
     }
 
@@ -187,6 +202,8 @@ public sealed class PipelineTests(PipelineFixture fixture)
         var name = Name("lost");
         var first = await WaitForStateAsync(client, await client.DeployAsync(Spec(name, replicas: 2), $"{name}.yaml", CancellationToken.None), DeploymentState.Running);
         var onA = first.Replicas.Single(r => r.HostId == fixture.HostA);
+        var before = (await client.EventsAsync(null, null, null, 1, CancellationToken.None)).Events.Single().Sequence;
+        ReplicaStatus lost;
 
         await fixture.StopAgentAsync(fixture.HostA);
         try
@@ -200,8 +217,9 @@ public sealed class PipelineTests(PipelineFixture fixture)
             // The replaced row leaves the name's view; the revision's own record keeps it, with the reason.
             Assert.DoesNotContain(moved.Deployments[0].Replicas, r => r.Index == onA.Index);
             var replicas = (await client.StatusAsync(null, first.DeploymentId, CancellationToken.None)).Deployments[0].Replicas;
-            Assert.Equal(ReplicaState.Lost, replicas.Single(r => r.Index == onA.Index).State);
-            Assert.Contains("sent no heartbeat", replicas.Single(r => r.Index == onA.Index).Reason, StringComparison.Ordinal);
+            lost = replicas.Single(r => r.Index == onA.Index);
+            Assert.Equal(ReplicaState.Lost, lost.State);
+            Assert.Contains("sent no heartbeat", lost.Reason, StringComparison.Ordinal);
         }
         finally
         {
@@ -216,6 +234,22 @@ public sealed class PipelineTests(PipelineFixture fixture)
             "removal of the returning host's copy");
         var running = await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, name);
         Assert.Equal(2, running.Count(c => c.State == "running"));
+
+        // The history tells it: the host lost and back with how long, the replica lost with why, its replacement
+        // placed on host-b after it, and the returning copy orphaned.
+        var hostEvents = (await client.EventsAsync(null, before, null, 1000, CancellationToken.None)).Events
+            .Where(e => e.HostId == fixture.HostA && e.Kind.StartsWith("host.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["host.lost", "host.returned"], hostEvents.Select(e => e.Kind));
+        Assert.Matches(@"^no heartbeat for \d+s$", hostEvents[0].Message);
+        Assert.Matches(@"^heard again \d+s after it was declared down$", hostEvents[1].Message);
+        var events = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+        var replicaLost = Assert.Single(events, e => e.Kind == "replica.lost");
+        Assert.Equal((fixture.HostA, (int?)onA.Index, lost.Reason), (replicaLost.HostId, replicaLost.Replica, replicaLost.Message));
+        var replacement = Assert.Single(events, e => e.Kind == "replica.placed" && e.Sequence > replicaLost.Sequence);
+        Assert.Equal((fixture.HostB, $"placed on {fixture.HostB}"), (replacement.HostId, replacement.Message));
+        Assert.DoesNotContain(first.Replicas, r => r.Index == replacement.Replica);
+        var orphaned = Assert.Single(events, e => e.Kind == "replica.orphaned");
+        Assert.Equal((fixture.HostA, (int?)onA.Index, $"container {onA.ContainerId![..12]}: the store has the replica lost"), (orphaned.HostId, orphaned.Replica, orphaned.Message));
         await DeleteAndWaitAsync(client, name);
     }
 
