@@ -116,6 +116,16 @@ public sealed class RolloutTests(PipelineFixture fixture)
         Assert.Equal(0, historyExit);
         Assert.Matches(@"\s2\s+RolledBack .*rolled back to revision 1: replica \d+ on [a-z0-9-]+ is unhealthy: GET /does-not-exist -> 404", history);
         Assert.Matches(@"\s1\*\s+Running ", history);
+
+        // The history tells the rollback with the probe's answer: revision 2's replicas unhealthy, then rolling back and rolled back.
+        var events = (await client.EventsAsync(name, null, null, 1000, CancellationToken.None)).Events.Where(e => e.Revision == 2).ToList();
+        var unhealthy = events.Where(e => e.Kind == "replica.unhealthy").ToList();
+        Assert.NotEmpty(unhealthy);
+        Assert.All(unhealthy, e => Assert.Equal("GET /does-not-exist -> 404", e.Message));
+        var outcome = events.Where(e => e.Kind.StartsWith("deployment.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["deployment.accepted", "deployment.rollingback", "deployment.rolledback"], outcome.Select(e => e.Kind));
+        Assert.Equal([rolledBack.Reason, rolledBack.Reason], outcome.Skip(1).Select(e => e.Message));
+        Assert.True(unhealthy[0].Sequence < outcome[1].Sequence, "the replica was unhealthy before the rollback began");
         await DeleteAndWaitAsync(client, name);
     }
 
@@ -131,6 +141,9 @@ public sealed class RolloutTests(PipelineFixture fixture)
         var replica = Assert.Single(failed.Replicas);
         Assert.Equal(ReplicaHealth.Unhealthy, replica.Health);
         Assert.Contains("404", replica.Reason, StringComparison.Ordinal);
+        var events = (await client.EventsAsync(name, null, null, 100, CancellationToken.None)).Events;
+        Assert.Equal("GET /does-not-exist -> 404", events.First(e => e.Kind == "replica.unhealthy").Message);
+        Assert.Equal(failed.Reason, Assert.Single(events, e => e.Kind == "deployment.failed").Message);
         await DeleteAndWaitAsync(client, name);
     }
 
