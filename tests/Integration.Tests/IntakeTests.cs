@@ -34,10 +34,10 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
             var body = Encoding.UTF8.GetBytes(PushPayload(tag));
             var delivery = Guid.NewGuid().ToString();
 
-            var accepted = await PostGitHubAsync(body, delivery, Sign(body));
+            var posted = await PostGitHubAsync(body, delivery, Sign(body));
 
-            Assert.True(accepted.Status == HttpStatusCode.Accepted, accepted.Body);
-            var id = JsonDocument.Parse(accepted.Body).RootElement.GetProperty("deployments")[0].GetProperty("deploymentId").GetGuid();
+            Assert.True(posted.Status == HttpStatusCode.Accepted, posted.Body);
+            var id = JsonDocument.Parse(posted.Body).RootElement.GetProperty("deployments")[0].GetProperty("deploymentId").GetGuid();
             var status = await WaitForStateAsync(client, id, DeploymentState.Running);
             Assert.Equal(image, status.Image);
             var containers = (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, fixture.HookedName))
@@ -58,6 +58,13 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
             await BarrierAsync(http, client);
             var after = Assert.Single((await client.StatusAsync(fixture.HookedName, null, CancellationToken.None)).Deployments);
             Assert.Equal((id, status.Revision, DeploymentState.Running), (after.DeploymentId, after.Revision, after.State));
+
+            // The history, over HTTP: the delivery accepted once (the repeat and the forgery wrote nothing), naming what it deploys.
+            var webhooks = (await EventsAsync(http, $"name={fixture.HookedName}&limit=1000")).Where(e => e.Kind.StartsWith("webhook.", StringComparison.Ordinal)).ToList();
+            var accepted = Assert.Single(webhooks, e => e.Message.StartsWith($"github delivery {delivery}: ", StringComparison.Ordinal));
+            Assert.Equal(
+                ("webhook.accepted", fixture.HookedName, $"github delivery {delivery}: push of {PipelineFixture.HookedRepository} refs/tags/{tag} deploys {image}"),
+                (accepted.Kind, accepted.Name, accepted.Message));
         }
         finally
         {
@@ -89,9 +96,11 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
             var running = await WaitForStateAsync(client, id, DeploymentState.Running);
 
             // Captured and sent again under a new delivery id; and a push made before it, never acted on until now.
-            var replayed = await PostGitHubAsync(newer, Guid.NewGuid().ToString(), Sign(newer));
+            var replayedDelivery = Guid.NewGuid().ToString();
+            var replayed = await PostGitHubAsync(newer, replayedDelivery, Sign(newer));
             var older = Encoding.UTF8.GetBytes(PushPayload(olderTag, "6113728f27ae82c7b1a177c8d03f9e96e0adf246", pushedAt - 3600));
-            var refused = await PostGitHubAsync(older, Guid.NewGuid().ToString(), Sign(older));
+            var olderDelivery = Guid.NewGuid().ToString();
+            var refused = await PostGitHubAsync(older, olderDelivery, Sign(older));
 
             Assert.Equal(HttpStatusCode.OK, replayed.Status);
             Assert.Contains("acted on before", replayed.Body, StringComparison.Ordinal);
@@ -105,6 +114,15 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
             var containers = (await DockerView.ContainersAsync(fixture.Docker, fixture.HostA, fixture.HookedName))
                 .Concat(await DockerView.ContainersAsync(fixture.Docker, fixture.HostB, fixture.HookedName)).ToList();
             Assert.Equal($"{PipelineFixture.HookedImage}:{newerTag}", Assert.Single(containers).Image);
+
+            // The older push is refused in the history with the reason (it names no deployment: a rule's, not the push's);
+            // the replay, acted on before, is no new delivery to record.
+            var webhooks = (await EventsAsync(http, "limit=1000")).Where(e => e.Kind.StartsWith("webhook.", StringComparison.Ordinal)).ToList();
+            var stale = Assert.Single(webhooks, e => e.Message.StartsWith($"github delivery {olderDelivery}: ", StringComparison.Ordinal));
+            Assert.Equal(("webhook.refused", (string?)null), (stale.Kind, stale.Name));
+            Assert.StartsWith($"github delivery {olderDelivery}: this push is older than what its rules deployed: rule 0 (", stale.Message, StringComparison.Ordinal);
+            Assert.Contains("newer than this one of", stale.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(webhooks, e => e.Message.Contains(replayedDelivery, StringComparison.Ordinal));
         }
         finally
         {
@@ -178,6 +196,15 @@ public sealed class IntakeTests(IntakeFixture fixture, ITestOutputHelper output)
 
             await Settle.HeartbeatsCaughtUpAsync(fixture);
         }
+    }
+
+    /// <summary>The event history as <c>GET /api/events?{query}</c> answers it.</summary>
+    private async Task<IReadOnlyList<WorkersEvent>> EventsAsync(HttpClient http, string query)
+    {
+        using var response = await http.SendAsync(Authorized(new HttpRequestMessage(HttpMethod.Get, $"/api/events?{query}")));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonSerializer.Deserialize<List<WorkersEvent>>(body, JsonSerializerOptions.Web)!;
     }
 
     private async Task BarrierAsync(HttpClient http, Workers.Cli.WorkersClient client)
