@@ -177,66 +177,16 @@ public sealed class FastReadTests : IDisposable
     public async Task StatusWatch_PrintsTheTableOnceThenKeepsWatchingUntilInterrupted()
     {
         await SeedAsync();
-        var output = new System.Text.StringBuilder();
-        // Through env --default-signal=INT: a test run started in the background (scripts/test.sh under nohup, as CI
-        // may) has SIGINT ignored, a child inherits that, and the CLI would never see the Ctrl+C this test sends.
-        var start = new System.Diagnostics.ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--default-signal=INT");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(Builds.Cli());
-        foreach (var argument in new[] { "status", "--watch" })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        using var watch = CliProcess.Start(Embedded, "status", "--watch");
 
-        start.Environment.Remove("WORKERS_BROKER");
-        foreach (var (name, value) in Embedded)
-        {
-            start.Environment[name] = value;
-        }
+        await Poll.UntilAsync(() => Task.FromResult(watch.Output), o => o.Contains("10.0.0.5:31001", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the first table");
 
-        using var process = System.Diagnostics.Process.Start(start)!;
-        process.OutputDataReceived += (_, e) =>
-        {
-            lock (output)
-            {
-                output.Append(e.Data).Append('\n');
-            }
-        };
-        process.BeginOutputReadLine();
-        string Seen()
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+        // Still watching after two more reads of an unchanged store, and the table was not printed again.
+        var watchedUntil = DateTimeOffset.UtcNow + (2 * Commands.ClusterRunner.WatchInterval) + TimeSpan.FromSeconds(1);
+        await Poll.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow), now => now > watchedUntil || watch.HasExited, TimeSpan.FromSeconds(30), "two watch intervals");
+        Assert.False(watch.HasExited, watch.Output + watch.Error);
+        Assert.Single(watch.Output.Split('\n'), l => l.StartsWith("NAME ", StringComparison.Ordinal));
 
-        try
-        {
-            await Poll.UntilAsync(() => Task.FromResult(Seen()), o => o.Contains("10.0.0.5:31001", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the first table");
-
-            // Still watching after two more reads of an unchanged store, and the table was not printed again.
-            var watchedUntil = DateTimeOffset.UtcNow + (2 * Commands.ClusterRunner.WatchInterval) + TimeSpan.FromSeconds(1);
-            await Poll.UntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow), now => now > watchedUntil || process.HasExited, TimeSpan.FromSeconds(30), "two watch intervals");
-            Assert.False(process.HasExited, Seen());
-            Assert.Single(Seen().Split('\n'), l => l.StartsWith("NAME ", StringComparison.Ordinal));
-
-            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await interrupt.WaitForExitAsync();
-            }
-
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(deadline.Token);
-            Assert.Equal(130, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        Assert.Equal(130, await watch.InterruptAsync(TimeSpan.FromSeconds(30)));
     }
 }

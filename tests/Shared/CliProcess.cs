@@ -30,24 +30,8 @@ internal static class CliProcess
     /// </summary>
     public static async Task<CliRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? input = null, TimeSpan? killAfter = null, Func<Func<string>, Task>? whileRunning = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Builds.Cli());
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in Settings)
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["XDG_CONFIG_HOME"] = NoConfig;
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
+        var start = StartInfo("dotnet", [Builds.Cli(), .. arguments], environment);
+        start.RedirectStandardInput = true;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet workers.dll did not start");
         if (input is not null)
@@ -104,6 +88,109 @@ internal static class CliProcess
         clock.Stop();
         await output;
         return new CliRun(process.ExitCode, printed.ToString(), await error, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Starts <c>workers</c> with <paramref name="arguments"/> for a command that runs until interrupted (a watch, a
+    /// follow): the test reads what it printed so far, then ends it with Ctrl+C.
+    /// </summary>
+    public static InterruptibleCli Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        // Through env --default-signal=INT: a test run started in the background (scripts/test.sh under nohup, as CI
+        // may) has SIGINT ignored, a child inherits that, and the CLI would never see the Ctrl+C the test sends.
+        var start = StartInfo("env", ["--default-signal=INT", "dotnet", Builds.Cli(), .. arguments], environment);
+        return new InterruptibleCli(Process.Start(start) ?? throw new InvalidOperationException("env dotnet workers.dll did not start"));
+    }
+
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in Settings)
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["XDG_CONFIG_HOME"] = NoConfig;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+}
+
+/// <summary>A <c>workers</c> process that runs until the test interrupts it; killed on dispose if still running.</summary>
+internal sealed class InterruptibleCli : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+    private readonly System.Text.StringBuilder _error = new();
+
+    public InterruptibleCli(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(_output, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_error, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What it printed on its standard output so far, a line each.</summary>
+    public string Output => Read(_output);
+
+    /// <summary>What it printed on its standard error so far.</summary>
+    public string Error => Read(_error);
+
+    /// <summary>Sends Ctrl+C (SIGINT) and waits for it to exit; its exit code.</summary>
+    public async Task<int> InterruptAsync(TimeSpan deadline)
+    {
+        using (var interrupt = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private static void Append(System.Text.StringBuilder text, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (text)
+        {
+            text.Append(line).Append('\n');
+        }
+    }
+
+    private static string Read(System.Text.StringBuilder text)
+    {
+        lock (text)
+        {
+            return text.ToString();
+        }
     }
 }
 
