@@ -15,6 +15,9 @@ micro_out=artifacts/bench/micro
 
 dotnet build bench/Workers.Bench -c Release -nologo -v quiet >/dev/null
 dotnet build bench/Workers.Micro -c Release -nologo -v quiet >/dev/null
+# The CLI as installed (published: ReadyToRun), beside the build the tests run, for the reads' figure.
+dotnet publish src/Cli.Host -c Release -nologo -v quiet -o artifacts/bench/cli >/dev/null
+export WORKERS_BENCH_CLI="$PWD/artifacts/bench/cli/workers"
 docker_ready=no
 # shellcheck source=test-env.sh
 if source scripts/test-env.sh >&2; then docker_ready=yes; fi

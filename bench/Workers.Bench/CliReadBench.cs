@@ -38,6 +38,15 @@ internal static class CliReadBench
                 sides.Add(("`workers --version` (the apphost: the .NET process floor, no store)", apphost, ["--version"], environment));
             }
 
+            // As installed: `dotnet publish src/Cli.Host` compiles it ahead of time (ReadyToRun); scripts/bench.sh
+            // publishes it there and names it.
+            var published = Environment.GetEnvironmentVariable("WORKERS_BENCH_CLI") is { Length: > 0 } named && File.Exists(named) ? named : null;
+            if (published is not null)
+            {
+                sides.Add(("`workers status` (published: ReadyToRun)", published, ["status"], environment));
+                sides.Add(("`workers --version` (published: ReadyToRun)", published, ["--version"], environment));
+            }
+
             var served = new Dictionary<string, string>
             {
                 ["WORKERS_STORE"] = Path.Combine(directory, "served.db"),
@@ -48,7 +57,9 @@ internal static class CliReadBench
             using var serve = StartServe(dll, served);
             if (serve is not null)
             {
-                sides.Add(("`workers status` over HTTP (the apphost, against a running `workers serve`, its store empty)", File.Exists(apphost) ? apphost : "dotnet", File.Exists(apphost) ? ["status"] : [dll, "status"], served));
+                sides.Add(published is not null
+                    ? ("`workers status` over HTTP (published, against a running `workers serve`, its store empty)", published, ["status"], served)
+                    : ("`workers status` over HTTP (the apphost, against a running `workers serve`, its store empty)", File.Exists(apphost) ? apphost : "dotnet", File.Exists(apphost) ? ["status"] : [dll, "status"], served));
             }
 
             // One warm-up each (the page cache, Docker's first answer), then the sides alternate run by run.
