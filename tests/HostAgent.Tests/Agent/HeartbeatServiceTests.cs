@@ -63,18 +63,7 @@ public sealed class HeartbeatServiceTests
     {
         // Docker.DotNet reports its own request timeout as a TaskCanceledException nobody asked for.
         var runtime = new CountingRuntime { CapacityFailures = 1 };
-        await using var provider = new ServiceCollection()
-            .AddMassTransitTestHarness()
-            .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
-            .AddSingleton(Options)
-            .AddSingleton<TimeProvider>(TimeProvider.System)
-            .AddSingleton<IContainerRuntime>(runtime)
-            .AddSingleton(NoPorts)
-            .AddSingleton<HealthProbes>()
-            .AddSingleton<HealthMonitor>()
-            .AddSingleton<DisconnectGuard>()
-            .AddSingleton<HeartbeatService>()
-            .BuildServiceProvider(validateScopes: true);
+        await using var provider = OnTestHarness(runtime).BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var heartbeats = provider.GetRequiredService<HeartbeatService>();
@@ -96,19 +85,7 @@ public sealed class HeartbeatServiceTests
     {
         var runtime = new CountingRuntime { CapacityFailures = 3 };
         var log = new RecordingLogger<HeartbeatService>();
-        await using var provider = new ServiceCollection()
-            .AddMassTransitTestHarness()
-            .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
-            .AddSingleton(Options)
-            .AddSingleton<TimeProvider>(TimeProvider.System)
-            .AddSingleton<IContainerRuntime>(runtime)
-            .AddSingleton(NoPorts)
-            .AddSingleton<HealthProbes>()
-            .AddSingleton<HealthMonitor>()
-            .AddSingleton<DisconnectGuard>()
-            .AddSingleton<ILogger<HeartbeatService>>(log)
-            .AddSingleton<HeartbeatService>()
-            .BuildServiceProvider(validateScopes: true);
+        await using var provider = OnTestHarness(runtime).AddSingleton<ILogger<HeartbeatService>>(log).BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var heartbeats = provider.GetRequiredService<HeartbeatService>();
@@ -187,6 +164,19 @@ public sealed class HeartbeatServiceTests
 
         Assert.Equal([("c1", ReplicaHealth.Healthy), ("c2", ReplicaHealth.Starting)], heartbeat.Replicas.Select(r => (r.ContainerId, r.Health)));
     }
+
+    /// <summary>The heartbeat service and what it needs, publishing on MassTransit's test harness.</summary>
+    private static IServiceCollection OnTestHarness(IContainerRuntime runtime) => new ServiceCollection()
+        .AddMassTransitTestHarness()
+        .AddScoped<IAgentPublisher, MassTransitAgentPublisher>()
+        .AddSingleton(Options)
+        .AddSingleton<TimeProvider>(TimeProvider.System)
+        .AddSingleton(runtime)
+        .AddSingleton(NoPorts)
+        .AddSingleton<HealthProbes>()
+        .AddSingleton<HealthMonitor>()
+        .AddSingleton<DisconnectGuard>()
+        .AddSingleton<HeartbeatService>();
 
     private static HeartbeatService Heartbeats(IContainerRuntime runtime, TimeProvider time, HealthMonitor? health = null)
     {
