@@ -128,10 +128,21 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
 
     private static RolloutStep Whole(PlacementResult plan) => new(plan.Placements, [], [], false, string.Empty, plan.Reason);
 
+    /// <summary>
+    /// Sends the starts of the revision's pending replicas again (the first send may have died with its handler), each
+    /// with the deadline of its placement, not a new one: the first command may still be on its way, arrive late, be
+    /// refused as expired and have its replica placed again, with its host port given to the replacement; a copy that
+    /// outlived it would then start the replica on that port (fault seed 626604053: a refused bind on the host). A
+    /// placement whose deadline has passed is left to the expiry and the start deadline.
+    /// </summary>
     private async Task ResendAsync(RevisionRecord revision, DateTimeOffset now, Effects effects, CancellationToken cancellationToken)
     {
+        var timeToLive = options.Value.CommandTimeToLive;
         var replicas = await store.GetReplicasAsync(revision.DeploymentId, cancellationToken);
-        var pending = replicas.Where(r => r.State == ReplicaState.Pending).Select(r => new ReplicaPlacement(r.Index, r.HostId, r.Ports));
-        Rollouts.SendStarts(revision.DeploymentId, revision.Revision, revision.Spec!, pending, options.Value, now, effects);
+        foreach (var placed in replicas.Where(r => r.State == ReplicaState.Pending && r.UpdatedAt + timeToLive > now).GroupBy(r => r.UpdatedAt))
+        {
+            var pending = placed.Select(r => new ReplicaPlacement(r.Index, r.HostId, r.Ports));
+            Rollouts.SendStarts(revision.DeploymentId, revision.Revision, revision.Spec!, pending, options.Value, now, effects, expiresAt: placed.Key + timeToLive);
+        }
     }
 }

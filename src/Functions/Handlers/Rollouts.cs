@@ -254,12 +254,15 @@ internal static class Rollouts
         }
     }
 
-    /// <summary>One start command per host for the placements.</summary>
-    public static void SendStarts(Guid deploymentId, long revision, DeploymentSpec spec, IEnumerable<ReplicaPlacement> placements, FunctionsOptions options, DateTimeOffset now, Effects effects)
+    /// <summary>
+    /// One start command per host for the placements, valid for the command time to live from <paramref name="now"/>,
+    /// or until <paramref name="expiresAt"/> when the placements were made earlier (a start sent again).
+    /// </summary>
+    public static void SendStarts(Guid deploymentId, long revision, DeploymentSpec spec, IEnumerable<ReplicaPlacement> placements, FunctionsOptions options, DateTimeOffset now, Effects effects, DateTimeOffset? expiresAt = null)
     {
         foreach (var host in placements.GroupBy(p => p.HostId))
         {
-            effects.Send(host.Key, new StartReplicas(Guid.NewGuid(), deploymentId, now, host.Key, revision, now + options.CommandTimeToLive, spec,
+            effects.Send(host.Key, new StartReplicas(Guid.NewGuid(), deploymentId, now, host.Key, revision, expiresAt ?? now + options.CommandTimeToLive, spec,
                 [.. host.Select(p => new ReplicaAssignment(p.Index, p.Ports))]));
         }
     }

@@ -202,6 +202,38 @@ public sealed class PlanHandlerTests
     }
 
     [Fact]
+    public async Task HandleAsync_RedeliveredLater_ResendsTheStartsWithTheirPlacementsDeadlineNotANewOne()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var accepted = h.Accepted(Specs.Make("web", 2, DynamicPort));
+        var first = Assert.Single((await h.Plan.HandleAsync(accepted, CancellationToken.None)).SentOf<StartReplicas>()).Command;
+
+        // The first start may still arrive, be refused as expired and its replicas be placed again elsewhere: a copy
+        // sent later must expire with it, or it would start them on ports given to their replacements.
+        h.Time.Advance(h.Options.CommandTimeToLive / 2);
+        var again = Assert.Single((await h.Plan.HandleAsync(accepted, CancellationToken.None)).SentOf<StartReplicas>()).Command;
+
+        Assert.NotEqual(first.MessageId, again.MessageId);
+        Assert.Equal(first.ExpiresAt, again.ExpiresAt);
+        Assert.Equal(first.Replicas.Select(r => r.Index), again.Replicas.Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task HandleAsync_RedeliveredAfterTheStartsExpired_SendsNothingAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var accepted = h.Accepted(Specs.Make("web", 2, DynamicPort));
+        await h.Plan.HandleAsync(accepted, CancellationToken.None);
+
+        h.Time.Advance(h.Options.CommandTimeToLive);
+        var again = await h.Plan.HandleAsync(accepted, CancellationToken.None);
+
+        Assert.Empty(again.SentOf<StartReplicas>());
+    }
+
+    [Fact]
     public async Task HandleAsync_HostWhoseHeartbeatIsOlderThanHostTimeout_IsNotUsed()
     {
         await using var h = await HandlerHarness.CreateAsync();
