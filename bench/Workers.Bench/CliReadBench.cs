@@ -180,7 +180,7 @@ internal static class CliReadBench
     }
 
     /// <summary>Seconds from start to exit, or null when the command failed.</summary>
-    private static double? Time(string file, string[] arguments, IReadOnlyDictionary<string, string> environment)
+    internal static double? Time(string file, string[] arguments, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("WORKERS_BROKER");
@@ -206,7 +206,7 @@ internal static class CliReadBench
         }
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    internal static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static string Ms(double seconds) => (seconds * 1000).ToString("0", CultureInfo.InvariantCulture);
+    internal static string Ms(double seconds) => (seconds * 1000).ToString("0", CultureInfo.InvariantCulture);
 }

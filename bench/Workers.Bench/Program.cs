@@ -3,9 +3,9 @@ using Workers.Bench.Footprint;
 using Workers.Bench.Latency;
 using Workers.Bench.Throughput;
 
-// The figures of bench/RESULTS.md: planner scale (C1M shape), validation, `workers status` against `docker ps`, the dashboard's reads at 1,000 hosts and 10,000 replicas, intake latency, deploy latency against the
+// The figures of bench/RESULTS.md: planner scale (C1M shape), validation, `workers status` against `docker ps`, `workers deploy`+`delete` against `docker run`+`rm`, the dashboard's reads at 1,000 hosts and 10,000 replicas, intake latency, deploy latency against the
 // Docker floor and Swarm, control-plane throughput on RabbitMQ + PostgreSQL, and the agent footprint.
-// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|dashboard|intake|latency|throughput|footprint|all] [--runs N] [--trace]
+// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|deploy|dashboard|intake|latency|throughput|footprint|all] [--runs N] [--trace]
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
 var report = new List<string>();
@@ -22,6 +22,11 @@ if (what is "validate" or "all")
 if (what is "cli" or "all")
 {
     report.AddRange(await CliReadBench.RunAsync(runs));
+}
+
+if (what is "deploy" or "all")
+{
+    report.AddRange(CliDeployBench.Run(runs));
 }
 
 if (what is "dashboard" or "all")

@@ -50,12 +50,22 @@ internal sealed record HistoryEntry(long Revision, Guid DeploymentId, Deployment
 /// <summary>Polling shared by every client.</summary>
 internal static class WorkersClientPolling
 {
-    /// <summary>Polls until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
+    /// <summary>How often a remote pipeline is asked: each poll is a round trip through the broker or the server.</summary>
+    public static readonly TimeSpan RemoteInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often the embedded pipeline is asked: each poll is a read of the local store in this process.</summary>
+    public static readonly TimeSpan EmbeddedInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The poll interval for where the pipeline runs.</summary>
+    public static TimeSpan IntervalFor(IPipelineSession session) => session.Embedded ? EmbeddedInterval : RemoteInterval;
+
+    /// <summary>Polls every <paramref name="interval"/> until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
     public static async Task<DeploymentStatusReply> WaitAsync(
         this IWorkersClient client,
         Func<Task<DeploymentStatusReply>> poll,
         Func<DeploymentStatusReply, bool> done,
         Func<DeploymentStatusReply, Task> progress,
+        TimeSpan interval,
         CancellationToken cancellationToken)
     {
         _ = client;
@@ -75,7 +85,7 @@ internal static class WorkersClientPolling
                 return reply;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            await Task.Delay(interval, cancellationToken);
         }
     }
 }

@@ -230,7 +230,7 @@ internal static class ClusterRunner
 
         while (!(await client.HostsAsync(cancellationToken)).Hosts.Any(h => h.HostId == local && h.Live && h.LastSeen > DateTimeOffset.UtcNow.AddMinutes(-1)))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            await Task.Delay(WorkersClientPolling.EmbeddedInterval, cancellationToken);
         }
     }
 
@@ -256,7 +256,7 @@ internal static class ClusterRunner
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            await Task.Delay(WorkersClientPolling.EmbeddedInterval, cancellationToken);
         }
     }
 }

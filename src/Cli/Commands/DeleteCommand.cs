@@ -28,6 +28,7 @@ internal static class DeleteCommand
                     () => client.StatusAsync(target, null, cancellationToken),
                     r => r.Deployments.Count == 0,
                     _ => Task.CompletedTask,
+                    WorkersClientPolling.IntervalFor(connection),
                     cancellationToken);
                 await console.Out.WriteLineAsync($"deployment {target} deleted");
             }

@@ -36,6 +36,7 @@ internal static class DeployCommand
             () => client.StatusAsync(null, id, cancellationToken),
             r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected or DeploymentState.RolledBack }],
             r => ReportProgressAsync(console, r, seen, verbose),
+            WorkersClientPolling.IntervalFor(connection),
             cancellationToken);
         await ClusterRunner.SettleAsync(connection, name, cancellationToken);
         var status = reply.Deployments[0];
