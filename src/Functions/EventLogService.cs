@@ -65,11 +65,57 @@ internal sealed partial class EventLogService(IDeploymentStore store, TimeProvid
         var level = entry.Kind is "deployment.rejected" or "deployment.failed" or "deployment.rollingback" or "replica.failed" or "replica.unhealthy" or "replica.lost" or "host.lost" or "webhook.refused"
             ? LogLevel.Warning
             : LogLevel.Information;
-        Event(logger, level, entry.Kind, entry.Name, entry.Revision, entry.Replica, entry.HostId, entry.Message, entry.Sequence, entry.At);
+        if (logger.IsEnabled(level))
+        {
+            logger.Log(level, EventLine.Id, new EventLine(entry), null, static (line, _) => line.Text);
+        }
     }
 
-    [LoggerMessage(EventId = 100, EventName = "workers.event", Message = "Event {Kind} {Name} r{Revision} #{Replica} on {HostId}: {EventMessage} (sequence {Sequence}, at {At:O})")]
-    private static partial void Event(ILogger logger, LogLevel level, string kind, string? name, long? revision, int? replica, string? hostId, string eventMessage, long sequence, DateTimeOffset at);
+    /// <summary>
+    /// One event as a log entry: every field structured (for a JSON formatter), and a line that names only what the
+    /// event has (<c>Event host.lost on host-b: no heartbeat for 31s</c>, not <c>host.lost  r # on host-b</c>).
+    /// </summary>
+    private sealed class EventLine(WorkersEvent entry) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public static readonly EventId Id = new(100, "workers.event");
+
+        private readonly KeyValuePair<string, object?>[] _fields =
+        [
+            new("Kind", entry.Kind),
+            new("Name", entry.Name),
+            new("Revision", entry.Revision),
+            new("Replica", entry.Replica),
+            new("HostId", entry.HostId),
+            new("EventMessage", entry.Message),
+            new("Sequence", entry.Sequence),
+            new("At", entry.At),
+            new("{OriginalFormat}", "Event {Kind} {Name} r{Revision} #{Replica} on {HostId}: {EventMessage} (sequence {Sequence}, at {At})"),
+        ];
+
+        public string Text
+        {
+            get
+            {
+                var text = new System.Text.StringBuilder("Event ").Append(entry.Kind);
+                text.Append(entry.Name is { } name ? $" {name}" : string.Empty)
+                    .Append(entry.Revision is { } revision ? $" r{revision}" : string.Empty)
+                    .Append(entry.Replica is { } replica ? $" #{replica}" : string.Empty)
+                    .Append(entry.HostId is { } host ? $" on {host}" : string.Empty)
+                    .Append(string.IsNullOrEmpty(entry.Message) ? string.Empty : $": {entry.Message}");
+                return text.Append(System.Globalization.CultureInfo.InvariantCulture, $" (sequence {entry.Sequence}, at {entry.At:O})").ToString();
+            }
+        }
+
+        public int Count => _fields.Length;
+
+        public KeyValuePair<string, object?> this[int index] => _fields[index];
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)_fields).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => Text;
+    }
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "More than {Batch} events came within one round: only the newest {Batch} are logged")]
     private static partial void Skipped(ILogger logger, int batch);

@@ -27,7 +27,8 @@ public sealed class EventLogServiceTests
         var (level, fields, text) = logger.Entries[0];
         Assert.Equal(LogLevel.Warning, level);
         Assert.Equal(("host-b", "no heartbeat for 31s"), (fields["HostId"], fields["EventMessage"]));
-        Assert.Contains("Event host.lost", text, StringComparison.Ordinal);
+        Assert.StartsWith("Event host.lost on host-b: no heartbeat for 31s (sequence ", text, StringComparison.Ordinal);
+        Assert.StartsWith("Event replica.orphaned web r1 #0 on host-a: container abc (sequence ", logger.Entries[1].Text, StringComparison.Ordinal);
         Assert.Equal(LogLevel.Information, logger.Entries[1].Level);
         Assert.Equal(("web", (object?)1L, (object?)0), (logger.Entries[1].Fields["Name"], logger.Entries[1].Fields["Revision"], logger.Entries[1].Fields["Replica"]));
     }
