@@ -10,7 +10,7 @@ namespace Workers.Transport;
 /// hosts' logs). It reads the bus's health, which MassTransit keeps from its receive endpoints: a connection lost faults
 /// them, a reconnect makes them ready again. A process that cannot reach the broker when it starts says so once.
 /// </summary>
-public sealed partial class BrokerConnectionWatch(IBusControl bus, Broker broker, TimeProvider time, ILogger<BrokerConnectionWatch> logger) : BackgroundService
+public sealed partial class BrokerConnectionWatch(IBusControl bus, Broker broker, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<BrokerConnectionWatch> logger) : BackgroundService
 {
     public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(500);
 
@@ -25,7 +25,10 @@ public sealed partial class BrokerConnectionWatch(IBusControl bus, Broker broker
         var state = State.Starting;
         var lostAt = started;
         using var timer = new PeriodicTimer(CheckInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+
+        // The process stopping stops the bus first (this service was started first, so it stops last): a bus stopped
+        // on purpose is not a lost broker.
+        while (await timer.WaitForNextTickAsync(stoppingToken) && !lifetime.ApplicationStopping.IsCancellationRequested)
         {
             var health = bus.CheckHealth();
             var now = time.GetUtcNow();

@@ -123,6 +123,7 @@ public static class TransportExtensions
             provider.GetRequiredService<IBusControl>(),
             broker,
             provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IHostApplicationLifetime>(),
             provider.GetRequiredService<ILogger<BrokerConnectionWatch>>())));
         return builder;
     }

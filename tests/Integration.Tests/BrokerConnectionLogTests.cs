@@ -52,11 +52,23 @@ public sealed class BrokerConnectionLogTests : IAsyncLifetime, IDisposable
             await UntilAsync(lines, $"Lost the connection to the broker at {where}: ", host);
             await CtlAsync(rabbit, "start_app");
             await UntilAsync(lines, $"The connection to the broker at {where} is back after ", host);
+
+            // Stopped as a service manager stops it: the bus it stops on the way out is no lost broker.
+            using (var term = Process.Start("kill", ["-TERM", host.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var stopped = new CancellationTokenSource(Deadline);
+            await host.WaitForExitAsync(stopped.Token);
         }
         finally
         {
-            host.Kill(entireProcessTree: true);
-            await host.WaitForExitAsync();
+            if (!host.HasExited)
+            {
+                host.Kill(entireProcessTree: true);
+                await host.WaitForExitAsync();
+            }
         }
 
         var log = lines.ToArray();
