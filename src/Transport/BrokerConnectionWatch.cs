@@ -60,12 +60,7 @@ public sealed partial class BrokerConnectionWatch(IBusControl bus, Broker broker
     {
         ArgumentNullException.ThrowIfNull(health);
         var exception = health.Exception ?? health.Endpoints.Values.Select(e => e.Exception).FirstOrDefault(e => e is not null);
-        while (exception?.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
-
-        var reason = (exception?.Message ?? health.Description).ReplaceLineEndings(" ").Trim();
+        var reason = (exception is null ? health.Description.ReplaceLineEndings(" ") : Failures.Innermost(exception)).Trim();
         return reason.Length <= 200 ? reason : string.Concat(reason.AsSpan(0, 199), "…");
     }
 

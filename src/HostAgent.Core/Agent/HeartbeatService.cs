@@ -107,7 +107,7 @@ public sealed class HeartbeatService(
                 // line says so, and one when they get through again: not a stack trace every interval of an outage.
                 if (missed++ == 0)
                 {
-                    AgentLog.HeartbeatFailed(logger, options.HostId.Value, Reason(e), options.HeartbeatInterval);
+                    AgentLog.HeartbeatFailed(logger, options.HostId.Value, Failures.Innermost(e), options.HeartbeatInterval);
                 }
                 else
                 {
@@ -144,17 +144,6 @@ public sealed class HeartbeatService(
         }
 
         return known.Capacity;
-    }
-
-    /// <summary>The innermost cause, on one line: what a reader of the log needs without the stack.</summary>
-    private static string Reason(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-
-        return e.Message.ReplaceLineEndings(" ");
     }
 
     private static long Number(IReadOnlyDictionary<string, string> labels, string key) =>
