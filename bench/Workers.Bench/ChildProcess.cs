@@ -72,6 +72,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The published <c>workers</c> (ReadyToRun, as installed) named by <c>WORKERS_BENCH_CLI</c>, which scripts/bench.sh
+    /// publishes; null when none is named or the file is missing.
+    /// </summary>
+    public static string? PublishedCli() =>
+        Environment.GetEnvironmentVariable("WORKERS_BENCH_CLI") is { Length: > 0 } named && File.Exists(named) ? named : null;
+
     public static string BuiltDll(string project, string assembly)
     {
         // The harness runs from bench/Workers.Bench/bin/<configuration>/net10.0: use the same configuration.

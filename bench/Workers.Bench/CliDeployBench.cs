@@ -29,7 +29,7 @@ internal static class CliDeployBench
             };
             var built = ChildProcess.BuiltDll("Cli.Host", "workers");
             var sides = new List<(string Name, string File)> { ("`workers` as built (`dotnet workers.dll`)", "dotnet") };
-            var published = Environment.GetEnvironmentVariable("WORKERS_BENCH_CLI") is { Length: > 0 } named && File.Exists(named) ? named : null;
+            var published = ChildProcess.PublishedCli();
             if (published is not null)
             {
                 sides.Add(("`workers` published (ReadyToRun)", published));

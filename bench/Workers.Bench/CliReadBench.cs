@@ -40,7 +40,7 @@ internal static class CliReadBench
 
             // As installed: `dotnet publish src/Cli.Host` compiles it ahead of time (ReadyToRun); scripts/bench.sh
             // publishes it there and names it.
-            var published = Environment.GetEnvironmentVariable("WORKERS_BENCH_CLI") is { Length: > 0 } named && File.Exists(named) ? named : null;
+            var published = ChildProcess.PublishedCli();
             if (published is not null)
             {
                 sides.Add(("`workers status` (published: ReadyToRun)", published, ["status"], environment));
