@@ -229,11 +229,23 @@ public sealed class PolishTests : IDisposable
     [Fact]
     public async Task VersionClient_Text_GivesTheCliVersionAloneWithoutConnecting()
     {
-        // A broker nobody listens on: --client must not try it.
-        var (exit, output, error) = await RunAsync("version", "--client", "--broker", "rabbitmq://nobody:none@127.0.0.1:1/");
+        var (exit, output, error) = await RunAsync("version", "--client");
 
         Assert.True(exit == 0, error);
         Assert.Equal($"cli:       {typeof(WorkersCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion}\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("--broker", "rabbitmq://nobody:none@127.0.0.1:1/")]
+    [InlineData("--server", "http://127.0.0.1:1")]
+    [InlineData("--timeout", "5")]
+    public async Task VersionClient_WithATarget_IsRefusedAsTheTargetWouldNeverBeReached(string option, string value)
+    {
+        var (exit, output, error) = await RunAsync("version", "--client", option, value);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Equal($"workers: --client shows the CLI's version without reaching anything: drop {option}", error.Trim());
     }
 
     [Fact]

@@ -30,7 +30,12 @@ internal static class VersionCommand
         {
             if (parsed.GetValue(Client))
             {
-                return await WriteAsync(console, parsed, null);
+                // A target named beside --client would be accepted and never reached: refused instead.
+                var named = new Option[] { ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption }
+                    .Where(o => parsed.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                return named.Count > 0
+                    ? await CommonOptions.FailAsync(console, parsed, ExitCodes.Usage, "usage", $"--client shows the CLI's version without reaching anything: drop {string.Join(" and ", named)}")
+                    : await WriteAsync(console, parsed, null);
             }
 
             return await ClusterRunner.ReadAsync(console, parsed, token, watch: false, async (reads, cancellationToken) =>
