@@ -41,6 +41,8 @@ public sealed class LogsTests(IntakeFixture fixture)
 
         // stdout and stderr are read by the engine side by side, so where warn-1 falls among the last lines is its call.
         var tail = await client.LogsAsync(name, 0, 2, null, null, null, CancellationToken.None);
+        Assert.True(tail.Problem is null, $"{tail.Problem}: {tail.Error}");
+        Assert.Equal(all.ContainerId, tail.ContainerId);
         Assert.Equal(all.Lines.TakeLast(2), tail.Lines);
 
         using var http = new HttpClient { BaseAddress = fixture.IntakeAddress, Timeout = TimeSpan.FromSeconds(30) };

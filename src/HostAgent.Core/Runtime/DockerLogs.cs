@@ -34,21 +34,34 @@ public sealed partial class DockerContainerRuntime
             Since = since,
             Tail = read.After is null && read.Tail is { } tail ? tail.ToString(CultureInfo.InvariantCulture) : "all",
         };
-        var chunk = new LogChunk(read);
-        try
+        // Engine 20.10 can break off a read with an error of its own ("Error grabbing logs: unexpected EOF", moby#41820),
+        // sent on its "systemerr" stream after a 200, which the client throws on: a read changes nothing, so it is made
+        // once more, and reported as what it is if that breaks off too (never answered with the part read).
+        for (var attempt = 1; ; attempt++)
         {
-            using var stream = await client.Containers.GetContainerLogsAsync(containerId, parameters, cancellationToken);
-            var buffer = new byte[16 * 1024];
-            while (!chunk.Full && await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).WaitAsync(cancellationToken) is { EOF: false } result)
+            var chunk = new LogChunk(read);
+            try
             {
-                chunk.Add(result.Target == MultiplexedStream.TargetStream.StandardError ? "stderr" : "stdout", buffer.AsSpan(0, result.Count));
+                using var stream = await client.Containers.GetContainerLogsAsync(containerId, parameters, cancellationToken);
+                var buffer = new byte[16 * 1024];
+                while (!chunk.Full && await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).WaitAsync(cancellationToken) is { EOF: false } result)
+                {
+                    chunk.Add(result.Target == MultiplexedStream.TargetStream.StandardError ? "stderr" : "stdout", buffer.AsSpan(0, result.Count));
+                }
+
+                return chunk.Finish(running);
+            }
+            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (attempt == 2)
+                {
+                    throw new IOException($"the engine broke off reading the logs of {containerId[..Math.Min(12, containerId.Length)]} twice: {exception.Message}", exception);
+                }
             }
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        return chunk.Finish(running);
     }
 }
