@@ -43,6 +43,12 @@ public sealed class HeartbeatService(
     public async Task<HostHeartbeat> ReadAsync(CancellationToken cancellationToken)
     {
         var capacity = await CapacityAsync(cancellationToken);
+
+        // Stamped before the containers are read, not after: the functions take a replica the store has running and a
+        // heartbeat shows stopped for exited only when the heartbeat is newer than the replica's start. Stamped after a
+        // slow read, a list taken mid-start (created, not yet running) would pass for newer, and a healthy replica
+        // would be replaced (seen under load: a fixed host port rollout test failed on "its container exited").
+        var takenAt = time.GetUtcNow();
         var containers = await runtime.ListAsync(new Dictionary<string, string> { [ContainerLabels.Host] = options.HostId.Value }, cancellationToken);
         var running = containers.Where(c => c.Running).ToList();
         var replicas = containers.Select(c =>
@@ -65,7 +71,7 @@ public sealed class HeartbeatService(
         return options.Sign(new HostHeartbeat(
             Guid.NewGuid(),
             _session,
-            time.GetUtcNow(),
+            takenAt,
             options.HostId.Value,
             options.Labels,
             options.BindAddress,

@@ -34,6 +34,21 @@ public sealed class HeartbeatServiceTests
     }
 
     [Fact]
+    public async Task Read_SlowContainerList_IsStampedWithWhenTheListWasAskedFor()
+    {
+        var time = new ManualTime();
+        var runtime = new CountingRuntime { OnList = () => time.Now += TimeSpan.FromSeconds(2) };
+        var heartbeats = Heartbeats(runtime, time);
+        await heartbeats.ReadAsync(CancellationToken.None);
+        var asked = time.Now;
+
+        var heartbeat = await heartbeats.ReadAsync(CancellationToken.None);
+
+        Assert.Equal(asked, heartbeat.Timestamp);
+        Assert.Equal(asked + TimeSpan.FromSeconds(2), time.Now);
+    }
+
+    [Fact]
     public async Task Read_AdvertisesWhatTheAgentAllows()
     {
         var heartbeat = await Heartbeats(new CountingRuntime(), new ManualTime()).ReadAsync(CancellationToken.None);
@@ -243,8 +258,14 @@ public sealed class HeartbeatServiceTests
                 ? throw new TaskCanceledException("the engine did not answer in time")
                 : Task.FromResult(new RuntimeCapacity(2000, 4L << 30));
 
-        public Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<ManagedContainer>>([]);
+        /// <summary>Runs while the containers are listed (a clock moved on, say).</summary>
+        public Action? OnList { get; init; }
+
+        public Task<IReadOnlyList<ManagedContainer>> ListAsync(IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+        {
+            OnList?.Invoke();
+            return Task.FromResult<IReadOnlyList<ManagedContainer>>([]);
+        }
 
         public Task<StartOutcome> EnsureRunningAsync(ContainerLaunch launch, CancellationToken cancellationToken) => throw new NotSupportedException();
 
