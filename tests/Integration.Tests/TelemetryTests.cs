@@ -38,11 +38,13 @@ public sealed class TelemetryTests(IntakeFixture fixture)
         }
 
         await PipelineFixture.WaitForStateAsync(client, id, DeploymentState.Running, Deadline);
+        // A span is exported when it ends, after the spans it started (a send inside a consumer's span): wait for a track
+        // span and for every span's parent, or a parent still open would read as missing.
         var traced = await Poll.UntilAsync(
             () => Task.FromResult(spans.Of(trace)),
-            s => s.Any(a => a.DisplayName == "track"),
+            s => s.Any(a => a.DisplayName == "track") && s.All(a => a.ParentSpanId == default || s.Any(p => p.SpanId == a.ParentSpanId)),
             Deadline,
-            "the track span of the deployment's trace");
+            "the track span of the deployment's trace, and every span's parent");
 
         var byId = traced.ToDictionary(a => a.SpanId);
         var root = Assert.Single(traced, a => a.ParentSpanId == default);
