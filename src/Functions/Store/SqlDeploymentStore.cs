@@ -3,7 +3,6 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
 
@@ -12,7 +11,7 @@ namespace Workers.Functions.Store;
 /// <summary>The store on SQLite or PostgreSQL: one schema, one set of queries, the dialect for what differs.</summary>
 public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = StoreJson.Options;
 
     private const int LimitsCapacity = 100_000;
 
