@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -13,26 +14,27 @@ namespace Workers.Cli;
 /// </summary>
 internal sealed class CliTracing : IDisposable
 {
-    private readonly TracerProvider? _provider;
+    // Typed as what it is disposed as: a command without an exporter never loads OpenTelemetry's assemblies.
+    private readonly IDisposable? _provider;
 
-    private CliTracing(TracerProvider? provider, Activity? root) => (_provider, Root) = (provider, root);
+    private CliTracing(IDisposable? provider, Activity? root) => (_provider, Root) = (provider, root);
 
     public Activity? Root { get; }
 
     public static CliTracing Start(string command)
     {
-        if (!TelemetryRegistration.TracesConfigured(Environment.GetEnvironmentVariable))
-        {
-            return new(null, null);
-        }
+        return TelemetryRegistration.TracesConfigured(Environment.GetEnvironmentVariable)
+            ? new(ExportingProvider(), StartRoot(command))
+            : new(null, null);
+    }
 
-        var provider = Sdk.CreateTracerProviderBuilder()
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TracerProvider ExportingProvider() =>
+        Sdk.CreateTracerProviderBuilder()
             .ConfigureResource(r => r.AddService("workers-cli"))
             .AddSource(WorkersTelemetry.Name, WorkersTelemetry.MassTransit)
             .AddOtlpExporter()
             .Build();
-        return new(provider, StartRoot(command));
-    }
 
     /// <summary>The root span alone, for whatever listens to Workers' ActivitySource (the tests' exporter).</summary>
     public static Activity? StartRoot(string command) => WorkersTelemetry.Source.StartActivity($"workers {command}", ActivityKind.Client);

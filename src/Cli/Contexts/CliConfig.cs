@@ -11,7 +11,8 @@ namespace Workers.Cli.Contexts;
 /// </summary>
 internal sealed class CliConfig
 {
-    private static readonly IDeserializer Reader = new DeserializerBuilder().WithNamingConvention(HyphenatedNamingConvention.Instance).Build();
+    // Built on first use: a command run without a config file does not load YamlDotNet.
+    private static readonly Lazy<IDeserializer> Reader = new(() => new DeserializerBuilder().WithNamingConvention(HyphenatedNamingConvention.Instance).Build());
 
     private static readonly ISerializer Writer = new SerializerBuilder()
         .WithNamingConvention(HyphenatedNamingConvention.Instance)
@@ -36,6 +37,12 @@ internal sealed class CliConfig
     /// <summary>The file's contexts (none when there is no file); one that does not parse is a usage error naming it.</summary>
     public static CliConfig Load(string path)
     {
+        // Looked for first: most commands run without a config file, and an exception per run costs a quick read milliseconds.
+        if (!File.Exists(path))
+        {
+            return new CliConfig();
+        }
+
         string text;
         try
         {
@@ -53,7 +60,7 @@ internal sealed class CliConfig
         CliConfig config;
         try
         {
-            config = Reader.Deserialize<CliConfig?>(text) ?? new CliConfig();
+            config = Reader.Value.Deserialize<CliConfig?>(text) ?? new CliConfig();
         }
         catch (YamlException e)
         {

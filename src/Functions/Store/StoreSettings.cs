@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace Workers.Functions.Store;
@@ -17,27 +18,35 @@ public static class StoreSettings
             return Sqlite(defaultSqlitePath);
         }
 
-        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
         {
-            var uri = new Uri(text);
-            var credentials = uri.UserInfo.Split(':', 2);
-            var builder = new NpgsqlConnectionStringBuilder
-            {
-                Host = uri.Host,
-                Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
-                Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } database ? Uri.UnescapeDataString(database) : "workers",
-                Username = Uri.UnescapeDataString(credentials[0]),
-                Password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : null,
-            };
-            return new PostgresDialect(builder.ConnectionString);
+            return Postgres(text);
         }
 
+        return Sqlite(text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? text["sqlite:".Length..] : text);
+    }
+
+    // Its own method, so that a process on SQLite (every read of the CLI's embedded default) never loads Npgsql.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PostgresDialect Postgres(string text)
+    {
         if (text.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
         {
             return new PostgresDialect(text);
         }
 
-        return Sqlite(text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) ? text["sqlite:".Length..] : text);
+        var uri = new Uri(text);
+        var credentials = uri.UserInfo.Split(':', 2);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } database ? Uri.UnescapeDataString(database) : "workers",
+            Username = Uri.UnescapeDataString(credentials[0]),
+            Password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : null,
+        };
+        return new PostgresDialect(builder.ConnectionString);
     }
 
     /// <summary>
@@ -55,20 +64,26 @@ public static class StoreSettings
         if (!OperatingSystem.IsWindows() && path != ":memory:")
         {
             const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            try
+            // Looked for first: an exception thrown on every run that finds the file costs a quick read milliseconds.
+            if (!File.Exists(path))
             {
-                using var created = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // There already (or another process created it a moment ago): tighten it, and the journal files an
-                // unclean stop may have left beside it, if others could read them.
-                foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" }.Where(File.Exists))
+                try
                 {
-                    if ((File.GetUnixFileMode(file) & ~OwnerOnly) != 0)
-                    {
-                        File.SetUnixFileMode(file, OwnerOnly);
-                    }
+                    using var created = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Another process created it a moment ago: tightened below like any other.
+                }
+            }
+
+            // There already: tighten it, and the journal files an unclean stop may have left beside it, if others could
+            // read them.
+            foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" }.Where(File.Exists))
+            {
+                if ((File.GetUnixFileMode(file) & ~OwnerOnly) != 0)
+                {
+                    File.SetUnixFileMode(file, OwnerOnly);
                 }
             }
         }
