@@ -43,12 +43,14 @@ internal sealed class RemoteSession : IPipelineSession
 internal sealed class Connection : IPipelineSession, IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly IServiceScope? _queries;
 
     private Connection(IHost host, bool embedded, string? localHostId)
     {
         _host = host;
         Embedded = embedded;
         LocalHostId = localHostId;
+        _queries = embedded ? host.Services.CreateScope() : null;
     }
 
     public bool Embedded { get; }
@@ -59,6 +61,15 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
 
     /// <summary>The store, in the embedded default only: the CLI waits on it until the in-process pipeline has settled.</summary>
     public IDeploymentStore? Store => Embedded ? _host.Services.GetRequiredService<IDeploymentStore>() : null;
+
+    /// <summary>
+    /// How the CLI reaches the functions: in the embedded default its reads (status, hosts) go to the functions' query
+    /// handler in this process, the one the bus would hand them to, without a request and reply on the in-memory bus.
+    /// </summary>
+    public IWorkersTransport Transport(TimeSpan requestTimeout) =>
+        _queries is null
+            ? new MassTransitTransport(Bus, requestTimeout)
+            : new InProcessTransport(new MassTransitTransport(Bus, requestTimeout), _queries.ServiceProvider.GetRequiredService<Functions.Handlers.QueryHandler>());
 
     public static Task<Connection> OpenAsync(string? brokerSetting, CancellationToken cancellationToken) =>
         OpenAsync(brokerSetting, CliLogging.Quiet, Console.Error, Preflight.DefaultLimit, cancellationToken);
@@ -173,6 +184,7 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await _host.StopAsync(timeout.Token);
+        _queries?.Dispose();
         _host.Dispose();
     }
 

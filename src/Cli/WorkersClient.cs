@@ -1,5 +1,6 @@
 using MassTransit;
 using Workers.Contracts.Messages;
+using Workers.Functions.Handlers;
 
 namespace Workers.Cli;
 
@@ -73,7 +74,7 @@ internal static class WorkersClientPolling
         while (true)
         {
             var reply = await poll();
-            var shape = System.Text.Json.JsonSerializer.Serialize(reply.Deployments.Select(d => new { d.State, d.Progress, Replicas = d.Replicas.Select(r => new { r.Index, r.State, r.HostId, r.Health }) }));
+            var shape = Shape(reply);
             if (shape != last)
             {
                 await progress(reply);
@@ -88,6 +89,12 @@ internal static class WorkersClientPolling
             await Task.Delay(interval, cancellationToken);
         }
     }
+
+    /// <summary>What a change of progress is judged by: each deployment's state and progress, each replica's state, host and health.</summary>
+    private static string Shape(DeploymentStatusReply reply) =>
+        string.Join(
+            '\n',
+            reply.Deployments.Select(d => $"{d.State}|{d.Progress}|" + string.Join(';', d.Replicas.Select(r => $"{r.Index},{r.State},{r.HostId},{r.Health}"))));
 }
 
 /// <summary>What the CLI asks of the functions over a broker: MassTransit's (RabbitMQ or in memory), or Azure Service Bus.</summary>
@@ -201,6 +208,25 @@ internal sealed class MassTransitTransport(IBus bus, TimeSpan requestTimeout) : 
             throw WorkersUnavailableException.NoAnswer(requestTimeout, e);
         }
     }
+}
+
+/// <summary>
+/// The embedded default's transport: status and hosts answered by the functions' query handler in this process (what
+/// the bus would hand the request to), everything else on the in-memory bus.
+/// </summary>
+internal sealed class InProcessTransport(IWorkersTransport bus, QueryHandler queries) : IWorkersTransport
+{
+    public Task PublishAsync(object message, CancellationToken cancellationToken) => bus.PublishAsync(message, cancellationToken);
+
+    public async Task<TReply> RequestAsync<TRequest, TReply>(TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TReply : class =>
+        request switch
+        {
+            GetDeploymentStatus status when typeof(TReply) == typeof(DeploymentStatusReply) => (TReply)(object)await queries.HandleAsync(status, cancellationToken),
+            GetHosts hosts when typeof(TReply) == typeof(HostsReply) => (TReply)(object)await queries.HandleAsync(hosts, cancellationToken),
+            _ => await bus.RequestAsync<TRequest, TReply>(request, cancellationToken),
+        };
 }
 
 /// <summary>The functions did not answer: the broker or the functions host is not there.</summary>
