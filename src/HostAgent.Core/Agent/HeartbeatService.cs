@@ -33,11 +33,11 @@ public sealed class HeartbeatService(
     public static readonly string AgentVersion = BuildVersion.Of(typeof(HeartbeatService).Assembly);
 
     private readonly Guid _session = Guid.NewGuid();
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WakeSignal _wake = new();
     private (RuntimeCapacity Capacity, DateTimeOffset ReadAt)? _capacity;
 
     /// <summary>Sends the next heartbeat now rather than at the next tick (a container exited, say).</summary>
-    public void Wake() => _wake.Release();
+    public void Wake() => _wake.Wake();
 
     /// <summary>Reads the host as it is now.</summary>
     public async Task<HostHeartbeat> ReadAsync(CancellationToken cancellationToken)
