@@ -32,7 +32,7 @@ internal static class CliDeployBench
             var published = ChildProcess.PublishedCli();
             if (published is not null)
             {
-                sides.Add(("`workers` published (ReadyToRun)", published));
+                sides.Add(("`workers` published (self-contained, composite ReadyToRun)", published));
             }
 
             var workers = sides.ToDictionary(s => s.Name, _ => new List<(double Deploy, double Delete)>());

@@ -43,8 +43,8 @@ internal static class CliReadBench
             var published = ChildProcess.PublishedCli();
             if (published is not null)
             {
-                sides.Add(("`workers status` (published: ReadyToRun)", published, ["status"], environment));
-                sides.Add(("`workers --version` (published: ReadyToRun)", published, ["--version"], environment));
+                sides.Add(("`workers status` (published: self-contained, composite ReadyToRun)", published, ["status"], environment));
+                sides.Add(("`workers --version` (published: self-contained, composite ReadyToRun)", published, ["--version"], environment));
             }
 
             var served = new Dictionary<string, string>
