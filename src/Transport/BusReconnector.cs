@@ -50,18 +50,21 @@ public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes ref
 
     private async Task RestartAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            await bus.StopAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            StopFailed(logger, e);
-        }
-
-        // A stopped bus consumes nothing: start it again until it starts, however long the broker takes.
+        // Stopped before every start, not once: a start that fails on an endpoint the last stop left running ("The
+        // receive endpoint was already started") and is then simply tried again leaves that endpoint consuming on the
+        // stopped connection's pipeline (fault seed 1743167820). A stopped bus consumes nothing: start it again until
+        // it starts, however long the broker takes.
         while (true)
         {
+            try
+            {
+                await bus.StopAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                StopFailed(logger, e);
+            }
+
             try
             {
                 await bus.StartAsync(stoppingToken);
@@ -81,9 +84,9 @@ public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes ref
     [LoggerMessage(2, LogLevel.Information, "The bus restarted after refused publishes")]
     private static partial void Reconnected(ILogger logger);
 
-    [LoggerMessage(3, LogLevel.Warning, "Stopping the bus for refused publishes failed; starting it again")]
+    [LoggerMessage(3, LogLevel.Warning, "Stopping the bus for refused publishes failed; starting it anyway")]
     private static partial void StopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(4, LogLevel.Warning, "Starting the bus again failed; the next attempt is in {Interval}")]
+    [LoggerMessage(4, LogLevel.Warning, "Starting the bus again failed; stopping it and starting it again in {Interval}")]
     private static partial void StartFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

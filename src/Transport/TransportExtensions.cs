@@ -97,6 +97,7 @@ public static class TransportExtensions
         services.AddSingleton<RefusedPublishes>();
         services.AddSendObserver(provider => provider.GetRequiredService<RefusedPublishes>());
         services.AddPublishObserver(provider => provider.GetRequiredService<RefusedPublishes>());
+        services.AddReceiveObserver(provider => provider.GetRequiredService<RefusedPublishes>());
         services.AddSingleton<BusReconnector>();
         return services.AddHostedService(provider => provider.GetRequiredService<BusReconnector>());
     }

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using BrokerNack = RabbitMQ.Client.Exceptions.PublishException;
 using Workers.Transport;
 
@@ -93,5 +94,68 @@ public sealed class RefusalStreakTests
         Assert.True(RefusedPublishes.IsRefusal(nack));
         Assert.False(RefusedPublishes.IsRefusal(returned));
         Assert.False(RefusedPublishes.IsRefusal(new TimeoutException("the broker did not confirm within 1 s")));
+    }
+
+    [Fact]
+    public async Task IsStoppedTransport_WhatAStoppedConnectionsSupervisorThrows_IsOneAndAnyOtherCancellationIsNot()
+    {
+        var supervisor = new MassTransit.Middleware.Supervisor();
+        await supervisor.Stop();
+        var stopped = Record.Exception(() => supervisor.Add(new MassTransit.Middleware.Supervisor()));
+
+        Assert.True(RefusedPublishes.IsStoppedTransport(stopped));
+        Assert.True(RefusedPublishes.IsStoppedTransport(new InvalidOperationException("consume failed", stopped)));
+        Assert.False(RefusedPublishes.IsStoppedTransport(new OperationCanceledException()));
+        Assert.False(RefusedPublishes.IsStoppedTransport(new TaskCanceledException("the engine did not answer in time")));
+    }
+
+    [Fact]
+    public async Task ConsumeFault_ConsumersFailingOnAStoppedTransportForFiveSeconds_IsAStreakAndOtherFailuresAreNot()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0);
+        var refusals = new RefusedPublishes(time);
+        var services = new ServiceCollection()
+            .AddSingleton(refusals)
+            .AddReceiveObserver(provider => provider.GetRequiredService<RefusedPublishes>())
+            .AddMassTransitTestHarness(bus => bus.AddConsumer<FailingConsumer>());
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        var harness = provider.GetRequiredService<MassTransit.Testing.ITestHarness>();
+        await harness.Start();
+
+        foreach (var (seconds, stopped) in new[] { (0, false), (0, true), (3, true), (6, true) })
+        {
+            time.SetUtcNow(T0.AddSeconds(seconds));
+            var id = Guid.NewGuid();
+            await harness.Bus.Publish(new Failing(id, stopped));
+            Assert.True(await harness.Consumed.Any<Failing>(m => m.Context.Message.Id == id && m.Exception is not null));
+            if (seconds < 6)
+            {
+                Assert.False(refusals.Streak.Persists(T0.AddSeconds(seconds)));
+            }
+        }
+
+        // The observer hears of the fault after the harness records it.
+        await Workers.Testing.Poll.UntilAsync(
+            () => Task.FromResult(refusals.Streak.Persists(T0.AddSeconds(6))),
+            persists => persists,
+            TimeSpan.FromSeconds(10),
+            "a streak of three stopped-transport faults over six seconds");
+    }
+
+    public sealed record Failing(Guid Id, bool OnAStoppedTransport);
+
+    private sealed class FailingConsumer : IConsumer<Failing>
+    {
+        public async Task Consume(ConsumeContext<Failing> context)
+        {
+            if (!context.Message.OnAStoppedTransport)
+            {
+                throw new OperationCanceledException("a cancellation of another kind");
+            }
+
+            var supervisor = new MassTransit.Middleware.Supervisor();
+            await supervisor.Stop();
+            supervisor.Add(new MassTransit.Middleware.Supervisor());
+        }
     }
 }
