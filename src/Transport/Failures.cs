@@ -7,11 +7,15 @@ public static class Failures
     public static string Innermost(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        while (exception.InnerException is not null)
-        {
-            exception = exception.InnerException;
-        }
+        return Chain(exception).Last().Message.ReplaceLineEndings(" ");
+    }
 
-        return exception.Message.ReplaceLineEndings(" ");
+    /// <summary>The exception and its causes, outermost first (none for null).</summary>
+    public static IEnumerable<Exception> Chain(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 }

@@ -53,18 +53,8 @@ public sealed class RefusedPublishes(TimeProvider time) : IPublishObserver, ISen
     }
 
     /// <summary>MassTransit's supervisor of a stopped connection refusing to make a transport (its own words).</summary>
-    public static bool IsStoppedTransport(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is OperationCanceledException && e.Message.StartsWith("The agent is stopped or has been stopped", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsStoppedTransport(Exception? exception) =>
+        Failures.Chain(exception).Any(e => e is OperationCanceledException && e.Message.StartsWith("The agent is stopped or has been stopped", StringComparison.Ordinal));
 
     private Task Observe(Exception exception)
     {
@@ -77,16 +67,5 @@ public sealed class RefusedPublishes(TimeProvider time) : IPublishObserver, ISen
     }
 
     /// <summary>A nack anywhere in the chain: MassTransit wraps RabbitMQ.Client's in its own connection exception.</summary>
-    public static bool IsRefusal(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is BrokerNack { IsReturn: false })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool IsRefusal(Exception? exception) => Failures.Chain(exception).Any(e => e is BrokerNack { IsReturn: false });
 }
