@@ -121,5 +121,5 @@ internal static class ClusterRenderer
     public static string Ports(IReadOnlyList<PortBinding> ports) =>
         string.Join(" ", ports.Select(p => $"{p.HostPort}->{p.ContainerPort}/{p.Protocol.ToString().ToLowerInvariant()}"));
 
-    public static string Short(string? containerId) => containerId is null ? "-" : containerId[..Math.Min(12, containerId.Length)];
+    public static string Short(string? containerId) => containerId is null ? "-" : ContainerIds.Short(containerId);
 }

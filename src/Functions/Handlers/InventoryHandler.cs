@@ -89,7 +89,7 @@ public sealed class InventoryHandler(IDeploymentStore store, TimeProvider time, 
     private async Task OrphanAsync(Effects effects, string hostId, RunningReplica running, Guid deploymentId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await store.AppendEventAsync(
-            new WorkersEvent(0, now, "replica.orphaned", running.Name, running.Revision, hostId, running.Index, $"container {running.ContainerId[..Math.Min(12, running.ContainerId.Length)]}: {reason}"),
+            new WorkersEvent(0, now, "replica.orphaned", running.Name, running.Revision, hostId, running.Index, $"container {ContainerIds.Short(running.ContainerId)}: {reason}"),
             $"replica.orphaned:{hostId}:{running.ContainerId}",
             cancellationToken);
         if (!_orphanStops.TrySend(hostId, running.ContainerId, now, options.Value.OrphanGrace))

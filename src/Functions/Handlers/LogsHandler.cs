@@ -45,7 +45,7 @@ public sealed class LogsHandler(IDeploymentStore store, TimeProvider time, IOpti
 
             if (pinned is null)
             {
-                return (null, Refused(query, LogsProblem.NotFound, $"container {wantedContainer[..Math.Min(12, wantedContainer.Length)]} no longer runs a replica of {query.Name}"));
+                return (null, Refused(query, LogsProblem.NotFound, $"container {ContainerIds.Short(wantedContainer)} no longer runs a replica of {query.Name}"));
             }
 
             replicas = [pinned];

@@ -52,12 +52,10 @@ public sealed class ContainerLogsHandler(IContainerRuntime runtime, AgentOptions
             ? await runtime.ReadLogsAsync(container.Id, new LogsRead(command.Tail, command.Since, after, ReplicaLogsReply.MaxLines, ReplicaLogsReply.MaxBytes), cancellationToken)
             : null;
         return logs is null
-            ? Reply(command, [], null, false, false, LogsProblem.NotFound, $"replica {command.Replica} of {command.Name} has no container {Short(command.ContainerId)} on host {options.HostId} (it was removed)")
+            ? Reply(command, [], null, false, false, LogsProblem.NotFound, $"replica {command.Replica} of {command.Name} has no container {ContainerIds.Short(command.ContainerId)} on host {options.HostId} (it was removed)")
             : Reply(command, logs.Lines, logs.Cursor?.ToString(), logs.More, logs.Running, null, null);
     }
 
     private ReplicaLogsReply Reply(ReadContainerLogs command, IReadOnlyList<LogLine> lines, string? cursor, bool more, bool running, LogsProblem? problem, string? error) =>
         new(Guid.NewGuid(), command.CorrelationId, time.GetUtcNow(), command.Name, command.Replica, options.HostId.Value, command.ContainerId, lines, cursor ?? command.After, more, running, problem, error);
-
-    private static string Short(string containerId) => containerId.Length > 12 ? containerId[..12] : containerId;
 }

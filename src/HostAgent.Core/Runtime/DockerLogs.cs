@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Workers.Contracts.Messages;
 
 namespace Workers.HostAgent.Runtime;
 
@@ -59,7 +60,7 @@ public sealed partial class DockerContainerRuntime
             {
                 if (attempt == 2)
                 {
-                    throw new IOException($"the engine broke off reading the logs of {containerId[..Math.Min(12, containerId.Length)]} twice: {exception.Message}", exception);
+                    throw new IOException($"the engine broke off reading the logs of {ContainerIds.Short(containerId)} twice: {exception.Message}", exception);
                 }
             }
         }
