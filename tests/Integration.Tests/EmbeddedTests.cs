@@ -1,6 +1,3 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
-
 namespace Workers.Integration.Tests;
 
 /// <summary>
@@ -9,42 +6,26 @@ namespace Workers.Integration.Tests;
 /// </summary>
 public sealed class EmbeddedTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("workers-it-embedded-").FullName;
-    private readonly string _hostId = $"emb-{Guid.NewGuid():N}"[..12];
-    private readonly DockerClient _docker = new DockerClientBuilder().Build();
+    private readonly CliSandbox _sandbox = new("emb");
 
-    private Dictionary<string, string> Environment => new()
-    {
-        ["XDG_CONFIG_HOME"] = Path.Combine(_directory, "config"),
-        ["XDG_DATA_HOME"] = Path.Combine(_directory, "data"),
-        ["WORKERS_HOST_ID"] = _hostId,
-    };
+    private Dictionary<string, string> Environment => _sandbox.Environment;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var container in await DockerView.ContainersAsync(_docker, _hostId))
-        {
-            await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
-        }
-
-        _docker.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
 
     [Fact]
     public async Task DeployStatusDelete_OnTheEmbeddedDefault_RunsEveryReplicaThenRemovesEveryContainer()
     {
         var name = $"emb-{Guid.NewGuid():N}"[..14];
-        var spec = Path.Combine(_directory, $"{name}.yaml");
+        var spec = Path.Combine(_sandbox.Directory, $"{name}.yaml");
         await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nreplicas: 3\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\nupdate:\n  minReady: 0s\n");
 
         // The embedded default waits for the outcome: the deploy returns once every replica runs, healthy.
         var deploy = await CliProcess.RunAsync(Environment, "deploy", spec);
         Assert.True(deploy.Exit == 0, deploy.ToString());
         Assert.EndsWith($"deployment {name} revision 1 is running: 3 healthy replica(s)", deploy.Out.Trim(), StringComparison.Ordinal);
-        var containers = await DockerView.ContainersAsync(_docker, _hostId, name);
+        var containers = await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name);
         Assert.Equal(3, containers.Count(c => c.State == "running"));
 
         var status = await CliProcess.RunAsync(Environment, "status", name);
@@ -56,7 +37,7 @@ public sealed class EmbeddedTests : IAsyncLifetime
         var delete = await CliProcess.RunAsync(Environment, "delete", name);
         Assert.True(delete.Exit == 0, delete.ToString());
         Assert.Equal($"deployment {name} deleted", delete.Out.Trim());
-        Assert.Empty(await DockerView.ContainersAsync(_docker, _hostId, name));
+        Assert.Empty(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
         var after = await CliProcess.RunAsync(Environment, "status", name);
         Assert.True(after.Exit == 1, after.ToString());
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Docker.DotNet;
 using Docker.DotNet.Models;
 
 namespace Workers.Integration.Tests;
@@ -10,19 +9,11 @@ namespace Workers.Integration.Tests;
 /// </summary>
 public sealed class ServeTests : IAsyncLifetime
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("workers-it-serve-").FullName;
-    private readonly string _hostId = $"serve-{Guid.NewGuid():N}"[..14];
-    private readonly DockerClient _docker = new DockerClientBuilder().Build();
+    private readonly CliSandbox _sandbox = new("serve");
     private readonly System.Text.StringBuilder _serveOutput = new();
     private Process? _serve;
 
-    private Dictionary<string, string> Environment => new()
-    {
-        ["XDG_CONFIG_HOME"] = Path.Combine(_directory, "config"),
-        ["XDG_DATA_HOME"] = Path.Combine(_directory, "data"),
-        ["WORKERS_STORE"] = Path.Combine(_directory, "workers.db"),
-        ["WORKERS_HOST_ID"] = _hostId,
-    };
+    private Dictionary<string, string> Environment => new(_sandbox.Environment) { ["WORKERS_STORE"] = Path.Combine(_sandbox.Directory, "workers.db") };
 
     public async Task InitializeAsync()
     {
@@ -78,13 +69,7 @@ public sealed class ServeTests : IAsyncLifetime
         }
 
         _serve?.Dispose();
-        foreach (var container in await DockerView.ContainersAsync(_docker, _hostId))
-        {
-            await _docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
-        }
-
-        _docker.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        await _sandbox.DisposeAsync();
     }
 
     private string ServeOutput
@@ -102,7 +87,7 @@ public sealed class ServeTests : IAsyncLifetime
     public async Task Serve_DeployStatusDeleteThroughIt_WatchesReplicasBetweenCommandsAndStopsCleanly()
     {
         var name = $"serve-{Guid.NewGuid():N}"[..16];
-        var spec = Path.Combine(_directory, $"{name}.yaml");
+        var spec = Path.Combine(_sandbox.Directory, $"{name}.yaml");
         await File.WriteAllTextAsync(spec, $"name: {name}\nimage: {TestImages.Workload}\nports:\n  - container: 8080\nresources:\n  memory: 16Mi\nhealthCheck:\n  http: {{ port: 8080, path: /healthz }}\n  interval: 2s\n  timeout: 1s\n");
 
         // Through the server: a deploy there answers once it is requested (the embedded default would wait for the outcome).
@@ -113,16 +98,16 @@ public sealed class ServeTests : IAsyncLifetime
         Assert.Contains("Running", running.Out, StringComparison.Ordinal);
 
         // A replica's container killed behind Workers' back is replaced while no command runs: the server's agent watches it.
-        var first = Assert.Single(await DockerView.ContainersAsync(_docker, _hostId, name));
-        await _docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
+        var first = Assert.Single(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
+        await _sandbox.Docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
         await Poll.UntilAsync(
-            () => DockerView.ContainersAsync(_docker, _hostId, name),
+            () => DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name),
             containers => containers.Any(c => c.ID != first.ID && c.State == "running"),
             TimeSpan.FromSeconds(120),
             $"a replacement for {first.ID[..12]}");
 
         // A refused token and a missing one: one line each, at once, exit 3.
-        var server = (await File.ReadAllLinesAsync(Path.Combine(_directory, "config", "workers", "config.yaml"))).Single(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split(": ", 2)[1].Trim();
+        var server = (await File.ReadAllLinesAsync(Path.Combine(_sandbox.Directory, "config", "workers", "config.yaml"))).Single(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split(": ", 2)[1].Trim();
         var wrong = await CliProcess.RunAsync(["status"], new Dictionary<string, string>(Environment) { ["WORKERS_TOKEN"] = "not-the-token" });
         var none = await CliProcess.RunAsync(["status", "--server", server], Environment);
         foreach (var (run, says) in new[] { (wrong, "refused the token"), (none, "wants a token") })
@@ -137,7 +122,7 @@ public sealed class ServeTests : IAsyncLifetime
         var delete = await CliProcess.RunAsync(["delete", name, "--wait"], Environment);
         Assert.True(delete.Exit == 0, delete.ToString());
         Assert.Equal($"deployment {name} deleted", delete.Out.Trim());
-        Assert.Empty(await DockerView.ContainersAsync(_docker, _hostId, name));
+        Assert.Empty(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
 
         // SIGTERM stops it cleanly; the stale context then falls back to the embedded default without a word.
         using (var kill = Process.Start("kill", ["-TERM", _serve!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
