@@ -117,7 +117,10 @@ public sealed class RefusalStreakTests
         var services = new ServiceCollection()
             .AddSingleton(refusals)
             .AddReceiveObserver(provider => provider.GetRequiredService<RefusedPublishes>())
-            .AddMassTransitTestHarness(bus => bus.AddConsumer<FailingConsumer>());
+            .AddMassTransitTestHarness(bus => bus.AddConsumer<FailingConsumer>())
+            // The harness stops waiting for a message after 1.2 s without bus activity by default: too short on a
+            // loaded machine (a fresh clone's run once waited in vain).
+            .Configure<MassTransit.TestHarnessOptions>(options => options.TestInactivityTimeout = TimeSpan.FromSeconds(30));
         await using var provider = services.BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<MassTransit.Testing.ITestHarness>();
         await harness.Start();
