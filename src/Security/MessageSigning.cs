@@ -13,17 +13,14 @@ namespace Workers.Security;
 /// </summary>
 public static class MessageSigning
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static byte[] CanonicalBytes(ISignedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var unsigned = message.WithSignature(null);
-        var tag = Encoding.UTF8.GetBytes($"workers/signed/v1\n{unsigned.GetType().FullName}\n");
-        var body = JsonSerializer.SerializeToUtf8Bytes(unsigned, unsigned.GetType(), Json);
+        var type = unsigned.GetType();
+        var tag = Encoding.UTF8.GetBytes($"workers/signed/v1\n{type.FullName}\n");
+        var body = JsonSerializer.SerializeToUtf8Bytes(unsigned, SigningJson.Default.GetTypeInfo(type)
+            ?? throw new NotSupportedException($"{type.FullName} is a signed message missing from {nameof(SigningJson)}"));
         return [.. tag, .. body];
     }
 }

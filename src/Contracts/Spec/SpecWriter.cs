@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -304,7 +305,16 @@ public static class SpecWriter
     private static string Protocol(Protocol protocol) => protocol == Spec.Protocol.Tcp ? "tcp" : "udp";
 
     /// <summary>A YAML double-quoted scalar; JSON's escapes are a subset of YAML's, so JSON string encoding serves.</summary>
-    private static string Quote(string value) => JsonSerializer.Serialize(value, QuoteOptions);
+    private static string Quote(string value)
+    {
+        var text = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(text, QuoteOptions))
+        {
+            writer.WriteStringValue(value);
+        }
 
-    private static readonly JsonSerializerOptions QuoteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        return Encoding.UTF8.GetString(text.WrittenSpan);
+    }
+
+    private static readonly JsonWriterOptions QuoteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
