@@ -12,7 +12,7 @@ using Workers.Transport;
 namespace Workers.HostAgent.Tests.Agent;
 
 /// <summary>
-/// The agent's queue as <see cref="AgentRegistration.ConfigureAgentEndpoint"/> sets it up (on MassTransit's in-memory
+/// The agent's queue as <see cref="AgentMassTransitRegistration.ConfigureAgentEndpoint"/> sets it up (on MassTransit's in-memory
 /// transport): one deployment's commands one at a time and in order, other deployments' commands meanwhile.
 /// </summary>
 public sealed class AgentEndpointTests
