@@ -18,9 +18,9 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 {
     private const string RunLabel = "workers.test.run";
     private const string NameLabel = "workers.test.name";
-    private const int WorkloadPort = DockerEngine.WorkloadPort;
+    private const int WorkloadPort = RealDockerEngine.WorkloadPort;
 
-    private static readonly string WorkloadImage = DockerEngine.WorkloadImage;
+    private static readonly string WorkloadImage = RealDockerEngine.WorkloadImage;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..12];
     private readonly DockerContainerRuntime _runtime = new(NullLogger<DockerContainerRuntime>.Instance);
@@ -34,7 +34,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
     private CancellationToken Token => _timeout.Token;
 
-    public Task InitializeAsync() => DockerEngine.RequireAsync(_runtime, _docker);
+    public Task InitializeAsync() => RealDockerEngine.RequireAsync(_runtime, _docker);
 
     public async Task DisposeAsync()
     {
