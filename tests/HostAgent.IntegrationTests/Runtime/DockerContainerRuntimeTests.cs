@@ -131,6 +131,23 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task EnsureRunning_PausedContainer_UnpausesTheSameContainer()
+    {
+        var launch = Launch("paused");
+        var first = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+        await _docker.Containers.PauseContainerAsync(first.ContainerId, Token);
+
+        var again = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+
+        Assert.True(again.AlreadyRunning);
+        Assert.Equal(first.ContainerId, again.ContainerId);
+        var state = (await _docker.Containers.InspectContainerAsync(first.ContainerId, Token)).State;
+        Assert.NotNull(state);
+        Assert.False(state.Paused);
+        Assert.Equal(HttpStatusCode.OK, await GetUntilAnsweredAsync(Assert.Single(again.Ports).HostPort));
+    }
+
+    [Fact]
     public async Task EnsureRunning_ExistingContainerThatCannotStart_IsReplaced()
     {
         var launch = Launch("broken");
