@@ -6,12 +6,9 @@ namespace Workers.HostAgent.Runtime;
 /// Engine API version negotiation.
 /// </summary>
 /// <remarks>
-/// Docker.DotNet.Enhanced 4.x does not pin an API version: its <c>ClientOptions.ApiVersion</c> defaults to null and
-/// requests then go to unversioned paths (<c>/containers/json</c>), which the engine serves at its own, newest API
-/// version. It also ignores <c>DOCKER_API_VERSION</c> (only <c>DOCKER_HOST</c>, <c>DOCKER_CONTEXT</c>,
-/// <c>DOCKER_CONFIG</c>, <c>DOCKER_TLS_VERIFY</c> are read). To talk one fixed, known dialect for the life of the
-/// client (an engine upgraded underneath the agent keeps answering the version we started with) and to refuse engines
-/// that are too old, the runtime asks <c>GET /version</c> once and then pins the client to the server's API version.
+/// Unversioned paths (<c>/containers/json</c>) are served at the engine's own, newest API version, and
+/// <c>DOCKER_API_VERSION</c> is not read. To talk one fixed, known dialect for the life of the client (an engine
+/// upgraded underneath the agent keeps answering the version we started with) and to refuse engines that are too old, the runtime asks <c>GET /version</c> once and then pins the client to the server's API version.
 /// There is deliberately no upper cap: newer engines drop old API versions (Engine 29 requires 1.44 or newer), so a
 /// pinned ceiling would break on them.
 /// </remarks>

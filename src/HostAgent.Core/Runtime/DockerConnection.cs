@@ -1,6 +1,4 @@
-using Docker.DotNet;
-using Docker.DotNet.Models;
-using Version = System.Version;
+using Workers.DockerEngine;
 
 namespace Workers.HostAgent.Runtime;
 
@@ -12,7 +10,7 @@ namespace Workers.HostAgent.Runtime;
 internal sealed partial class DockerConnection(Uri endpoint, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim _connectGate = new(1, 1);
-    private DockerClient? _client;
+    private DockerEngineClient? _client;
     private Version? _apiVersion;
 
     public Uri Endpoint => endpoint;
@@ -24,7 +22,7 @@ internal sealed partial class DockerConnection(Uri endpoint, ILogger logger) : I
         return _apiVersion!;
     }
 
-    public async Task<DockerClient> GetClientAsync(CancellationToken cancellationToken)
+    public async Task<DockerEngineClient> GetClientAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _client) is { } connected)
         {
@@ -40,16 +38,16 @@ internal sealed partial class DockerConnection(Uri endpoint, ILogger logger) : I
             }
 
             // Unversioned GET /version answers on every engine, whatever API versions it accepts.
-            VersionResponse version;
-            using (var probe = new DockerClientBuilder().WithEndpoint(endpoint).Build())
+            Workers.DockerEngine.Models.VersionResponse version;
+            using (var probe = new DockerEngineClient(endpoint))
             {
-                version = await probe.System.GetVersionAsync(cancellationToken);
+                version = await probe.GetVersionAsync(cancellationToken);
             }
 
-            var apiVersion = DockerApiVersion.Negotiate(version.APIVersion);
+            var apiVersion = DockerApiVersion.Negotiate(version.ApiVersion);
             _apiVersion = apiVersion;
-            Connected(logger, endpoint, version.Version, version.APIVersion, apiVersion);
-            Volatile.Write(ref _client, new DockerClientBuilder().WithEndpoint(endpoint).WithApiVersion(apiVersion).Build());
+            Connected(logger, endpoint, version.Version ?? "(unknown)", version.ApiVersion ?? string.Empty, apiVersion);
+            Volatile.Write(ref _client, new DockerEngineClient(endpoint, apiVersion));
             return _client;
         }
         finally

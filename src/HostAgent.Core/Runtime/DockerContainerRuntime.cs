@@ -1,14 +1,13 @@
 using System.Net;
 using System.Text;
-using Docker.DotNet;
-using Docker.DotNet.Models;
+using Workers.DockerEngine;
+using Workers.DockerEngine.Models;
 using Workers.Telemetry;
-using Version = System.Version;
 
 namespace Workers.HostAgent.Runtime;
 
 /// <summary>
-/// <see cref="IContainerRuntime"/> on the Docker Engine API (Docker.DotNet.Enhanced).
+/// <see cref="IContainerRuntime"/> on the Docker Engine API (<see cref="DockerEngineClient"/>).
 /// </summary>
 /// <remarks>
 /// <para>The endpoint is <c>DOCKER_HOST</c>, or <c>unix:///var/run/docker.sock</c>; <see cref="DockerConnection"/>
@@ -65,8 +64,8 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     {
         using var operation = WorkersTelemetry.Docker("info", "docker info");
         var client = await _connection.GetClientAsync(cancellationToken);
-        var info = await client.System.GetSystemInfoAsync(cancellationToken);
-        return new RuntimeCapacity(info.NCPU * 1000, info.MemTotal);
+        var info = await client.GetInfoAsync(cancellationToken);
+        return new RuntimeCapacity(info.NCpu * 1000, info.MemTotal);
     }
 
     public async Task<IReadOnlyList<ManagedContainer>> ListAsync(
@@ -75,16 +74,10 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         using var operation = WorkersTelemetry.Docker("list", "docker list");
         ArgumentNullException.ThrowIfNull(labels);
         var client = await _connection.GetClientAsync(cancellationToken);
-        var parameters = new ContainersListParameters { All = true };
-        if (labels.Count > 0)
-        {
-            parameters.Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
-            {
-                ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true, StringComparer.Ordinal),
-            };
-        }
-
-        var containers = await client.Containers.ListContainersAsync(parameters, cancellationToken);
+        var filters = labels.Count > 0
+            ? new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal) { ["label"] = LabelFilter(labels) }
+            : null;
+        var containers = await client.ListContainersAsync(all: true, filters, cancellationToken);
         return containers
             .Where(container => CarriesAll(container.Labels, labels))
             .Select(ToManagedContainer)
@@ -96,18 +89,14 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(onExit);
         var client = await _connection.GetClientAsync(cancellationToken);
-        var parameters = new ContainerEventsParameters
+        var filters = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal)
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
-            {
-                ["type"] = new Dictionary<string, bool> { ["container"] = true },
-                ["event"] = new Dictionary<string, bool> { ["die"] = true, ["oom"] = true, ["destroy"] = true },
-                ["label"] = labels.ToDictionary(label => $"{label.Key}={label.Value}", _ => true, StringComparer.Ordinal),
-            },
+            ["type"] = ["container"],
+            ["event"] = ["die", "oom", "destroy"],
+            ["label"] = LabelFilter(labels),
         };
+        // The stream is read on while a slow onExit runs: the engine must not be kept waiting on the agent.
         var exits = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        var progress = new Progress<Message>(message => exits.Writer.TryWrite(message.Actor?.ID ?? string.Empty));
-        var stream = client.System.MonitorEventsAsync(parameters, progress, cancellationToken);
         var forward = Task.Run(async () =>
         {
             await foreach (var id in exits.Reader.ReadAllAsync(cancellationToken))
@@ -117,7 +106,10 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }, cancellationToken);
         try
         {
-            await stream;
+            await foreach (var message in client.MonitorEventsAsync(filters, cancellationToken))
+            {
+                exits.Writer.TryWrite(message.Actor?.Id ?? string.Empty);
+            }
         }
         finally
         {
@@ -163,7 +155,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         {
             await StopContainerAsync(client, nameOrId, stopGrace, cancellationToken);
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
@@ -173,11 +165,8 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     }
 
     /// <summary>SIGTERM, then SIGKILL after the grace; a container already stopped (304) is the outcome asked for.</summary>
-    private static Task StopContainerAsync(DockerClient client, string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken) =>
-        client.Containers.StopContainerAsync(
-            nameOrId,
-            new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(stopGrace.TotalSeconds) },
-            cancellationToken);
+    private static Task StopContainerAsync(DockerEngineClient client, string nameOrId, TimeSpan stopGrace, CancellationToken cancellationToken) =>
+        client.StopContainerAsync(nameOrId, (uint)Math.Ceiling(stopGrace.TotalSeconds), cancellationToken);
 
     public async Task<bool> RemoveAsync(string name, TimeSpan stopGrace, CancellationToken cancellationToken)
     {
@@ -188,10 +177,9 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         try
         {
             await StopContainerAsync(client, name, stopGrace, cancellationToken);
-            await client.Containers.RemoveContainerAsync(
-                name, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await client.RemoveContainerAsync(name, force: true, cancellationToken);
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
@@ -212,22 +200,22 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         try
         {
             var client = await _connection.GetClientAsync(bounded.Token);
-            var exec = await client.Exec.CreateContainerExecAsync(
-                containerId, new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true }, bounded.Token);
+            var exec = await client.CreateExecAsync(
+                containerId, new ExecCreateRequest([.. command], AttachStdout: true, AttachStderr: true), bounded.Token);
             string output;
-            using (var stream = await client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), bounded.Token))
+            using (var stream = await client.StartExecAsync(exec.Id, bounded.Token))
             {
                 // WaitAsync: a read of the hijacked connection need not honour the token; disposing the stream ends it.
                 output = await ReadTailAsync(stream, bounded.Token).WaitAsync(bounded.Token);
             }
 
-            var ended = await client.Exec.InspectContainerExecAsync(exec.ID, bounded.Token);
+            var ended = await client.InspectExecAsync(exec.Id, bounded.Token);
             return new ExecResult(ended.ExitCode ?? throw new InvalidOperationException($"exec of {command[0]} ended without an exit code"), output);
         }
-        catch (DockerApiException exception)
+        catch (DockerEngineException exception)
         {
             // E.g. 409 "Container ... is not running": the engine's own words, without the client's wrapping.
-            throw new InvalidOperationException(DockerEngineErrors.EngineMessage(exception), exception);
+            throw new InvalidOperationException(exception.EngineMessage, exception);
         }
         catch (OperationCanceledException exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -238,7 +226,7 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
 
     public void Dispose() => _connection.Dispose();
 
-    private async Task<StartOutcome> BringUpAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
+    private async Task<StartOutcome> BringUpAsync(DockerEngineClient client, ContainerLaunch launch, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -273,28 +261,28 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
             {
                 if (existing.State.Paused)
                 {
-                    await client.Containers.UnpauseContainerAsync(existing.ID, cancellationToken);
+                    await client.UnpauseContainerAsync(existing.Id, cancellationToken);
                 }
 
-                return new ContainerStarted(existing.ID, DockerPorts.Bound(existing), AlreadyRunning: true);
+                return new ContainerStarted(existing.Id, DockerPorts.Bound(existing), AlreadyRunning: true);
             }
 
             try
             {
-                await client.Containers.StartContainerAsync(existing.ID, new ContainerStartParameters(), cancellationToken);
-                Log.StartedExisting(_logger, launch.Name, existing.ID);
-                return new ContainerStarted(existing.ID, await DockerPorts.BoundAsync(client, existing.ID, cancellationToken), AlreadyRunning: false);
+                await client.StartContainerAsync(existing.Id, cancellationToken);
+                Log.StartedExisting(_logger, launch.Name, existing.Id);
+                return new ContainerStarted(existing.Id, await DockerPorts.BoundAsync(client, existing.Id, cancellationToken), AlreadyRunning: false);
             }
-            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !lastAttempt)
+            catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !lastAttempt)
             {
                 // Removed between inspect and start: create it afresh.
                 continue;
             }
-            catch (DockerApiException exception)
+            catch (DockerEngineException exception)
             {
-                var reason = DockerEngineErrors.EngineMessage(exception);
-                Log.ExistingStartFailed(_logger, launch.Name, existing.ID, reason);
-                await ForceRemoveAsync(client, existing.ID, cancellationToken);
+                var reason = exception.EngineMessage;
+                Log.ExistingStartFailed(_logger, launch.Name, existing.Id, reason);
+                await ForceRemoveAsync(client, existing.Id, cancellationToken);
                 if (lastAttempt)
                 {
                     return new ContainerFailed($"container {launch.Name} could not be started: {reason}", DockerPorts.PortTaken(reason));
@@ -303,16 +291,16 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         }
     }
 
-    private async Task<StartOutcome> StartCreatedAsync(DockerClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken)
+    private async Task<StartOutcome> StartCreatedAsync(DockerEngineClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken)
     {
         try
         {
-            await client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
+            await client.StartContainerAsync(id, cancellationToken);
         }
-        catch (DockerApiException exception)
+        catch (DockerEngineException exception)
         {
             // E.g. "Bind for 127.0.0.1:8080 failed: port is already allocated": leave nothing behind.
-            var reason = DockerEngineErrors.EngineMessage(exception);
+            var reason = exception.EngineMessage;
             Log.StartFailed(_logger, launch.Name, id, reason);
             await ForceRemoveAsync(client, id, cancellationToken);
             return new ContainerFailed($"container {launch.Name} could not be started: {reason}", DockerPorts.PortTaken(reason));
@@ -324,20 +312,20 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         return new ContainerStarted(id, await DockerPorts.StartedAsync(client, launch, id, cancellationToken), AlreadyRunning: false);
     }
 
-    private async Task<CreateResult> CreateAsync(DockerClient client, ContainerLaunch launch, CancellationToken cancellationToken)
+    private async Task<CreateResult> CreateAsync(DockerEngineClient client, ContainerLaunch launch, CancellationToken cancellationToken)
     {
         for (var pulled = false; ; pulled = true)
         {
             try
             {
-                var response = await client.Containers.CreateContainerAsync(DockerLaunchParameters.Create(launch), cancellationToken);
-                return new Created(response.ID);
+                var response = await client.CreateContainerAsync(launch.Name, DockerLaunchParameters.Create(launch), cancellationToken);
+                return new Created(response.Id);
             }
-            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
+            catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.Conflict)
             {
                 return new NameConflict();
             }
-            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !pulled)
+            catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound && !pulled)
             {
                 // No such image: pull it and create again.
                 if (await PullAsync(client, launch.Image, cancellationToken) is { } imageProblem)
@@ -345,66 +333,63 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
                     return new CreateFailed(imageProblem);
                 }
             }
-            catch (DockerApiException exception)
+            catch (DockerEngineException exception)
             {
                 // 404 here means the image vanished after the pull; 400 a launch the engine rejects.
-                return new CreateFailed($"container {launch.Name} could not be created: {DockerEngineErrors.EngineMessage(exception)}");
+                return new CreateFailed($"container {launch.Name} could not be created: {exception.EngineMessage}");
             }
         }
     }
 
     /// <returns>null when the image was pulled, otherwise why it is not available.</returns>
-    private async Task<string?> PullAsync(DockerClient client, string image, CancellationToken cancellationToken)
+    private async Task<string?> PullAsync(DockerEngineClient client, string image, CancellationToken cancellationToken)
     {
         Log.PullingImage(_logger, image);
-        var progress = new PullProgress();
+        string? error;
         try
         {
-            await client.Images.CreateImageAsync(
-                new ImagesCreateParameters { FromImage = image }, authConfig: null, progress, cancellationToken);
+            // Errors met mid-stream come as a message in the progress stream, not as a status code.
+            error = await client.PullImageAsync(image, cancellationToken);
         }
-        catch (DockerApiException exception)
+        catch (DockerEngineException exception)
         {
-            return $"image {image} is not present and could not be pulled: {DockerEngineErrors.EngineMessage(exception)}";
+            error = exception.EngineMessage;
         }
 
-        // Errors met mid-stream come as a message in the progress stream, not as a status code.
-        return progress.Error is { } error
-            ? $"image {image} is not present and could not be pulled: {error}"
-            : null;
+        return error is null ? null : $"image {image} is not present and could not be pulled: {error}";
     }
 
     private static async Task<ContainerInspectResponse?> InspectOrNullAsync(
-        DockerClient client, string nameOrId, CancellationToken cancellationToken)
+        DockerEngineClient client, string nameOrId, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.Containers.InspectContainerAsync(nameOrId, cancellationToken);
+            return await client.InspectContainerAsync(nameOrId, cancellationToken);
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
     }
 
-    private static async Task ForceRemoveAsync(DockerClient client, string id, CancellationToken cancellationToken)
+    private static async Task ForceRemoveAsync(DockerEngineClient client, string id, CancellationToken cancellationToken)
     {
         try
         {
-            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await client.RemoveContainerAsync(id, force: true, cancellationToken);
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             // Already gone.
         }
     }
 
-    private static async Task<string> ReadTailAsync(MultiplexedStream stream, CancellationToken cancellationToken)
+    private static async Task<string> ReadTailAsync(DockerMultiplexedStream stream, CancellationToken cancellationToken)
     {
         var chunk = new byte[ExecOutputTail];
         var tail = new byte[ExecOutputTail];
         var length = 0;
-        while (await stream.ReadOutputAsync(chunk, 0, chunk.Length, cancellationToken) is { EOF: false, Count: var count })
+        while (await stream.ReadOutputAsync(chunk, cancellationToken) is { EndOfStream: false, Count: var count })
         {
             var keep = Math.Min(length, tail.Length - count);
             tail.AsSpan(length - keep, keep).CopyTo(tail);
@@ -415,19 +400,23 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
         return Encoding.UTF8.GetString(tail, 0, length);
     }
 
-    private static ManagedContainer ToManagedContainer(ContainerListResponse container)
+    private static ManagedContainer ToManagedContainer(ContainerSummary container)
     {
-        var name = container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.ID;
+        var name = container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.Id;
         var ports = DockerPorts.Listed(container.Ports);
         var labels = container.Labels is null
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : new Dictionary<string, string>(container.Labels, StringComparer.Ordinal);
         var state = container.State ?? string.Empty;
         return new ManagedContainer(
-            container.ID, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports, new DateTimeOffset(DateTime.SpecifyKind(container.Created, DateTimeKind.Utc)));
+            container.Id, name, labels, string.Equals(state, "running", StringComparison.Ordinal), state, ports, DateTimeOffset.FromUnixTimeSeconds(container.Created));
     }
 
-    private static bool CarriesAll(IDictionary<string, string>? actual, IReadOnlyDictionary<string, string> wanted) =>
+    /// <summary>The engine's label filter: every <c>key=value</c>, all of which a container must carry.</summary>
+    private static string[] LabelFilter(IReadOnlyDictionary<string, string> labels) =>
+        [.. labels.Select(label => $"{label.Key}={label.Value}")];
+
+    private static bool CarriesAll(IReadOnlyDictionary<string, string>? actual, IReadOnlyDictionary<string, string> wanted) =>
         wanted.All(label => actual is not null
             && actual.TryGetValue(label.Key, out var value)
             && string.Equals(value, label.Value, StringComparison.Ordinal));
@@ -439,20 +428,6 @@ public sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposa
     private sealed record NameConflict : CreateResult;
 
     private sealed record CreateFailed(string Reason) : CreateResult;
-
-    /// <summary>Records the first error of a pull stream, synchronously (unlike <see cref="Progress{T}"/>).</summary>
-    private sealed class PullProgress : IProgress<JSONMessage>
-    {
-        public string? Error { get; private set; }
-
-        public void Report(JSONMessage value)
-        {
-            if (Error is null && !string.IsNullOrEmpty(value?.Error?.Message))
-            {
-                Error = value.Error.Message;
-            }
-        }
-    }
 
     private static partial class Log
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Docker.DotNet.Models;
+using Workers.DockerEngine.Models;
 
 namespace Workers.HostAgent.Runtime;
 
@@ -46,23 +46,29 @@ internal static class DockerLaunchParameters
         }
     }
 
-    public static CreateContainerParameters Create(ContainerLaunch launch)
+    /// <summary>The body of the engine's create call (the name goes in its query).</summary>
+    public static ContainerCreateRequest Create(ContainerLaunch launch)
     {
         var hardening = launch.Hardening;
         var (exposed, bindings) = DockerPorts.Publish(launch);
-        var parameters = new CreateContainerParameters
+        return new ContainerCreateRequest
         {
-            Name = launch.Name,
             Image = launch.Image,
-            Env = launch.Env.Select(variable => $"{variable.Key}={variable.Value}").ToList(),
+            Env = [.. launch.Env.Select(variable => $"{variable.Key}={variable.Value}")],
             Labels = launch.Labels.ToDictionary(StringComparer.Ordinal),
             ExposedPorts = exposed,
+
+            // Otherwise the image's USER applies.
+            User = hardening.User,
+
+            // Otherwise the image's CMD applies.
+            Cmd = launch.Command is null ? null : [.. launch.Command],
             HostConfig = new HostConfig
             {
                 PortBindings = bindings,
-                NanoCPUs = launch.NanoCpus ?? 0,
+                NanoCpus = launch.NanoCpus ?? 0,
                 Memory = launch.MemoryBytes ?? 0,
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+                RestartPolicy = new RestartPolicy("no"),
                 NetworkMode = "bridge",
                 Privileged = false,
                 CapDrop = ["ALL"],
@@ -70,36 +76,20 @@ internal static class DockerLaunchParameters
                 SecurityOpt = ["no-new-privileges"],
                 PidsLimit = hardening.PidsLimit,
                 ReadonlyRootfs = hardening.ReadOnlyRootFilesystem,
-                LogConfig = new LogConfig
-                {
-                    Type = "json-file",
-                    Config = new Dictionary<string, string>(StringComparer.Ordinal)
+                LogConfig = new LogConfig(
+                    "json-file",
+                    new Dictionary<string, string>(StringComparer.Ordinal)
                     {
                         ["max-size"] = hardening.LogMaxSize,
                         ["max-file"] = hardening.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
-                    },
-                },
+                    }),
                 Init = false,
+
+                // Docker's own tmpfs options (noexec, nosuid, nodev; mode 1777), bounded: it counts against the memory limit.
+                Tmpfs = hardening.ReadOnlyRootFilesystem
+                    ? new Dictionary<string, string>(StringComparer.Ordinal) { ["/tmp"] = TmpfsOptions }
+                    : null,
             },
         };
-        if (hardening.ReadOnlyRootFilesystem)
-        {
-            // Docker's own tmpfs options (noexec, nosuid, nodev; mode 1777), bounded: it counts against the memory limit.
-            parameters.HostConfig.Tmpfs = new Dictionary<string, string>(StringComparer.Ordinal) { ["/tmp"] = TmpfsOptions };
-        }
-
-        if (hardening.User is not null)
-        {
-            // Otherwise the image's USER applies.
-            parameters.User = hardening.User;
-        }
-
-        if (launch.Command is not null)
-        {
-            // Otherwise the image's CMD applies.
-            parameters.Cmd = [.. launch.Command];
-        }
-
-        return parameters;
     }
 }

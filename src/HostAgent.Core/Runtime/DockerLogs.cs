@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
-using Docker.DotNet;
-using Docker.DotNet.Models;
 using Workers.Contracts.Messages;
+using Workers.DockerEngine;
+using Workers.DockerEngine.Models;
 
 namespace Workers.HostAgent.Runtime;
 
@@ -14,27 +14,27 @@ public sealed partial class DockerContainerRuntime
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
         ArgumentNullException.ThrowIfNull(read);
         var client = await _connection.GetClientAsync(cancellationToken);
-        bool running;
+        ContainerInspectResponse inspected;
         try
         {
-            running = (await client.Containers.InspectContainerAsync(containerId, cancellationToken)).State?.Running == true;
+            inspected = await client.InspectContainerAsync(containerId, cancellationToken);
         }
-        catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
 
+        var running = inspected.State?.Running == true;
+        var tty = inspected.Config?.Tty == true;
+
         var since = read.After?.ToSinceParameter()
             ?? (read.Since is { } from ? new LogCursor(from.ToUnixTimeSeconds(), (int)(from.ToUnixTimeMilliseconds() % 1000 * 1_000_000)).ToSinceParameter() : null);
-        var parameters = new ContainerLogsParameters
-        {
-            ShowStdout = true,
-            ShowStderr = true,
-            Timestamps = true,
-            Follow = false,
-            Since = since,
-            Tail = read.After is null && read.Tail is { } tail ? tail.ToString(CultureInfo.InvariantCulture) : "all",
-        };
+        var query = new ContainerLogsQuery(
+            Stdout: true,
+            Stderr: true,
+            Timestamps: true,
+            Since: since,
+            Tail: read.After is null && read.Tail is { } tail ? tail.ToString(CultureInfo.InvariantCulture) : "all");
         // Engine 20.10 can break off a read with an error of its own ("Error grabbing logs: unexpected EOF", moby#41820),
         // sent on its "systemerr" stream after a 200, which the client throws on: a read changes nothing, so it is made
         // once more, and reported as what it is if that breaks off too (never answered with the part read).
@@ -43,16 +43,16 @@ public sealed partial class DockerContainerRuntime
             var chunk = new LogChunk(read);
             try
             {
-                using var stream = await client.Containers.GetContainerLogsAsync(containerId, parameters, cancellationToken);
+                using var stream = await client.GetContainerLogsAsync(containerId, query, tty, cancellationToken);
                 var buffer = new byte[16 * 1024];
-                while (!chunk.Full && await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).WaitAsync(cancellationToken) is { EOF: false } result)
+                while (!chunk.Full && await stream.ReadOutputAsync(buffer, cancellationToken).AsTask().WaitAsync(cancellationToken) is { EndOfStream: false } result)
                 {
-                    chunk.Add(result.Target == MultiplexedStream.TargetStream.StandardError ? "stderr" : "stdout", buffer.AsSpan(0, result.Count));
+                    chunk.Add(result.Target == DockerStreamTarget.StandardError ? "stderr" : "stdout", buffer.AsSpan(0, result.Count));
                 }
 
                 return chunk.Finish(running);
             }
-            catch (DockerApiException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+            catch (DockerEngineException exception) when (exception.StatusCode == HttpStatusCode.NotFound)
             {
                 return null;
             }

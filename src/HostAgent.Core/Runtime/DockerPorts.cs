@@ -1,6 +1,6 @@
 using System.Globalization;
-using Docker.DotNet;
-using Docker.DotNet.Models;
+using Workers.DockerEngine;
+using Workers.DockerEngine.Models;
 
 namespace Workers.HostAgent.Runtime;
 
@@ -11,46 +11,44 @@ namespace Workers.HostAgent.Runtime;
 internal static class DockerPorts
 {
     /// <summary>The exposed ports and host bindings of a launch, every binding on the launch's bind address.</summary>
-    public static (Dictionary<string, EmptyStruct> Exposed, Dictionary<string, IList<PortBinding>> Bindings) Publish(ContainerLaunch launch)
+    public static (Dictionary<string, EmptyObject> Exposed, Dictionary<string, IReadOnlyList<PortBinding>> Bindings) Publish(ContainerLaunch launch)
     {
-        var exposed = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
-        var bindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal);
+        var exposed = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
+        var bindings = new Dictionary<string, List<PortBinding>>(StringComparer.Ordinal);
         foreach (var port in launch.Ports)
         {
             var key = PortKey(port.ContainerPort, port.Protocol);
-            exposed[key] = default;
+            exposed[key] = EmptyObject.Instance;
             if (!bindings.TryGetValue(key, out var list))
             {
                 list = [];
                 bindings[key] = list;
             }
 
-            list.Add(new PortBinding
-            {
-                HostIP = launch.BindAddress,
-                HostPort = port.HostPort == 0 ? string.Empty : port.HostPort.ToString(CultureInfo.InvariantCulture),
-            });
+            list.Add(new PortBinding(
+                HostIp: launch.BindAddress,
+                HostPort: port.HostPort == 0 ? string.Empty : port.HostPort.ToString(CultureInfo.InvariantCulture)));
         }
 
-        return (exposed, bindings);
+        return (exposed, bindings.ToDictionary(binding => binding.Key, IReadOnlyList<PortBinding> (binding) => binding.Value, StringComparer.Ordinal));
     }
 
     /// <summary>The ports a just-started container holds: a launch that fixed every host port holds exactly those; otherwise the engine is asked.</summary>
-    public static async Task<IReadOnlyList<PortPublish>> StartedAsync(DockerClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken) =>
+    public static async Task<IReadOnlyList<PortPublish>> StartedAsync(DockerEngineClient client, ContainerLaunch launch, string id, CancellationToken cancellationToken) =>
         launch.Ports.All(port => port.HostPort > 0)
             ? Normalized(launch.Ports.Select(port => port with { Protocol = NormalizeProtocol(port.Protocol) }))
             : await BoundAsync(client, id, cancellationToken);
 
-    public static async Task<IReadOnlyList<PortPublish>> BoundAsync(DockerClient client, string id, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<PortPublish>> BoundAsync(DockerEngineClient client, string id, CancellationToken cancellationToken)
     {
-        var inspected = await client.Containers.InspectContainerAsync(id, cancellationToken);
+        var inspected = await client.InspectContainerAsync(id, cancellationToken);
         return Bound(inspected);
     }
 
     public static IReadOnlyList<PortPublish> Bound(ContainerInspectResponse inspected)
     {
         var result = new List<PortPublish>();
-        foreach (var (key, bindings) in inspected.NetworkSettings?.Ports ?? new Dictionary<string, IList<PortBinding>>())
+        foreach (var (key, bindings) in inspected.NetworkSettings?.Ports ?? new Dictionary<string, IReadOnlyList<PortBinding>?>())
         {
             var slash = key.IndexOf('/', StringComparison.Ordinal);
             var portText = slash < 0 ? key : key[..slash];

@@ -32,7 +32,7 @@ public sealed class ContainerDefaultsDockerTests : IAsyncLifetime, IDisposable
 
     private CancellationToken Token => _timeout.Token;
 
-    public Task InitializeAsync() => DockerEngine.RequireAsync(_runtime, _docker);
+    public Task InitializeAsync() => RealDockerEngine.RequireAsync(_runtime, _docker);
 
     public async Task DisposeAsync()
     {
@@ -152,11 +152,11 @@ public sealed class ContainerDefaultsDockerTests : IAsyncLifetime, IDisposable
     {
         options ??= _options;
         var spec = SpecParser.Parse(
-            $"name: {name}\nimage: {DockerEngine.WorkloadImage}\nports: [{{ container: {DockerEngine.WorkloadPort} }}]\n{extra}\n", $"{name}.yaml", SpecFormat.Yaml);
+            $"name: {name}\nimage: {RealDockerEngine.WorkloadImage}\nports: [{{ container: {RealDockerEngine.WorkloadPort} }}]\n{extra}\n", $"{name}.yaml", SpecFormat.Yaml);
         Assert.True(spec.IsValid, string.Join("; ", spec.Problems));
-        var hostPort = DockerEngine.FreePortInDefaultRange();
+        var hostPort = RealDockerEngine.FreePortInDefaultRange();
         var start = TestKeys.Control.Sign(new StartReplicas(Guid.NewGuid(), Guid.NewGuid(), DateTimeOffset.UtcNow, options.HostId.Value, 1, DateTimeOffset.UtcNow.AddMinutes(5), spec.Spec,
-            [new ReplicaAssignment(0, [new PortBinding(DockerEngine.WorkloadPort, hostPort, Protocol.Tcp)])]));
+            [new ReplicaAssignment(0, [new PortBinding(RealDockerEngine.WorkloadPort, hostPort, Protocol.Tcp)])]));
         var publisher = RecordingPublisher.Create();
         using var probes = new HealthProbes(_runtime, options);
         using var monitor = new HealthMonitor(publisher.Scopes(), _runtime, probes, options, TimeProvider.System, NullLogger<HealthMonitor>.Instance);

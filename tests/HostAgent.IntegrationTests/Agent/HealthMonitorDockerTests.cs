@@ -23,7 +23,7 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         using var docker = new DockerClientBuilder().WithEndpoint(_runtime.Endpoint).Build();
-        await DockerEngine.RequireAsync(_runtime, docker);
+        await RealDockerEngine.RequireAsync(_runtime, docker);
     }
 
     public async Task DisposeAsync()
@@ -47,10 +47,10 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
         var spec = SpecParser.Parse(
             $$"""
             name: web
-            image: {{DockerEngine.WorkloadImage}}
-            ports: [{ container: {{DockerEngine.WorkloadPort}} }]
+            image: {{RealDockerEngine.WorkloadImage}}
+            ports: [{ container: {{RealDockerEngine.WorkloadPort}} }]
             healthCheck:
-              http: { port: {{DockerEngine.WorkloadPort}}, path: /healthz }
+              http: { port: {{RealDockerEngine.WorkloadPort}}, path: /healthz }
               interval: 200ms
               timeout: 150ms
               retries: 5
@@ -58,7 +58,7 @@ public sealed class HealthMonitorDockerTests : IAsyncLifetime, IDisposable
             """, "web.yaml", SpecFormat.Yaml).Spec!;
         var deploymentId = Guid.NewGuid();
         var start = TestKeys.Control.Sign(new StartReplicas(Guid.NewGuid(), deploymentId, DateTimeOffset.UtcNow, _options.HostId.Value, 3, DateTimeOffset.UtcNow.AddMinutes(5), spec,
-            [new ReplicaAssignment(1, [new PortBinding(DockerEngine.WorkloadPort, DockerEngine.FreePortInDefaultRange(), Protocol.Tcp)])]));
+            [new ReplicaAssignment(1, [new PortBinding(RealDockerEngine.WorkloadPort, RealDockerEngine.FreePortInDefaultRange(), Protocol.Tcp)])]));
 
         // The earlier agent: starts the replica, then stops before judging it.
         string containerId;

@@ -29,21 +29,21 @@ public sealed class ProbeTargetFixture : IAsyncLifetime, IDisposable
     {
         using (var docker = new DockerClientBuilder().WithEndpoint(Runtime.Endpoint).Build())
         {
-            await DockerEngine.RequireAsync(Runtime, docker);
+            await RealDockerEngine.RequireAsync(Runtime, docker);
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var labels = new Dictionary<string, string> { [RunLabel] = _run };
         var started = await Runtime.EnsureRunningAsync(
-            new ContainerLaunch($"workers-test-{_run}-probes", DockerEngine.WorkloadImage, null, new Dictionary<string, string>(),
-                [new PortPublish(DockerEngine.WorkloadPort, 0, "tcp"), new PortPublish(ClosedPort, 0, "tcp")], null, null, labels, "127.0.0.1"),
+            new ContainerLaunch($"workers-test-{_run}-probes", RealDockerEngine.WorkloadImage, null, new Dictionary<string, string>(),
+                [new PortPublish(RealDockerEngine.WorkloadPort, 0, "tcp"), new PortPublish(ClosedPort, 0, "tcp")], null, null, labels, "127.0.0.1"),
             timeout.Token);
         Assert.IsType<ContainerStarted>(started);
         _container = Assert.Single(await Runtime.ListAsync(labels, timeout.Token));
 
         // httpd needs a moment to bind.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var root = new Uri($"http://127.0.0.1:{_container.Ports.Single(p => p.ContainerPort == DockerEngine.WorkloadPort).HostPort}/");
+        var root = new Uri($"http://127.0.0.1:{_container.Ports.Single(p => p.ContainerPort == RealDockerEngine.WorkloadPort).HostPort}/");
         while (true)
         {
             try
@@ -123,7 +123,7 @@ public sealed class HealthProbesTests(ProbeTargetFixture target) : IClassFixture
 
     [Fact]
     public async Task Tcp_PublishedPort_Passes() =>
-        Assert.Equal(ProbeResult.Pass, await _probes.RunAsync(Tcp(DockerEngine.WorkloadPort), target.Container, _timeout.Token));
+        Assert.Equal(ProbeResult.Pass, await _probes.RunAsync(Tcp(RealDockerEngine.WorkloadPort), target.Container, _timeout.Token));
 
     [Fact]
     public async Task Tcp_PortNobodyListensOnInTheContainer_Fails()
@@ -141,9 +141,9 @@ public sealed class HealthProbesTests(ProbeTargetFixture target) : IClassFixture
     public async Task Tcp_HostPortNobodyListensOn_FailsWithConnectionRefused()
     {
         var closed = FreeLoopbackPort();
-        var container = target.Container with { Ports = [new PortPublish(DockerEngine.WorkloadPort, closed, "tcp")] };
+        var container = target.Container with { Ports = [new PortPublish(RealDockerEngine.WorkloadPort, closed, "tcp")] };
 
-        var result = await _probes.RunAsync(Tcp(DockerEngine.WorkloadPort), container, _timeout.Token);
+        var result = await _probes.RunAsync(Tcp(RealDockerEngine.WorkloadPort), container, _timeout.Token);
 
         Assert.Equal(ProbeResult.Fail($"connect 127.0.0.1:{closed}: connection refused"), result);
     }
@@ -174,7 +174,7 @@ public sealed class HealthProbesTests(ProbeTargetFixture target) : IClassFixture
         Assert.Equal(ProbeResult.Fail("exec sh: timed out after 300ms"), result);
     }
 
-    private static HealthCheckLabel Http(string path) => new(HealthCheckLabel.HttpKind, DockerEngine.WorkloadPort, path, null, 5000, 2000, 1);
+    private static HealthCheckLabel Http(string path) => new(HealthCheckLabel.HttpKind, RealDockerEngine.WorkloadPort, path, null, 5000, 2000, 1);
 
     private static HealthCheckLabel Tcp(int port) => new(HealthCheckLabel.TcpKind, port, null, null, 5000, 2000, 1);
 

@@ -18,9 +18,9 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 {
     private const string RunLabel = "workers.test.run";
     private const string NameLabel = "workers.test.name";
-    private const int WorkloadPort = DockerEngine.WorkloadPort;
+    private const int WorkloadPort = RealDockerEngine.WorkloadPort;
 
-    private static readonly string WorkloadImage = DockerEngine.WorkloadImage;
+    private static readonly string WorkloadImage = RealDockerEngine.WorkloadImage;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..12];
     private readonly DockerContainerRuntime _runtime = new(NullLogger<DockerContainerRuntime>.Instance);
@@ -34,7 +34,7 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
     private CancellationToken Token => _timeout.Token;
 
-    public Task InitializeAsync() => DockerEngine.RequireAsync(_runtime, _docker);
+    public Task InitializeAsync() => RealDockerEngine.RequireAsync(_runtime, _docker);
 
     public async Task DisposeAsync()
     {
@@ -127,6 +127,23 @@ public sealed class DockerContainerRuntimeTests : IAsyncLifetime, IDisposable
 
         Assert.False(again.AlreadyRunning);
         Assert.Equal(first.ContainerId, again.ContainerId);
+        Assert.Equal(HttpStatusCode.OK, await GetUntilAnsweredAsync(Assert.Single(again.Ports).HostPort));
+    }
+
+    [Fact]
+    public async Task EnsureRunning_PausedContainer_UnpausesTheSameContainer()
+    {
+        var launch = Launch("paused");
+        var first = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+        await _docker.Containers.PauseContainerAsync(first.ContainerId, Token);
+
+        var again = Assert.IsType<ContainerStarted>(await _runtime.EnsureRunningAsync(launch, Token));
+
+        Assert.True(again.AlreadyRunning);
+        Assert.Equal(first.ContainerId, again.ContainerId);
+        var state = (await _docker.Containers.InspectContainerAsync(first.ContainerId, Token)).State;
+        Assert.NotNull(state);
+        Assert.False(state.Paused);
         Assert.Equal(HttpStatusCode.OK, await GetUntilAnsweredAsync(Assert.Single(again.Ports).HostPort));
     }
 

@@ -76,7 +76,7 @@ public sealed class HeartbeatServiceTests
     [Fact]
     public async Task Heartbeats_EngineCallTimesOut_KeepBeating()
     {
-        // Docker.DotNet reports its own request timeout as a TaskCanceledException nobody asked for.
+        // The engine client reports its own request timeout as a TaskCanceledException nobody asked for.
         var runtime = new CountingRuntime { CapacityFailures = 1 };
         await using var provider = OnTestHarness(runtime).BuildServiceProvider(validateScopes: true);
         var harness = provider.GetRequiredService<ITestHarness>();

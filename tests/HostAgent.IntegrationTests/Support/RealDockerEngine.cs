@@ -6,7 +6,7 @@ using Workers.HostAgent.Runtime;
 namespace Workers.HostAgent.Tests.Support;
 
 /// <summary>The real Docker engine (DOCKER_HOST or /var/run/docker.sock) and the test images, or a failure saying how to get them.</summary>
-public static class DockerEngine
+public static class RealDockerEngine
 {
     /// <summary>busybox httpd on 8080 serving /www (which holds /healthz); built by scripts/test.sh.</summary>
     public static readonly string WorkloadImage = TestImages.Workload;
