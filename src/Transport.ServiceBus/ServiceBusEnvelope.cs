@@ -1,10 +1,11 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Azure.Messaging.ServiceBus;
 using Workers.Contracts.Messages;
+using Workers.Contracts.Spec;
 
 namespace Workers.Transport.ServiceBus;
 
@@ -22,7 +23,18 @@ public static class ServiceBusEnvelope
     /// <summary>Missing members, nulls where the contract allows none and unknown enum names all fail the read.</summary>
     internal static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+        // Build-time metadata (ServiceBusJson), so that an agent compiled ahead of time reads and writes the same JSON.
+        TypeInfoResolver = ServiceBusJson.Default,
+        Converters =
+        {
+            new JsonStringEnumConverter<Protocol>(allowIntegerValues: false),
+            new JsonStringEnumConverter<SpecFormat>(allowIntegerValues: false),
+            new JsonStringEnumConverter<SecretOutcome>(allowIntegerValues: false),
+            new JsonStringEnumConverter<DeploymentState>(allowIntegerValues: false),
+            new JsonStringEnumConverter<LogsProblem>(allowIntegerValues: false),
+            new JsonStringEnumConverter<ReplicaState>(allowIntegerValues: false),
+            new JsonStringEnumConverter<ReplicaHealth>(allowIntegerValues: false),
+        },
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
@@ -31,9 +43,8 @@ public static class ServiceBusEnvelope
     /// The contracts, by full name: the only types a body is ever read as. A name from the wire is looked up here and
     /// never handed to <see cref="Type.GetType(string)"/>.
     /// </summary>
-    public static FrozenDictionary<string, ContractType> Contracts { get; } = typeof(StartReplicas).Assembly.GetExportedTypes()
-        .Where(t => t.Namespace == typeof(StartReplicas).Namespace && t.GetProperty(nameof(StartReplicas.MessageId))?.PropertyType == typeof(Guid))
-        .ToFrozenDictionary(t => t.FullName!, t => new ContractType(t), StringComparer.Ordinal);
+    public static FrozenDictionary<string, ContractType> Contracts { get; } = ServiceBusJson.Contracts
+        .ToFrozenDictionary(t => t.FullName!, t => new ContractType(t, JsonOptions.GetTypeInfo(t)), StringComparer.Ordinal);
 
     /// <summary>The Service Bus message for a contract; <paramref name="hostId"/> only for a command to one host.</summary>
     /// <exception cref="ArgumentException">The object is not a Workers contract.</exception>
@@ -41,7 +52,7 @@ public static class ServiceBusEnvelope
     {
         ArgumentNullException.ThrowIfNull(message);
         var contract = Contract(message.GetType());
-        var outgoing = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, contract.Type, JsonOptions)))
+        var outgoing = new ServiceBusMessage(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(message, contract.Json)))
         {
             ContentType = ServiceBusTopology.ContentType,
             MessageId = contract.MessageId(message).ToString("D"),
@@ -101,7 +112,7 @@ public static class ServiceBusEnvelope
 
         try
         {
-            return JsonSerializer.Deserialize(message.Body.ToMemory().Span, contract.Type, JsonOptions) is { } body
+            return JsonSerializer.Deserialize(message.Body.ToMemory().Span, contract.Json) is { } body
                 ? EnvelopeRead.Ok(body)
                 : EnvelopeRead.Fail(DeadLetterReasons.MalformedBody, $"the body of a {contract.Type.Name} is JSON null");
         }
@@ -123,21 +134,33 @@ public static class ServiceBusEnvelope
 /// <summary>A contract type and the ids every contract carries.</summary>
 public sealed class ContractType
 {
-    private readonly PropertyInfo _messageId;
-    private readonly PropertyInfo _correlationId;
+    private readonly JsonPropertyInfo _messageId;
+    private readonly JsonPropertyInfo _correlationId;
 
-    internal ContractType(Type type)
+    internal ContractType(Type type, JsonTypeInfo json)
     {
         Type = type;
-        _messageId = type.GetProperty(nameof(StartReplicas.MessageId))!;
-        _correlationId = type.GetProperty(nameof(StartReplicas.CorrelationId))!;
+        Json = json;
+        _messageId = Id(json, nameof(StartReplicas.MessageId));
+        _correlationId = Id(json, nameof(StartReplicas.CorrelationId));
     }
 
     public Type Type { get; }
 
-    public Guid MessageId(object message) => (Guid)_messageId.GetValue(message)!;
+    /// <summary>How its body is read and written.</summary>
+    internal JsonTypeInfo Json { get; }
 
-    public Guid CorrelationId(object message) => (Guid)_correlationId.GetValue(message)!;
+    public Guid MessageId(object message) => (Guid)_messageId.Get!(message)!;
+
+    public Guid CorrelationId(object message) => (Guid)_correlationId.Get!(message)!;
+
+    /// <summary>The id's property as the JSON metadata has it: read without reflection.</summary>
+    private static JsonPropertyInfo Id(JsonTypeInfo json, string name)
+    {
+        var wireName = json.Options.PropertyNamingPolicy?.ConvertName(name) ?? name;
+        return json.Properties.SingleOrDefault(p => p.Name == wireName && p.PropertyType == typeof(Guid) && p.Get is not null)
+            ?? throw new InvalidOperationException($"{json.Type} has no Guid {name}: it is not a Workers message contract");
+    }
 }
 
 /// <summary>The outcome of <see cref="ServiceBusEnvelope.Read"/>: the message, or the dead-letter reason and description.</summary>

@@ -34,6 +34,40 @@ public sealed class ServiceBusEnvelopeTests
     }
 
     [Fact]
+    public void Contracts_AreEveryMessageOfTheContractsNamespace()
+    {
+        var messages = typeof(StartReplicas).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == typeof(StartReplicas).Namespace && t.GetProperty(nameof(StartReplicas.MessageId))?.PropertyType == typeof(Guid))
+            .Select(t => t.FullName!);
+
+        Assert.Equal(messages.Order(StringComparer.Ordinal), ServiceBusEnvelope.Contracts.Keys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The body is written from build-time metadata; it must be the JSON the reflection-based serializer wrote with the
+    /// same options (what every sender and receiver already running writes and reads), byte for byte.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ContractNames))]
+    public void Create_EveryContract_WritesWhatTheReflectionSerializerWrote(string typeName)
+    {
+        var type = ServiceBusEnvelope.Contracts[typeName].Type;
+        var message = Messages.Sample(type);
+        var reflection = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false) },
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = true,
+        };
+
+        var sent = ServiceBusEnvelope.Create(message);
+
+        Assert.Equal(JsonSerializer.Serialize(message, type, reflection), sent.Body.ToString());
+        Assert.Equal(((Guid)type.GetProperty(nameof(StartReplicas.MessageId))!.GetValue(message)!).ToString("D"), sent.MessageId);
+        Assert.Equal(((Guid)type.GetProperty(nameof(StartReplicas.CorrelationId))!.GetValue(message)!).ToString("D"), sent.CorrelationId);
+    }
+
+    [Fact]
     public void CreateThenRead_StartReplicas_CarriesTheSpecAsTheSpecsOwnJson()
     {
         var spec = Messages.Spec();
