@@ -230,7 +230,7 @@ public sealed class AgentCommandPump(
     {
         var skipped = AgentTopology.SkippedQueue(options.HostId.Value);
         AmqpLog.Skipped(logger, string.Join(", ", envelope.MessageType ?? []), skipped);
-        if (await MoveAsync(delivery, skipped, new Dictionary<string, object?>(HostHeaders()) { ["MT-Reason"] = "skip" }))
+        if (await MoveAsync(delivery, skipped, new Dictionary<string, object?>(HostHeaders()) { ["MT-Reason"] = "dead-letter" }))
         {
             await AckAsync(delivery);
         }
@@ -287,7 +287,9 @@ public sealed class AgentCommandPump(
         };
         if (type is not null)
         {
-            headers["MT-Fault-MessageType"] = type.Name;
+            // MassTransit names the consumer class here; the lean agent's one consumer is the router.
+            headers["MT-Fault-ConsumerType"] = typeof(AmqpCommandRouter).FullName;
+            headers["MT-Fault-MessageType"] = type.Type.FullName;
         }
 
         if (retries > 0)
