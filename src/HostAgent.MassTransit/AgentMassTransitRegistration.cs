@@ -20,9 +20,6 @@ public static class AgentMassTransitRegistration
         bus.AddConsumer<ReadContainerLogsConsumer>().ExcludeFromConfigureEndpoints();
     }
 
-    /// <summary>How many deployments' commands an agent carries out at once.</summary>
-    public const int CommandPartitions = 8;
-
     /// <summary>
     /// The agent's own queue: commands are sent to it directly (no exchange binding, so no other host's commands can
     /// reach it); one deployment's commands one at a time, so that a stop sent after a start is carried out after it.
@@ -38,9 +35,9 @@ public static class AgentMassTransitRegistration
             // (a stop waiting out its grace, a start on a busy engine) does not hold every later command past its
             // time to live.
             endpoint.ConfigureConsumeTopology = false;
-            endpoint.PrefetchCount = 2 * CommandPartitions;
-            endpoint.ConcurrentMessageLimit = CommandPartitions;
-            var partitioner = endpoint.CreatePartitioner(CommandPartitions);
+            endpoint.PrefetchCount = 2 * AgentRegistration.CommandPartitions;
+            endpoint.ConcurrentMessageLimit = AgentRegistration.CommandPartitions;
+            var partitioner = endpoint.CreatePartitioner(AgentRegistration.CommandPartitions);
             endpoint.UsePartitioner<StartReplicas>(partitioner, c => PartitionKey(c.Message.Spec.Name.Value));
             endpoint.UsePartitioner<StopReplicas>(partitioner, c => PartitionKey(c.Message.Name));
             endpoint.ApplyWorkersEndpointPolicy();

@@ -6,6 +6,9 @@ namespace Workers.HostAgent.Agent;
 /// <summary>Registers the agent: Docker runtime, handler, heartbeats, health checks and the guard that stops replicas cut off from the broker.</summary>
 public static class AgentRegistration
 {
+    /// <summary>How many deployments' commands an agent carries out at once, whichever transport brings them.</summary>
+    public const int CommandPartitions = 8;
+
     /// <remarks>
     /// Call after the transport's registration (AddWorkersBus with <c>AddWorkersAgentConsumers</c>, or the Service Bus
     /// one): hosted services start in order, and the first heartbeat needs a started bus. The transport registers the

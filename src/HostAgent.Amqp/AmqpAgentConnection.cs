@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Workers.Transport;
+
+namespace Workers.HostAgent.Amqp;
+
+/// <summary>
+/// The agent's one connection to RabbitMQ, made on first use: any node of <see cref="Broker.Nodes"/> that answers,
+/// retried with back-off for as long as the broker takes (an agent started while the broker is down waits for it).
+/// Once made, RabbitMQ.Client's automatic recovery reconnects it, to another node of a cluster if need be, and
+/// re-declares what was declared on it and re-registers its consumers (topology recovery).
+/// </summary>
+public sealed class AmqpAgentConnection(Broker broker, string clientName, ILogger<AmqpAgentConnection> logger) : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+
+    public Broker Broker => broker;
+
+    /// <summary>
+    /// The address MassTransit gives an entity of this broker: <c>rabbitmq://host:port/vhost/name</c>, without the
+    /// default port or the default virtual host.
+    /// </summary>
+    public Uri Address(string entity)
+    {
+        var port = broker.Port == 5672 || (broker.Tls && broker.Port == 5671) ? string.Empty : $":{broker.Port}";
+        var scheme = broker.Tls ? "rabbitmqs" : "rabbitmq";
+        var vhost = broker.VirtualHost == "/" ? string.Empty : $"{Uri.EscapeDataString(broker.VirtualHost)}/";
+        return new Uri($"{scheme}://{new BrokerNode(broker.Host, broker.Port).Host}{port}/{vhost}{entity}");
+    }
+
+    public async Task<IConnection> GetAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is { } made)
+        {
+            return made;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not null)
+            {
+                return _connection;
+            }
+
+            var factory = broker.ConnectionFactory(clientName);
+            factory.AutomaticRecoveryEnabled = true;
+            factory.TopologyRecoveryEnabled = true;
+            factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(2);
+            var delay = FirstDelay;
+            while (true)
+            {
+                try
+                {
+                    var connection = await broker.ConnectAsync(factory, cancellationToken);
+                    connection.ConnectionShutdownAsync += OnShutdownAsync;
+                    connection.RecoverySucceededAsync += OnRecoveredAsync;
+                    AmqpLog.Connected(logger, broker.ToString());
+                    Volatile.Write(ref _connection, connection);
+                    return connection;
+                }
+                catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException or TimeoutException)
+                {
+                    AmqpLog.ConnectFailed(logger, broker.ToString(), e.GetBaseException().Message, delay);
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestDelay.Ticks));
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is { } connection)
+        {
+            await connection.CloseAsync();
+            await connection.DisposeAsync();
+        }
+
+        _gate.Dispose();
+    }
+
+    private Task OnShutdownAsync(object sender, ShutdownEventArgs args)
+    {
+        if (args.Initiator != ShutdownInitiator.Application)
+        {
+            AmqpLog.ConnectionLost(logger, args.ReplyText);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
+    {
+        AmqpLog.ConnectionRecovered(logger);
+        return Task.CompletedTask;
+    }
+}
