@@ -4,13 +4,13 @@ namespace Workers.HostAgent.Amqp;
 
 internal static partial class AmqpLog
 {
-    [LoggerMessage(100, LogLevel.Warning, "Cannot reach the broker {Broker} yet: {Reason}; trying again in {Delay}")]
+    [LoggerMessage(100, LogLevel.Warning, "Waiting for the broker at {Broker}: {Reason}; trying again in {Delay}")]
     public static partial void ConnectFailed(ILogger logger, string broker, string reason, TimeSpan delay);
 
-    [LoggerMessage(101, LogLevel.Information, "Connected to the broker {Broker}")]
+    [LoggerMessage(101, LogLevel.Information, "Connected to the broker at {Broker}")]
     public static partial void Connected(ILogger logger, string broker);
 
-    [LoggerMessage(102, LogLevel.Warning, "Lost the broker: {Reason}; reconnecting")]
+    [LoggerMessage(102, LogLevel.Warning, "Lost the connection to the broker: {Reason}; reconnecting")]
     public static partial void ConnectionLost(ILogger logger, string reason);
 
     [LoggerMessage(103, LogLevel.Information, "The broker connection is back")]

@@ -1,10 +1,12 @@
 using Workers.HostAgent.Agent;
+using Workers.HostAgent.Amqp;
 using Workers.HostAgent.ServiceBus;
 using Workers.Transport;
 using Workers.Transport.ServiceBus;
 
-// One agent per host: consumes host.<WORKERS_HOST_ID> (a RabbitMQ queue, or a Service Bus subscription when
-// WORKERS_BROKER is servicebus://…), runs containers on the Docker engine, publishes results and heartbeats.
+// One agent per host: consumes host.<WORKERS_HOST_ID> (a RabbitMQ queue, through RabbitMQ.Client in MassTransit's
+// envelope and topology, or a Service Bus subscription when WORKERS_BROKER is servicebus://…), runs containers on the
+// Docker engine, publishes results and heartbeats. No MassTransit: the agent can be compiled ahead of time.
 var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
 AgentOptions options;
 if (ServiceBusSettings.IsServiceBus(builder.Configuration["WORKERS_BROKER"]))
@@ -27,8 +29,7 @@ else
     }
 
     options = settings.Agent;
-    builder.Services.AddWorkersBus(settings.Broker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options)).WaitForTheBroker().ReconnectWhenPublishesAreRefused();
-    builder.ReportTheBrokerConnection(settings.Broker);
+    builder.Services.AddWorkersAgentAmqp(settings.Broker, options);
 }
 
 if (!AgentTelemetry.TryReadMetricsUrl(builder.Configuration[AgentTelemetry.MetricsUrlSetting], out var metricsUrl, out var metricsError))

@@ -22,6 +22,13 @@ public sealed record AgentSettings(Broker Broker, AgentOptions Agent)
         {
             found.Add($"WORKERS_BROKER: {brokerError}");
         }
+        else if (broker.IsInMemory)
+        {
+            // The in-memory bus lives inside one process; an agent is a process of its own and would hear nobody.
+            found.Add(string.IsNullOrWhiteSpace(setting("WORKERS_BROKER"))
+                ? "WORKERS_BROKER is not set: the agent needs the broker the functions use (rabbitmq://… or servicebus://…)"
+                : "WORKERS_BROKER: the in-memory bus is one process's own; the agent needs the broker the functions use (rabbitmq://… or servicebus://…)");
+        }
 
         if (!AgentOptions.TryRead(setting, out var agent, out var agentProblems))
         {

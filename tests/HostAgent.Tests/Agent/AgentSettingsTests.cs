@@ -24,6 +24,16 @@ public sealed class AgentSettingsTests
         Assert.StartsWith("WORKERS_BROKER: 'localhost:5672' is not a broker address", Assert.Single(problems), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("memory", "WORKERS_BROKER: the in-memory bus is one process's own")]
+    [InlineData("", "WORKERS_BROKER is not set")]
+    public void TryRead_NoBrokerOrTheInMemoryBus_IsRefused(string broker, string problem)
+    {
+        Assert.False(AgentSettings.TryRead(AgentOptionsTests.Settings(("WORKERS_BROKER", broker)), out _, out var problems));
+
+        Assert.StartsWith(problem, Assert.Single(problems), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TryRead_SeveralBadSettings_ListsEveryOneInOneMessage()
     {
