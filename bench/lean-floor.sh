@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-if ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; then
-  apt-get install -y clang zlib1g-dev >&2
-fi
+# shellcheck source=scripts/lib/aot.sh
+source scripts/lib/aot.sh
+workers_ensure_aot_toolchain
 source scripts/test-env.sh >&2
 out=artifacts/bench/lean-floor
 dotnet publish bench/LeanFloor -c Release -r linux-x64 -nologo -v quiet -o "$out" >&2

@@ -15,6 +15,13 @@ source scripts/test-env.sh
 
 dotnet build Workers.sln -c Release -warnaserror -nologo -v quiet
 
+# The agent as it ships, compiled ahead of time (installs clang and zlib1g-dev when missing): the fault-injection suite
+# runs this executable (WORKERS_TEST_AGENT), as scripts/cluster.sh does its own publish.
+# shellcheck source=scripts/lib/aot.sh
+source scripts/lib/aot.sh
+workers_publish_agent "$root/artifacts/test-agent"
+export WORKERS_TEST_AGENT="$root/artifacts/test-agent/Workers.HostAgent"
+
 # The Azure Bicep compiles and lints (the Bicep CLI comes from its NuGet package).
 bash infra/azure/check.sh
 

@@ -19,16 +19,14 @@ internal sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess StartBuilt(string project, string assembly, IReadOnlyDictionary<string, string> environment, string logPath) =>
         Start(BuiltDll(project, assembly), environment, logPath);
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/></c>.</summary>
-    public static ChildProcess Start(string dll, IReadOnlyDictionary<string, string> environment, string logPath)
+    /// <summary>Starts <c>dotnet <paramref name="program"/></c> for a <c>.dll</c>, or the native executable itself (the agent compiled ahead of time).</summary>
+    public static ChildProcess Start(string program, IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
+        var info = program.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [program]) : new ProcessStartInfo(program);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = Path.GetDirectoryName(program)!;
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

@@ -19,7 +19,8 @@ namespace Workers.FaultInjection.Tests;
 
 /// <summary>
 /// The whole system as separate real pieces: a three-node RabbitMQ cluster and PostgreSQL in containers, two functions
-/// hosts and three agents as their own processes (the built Workers.Functions.Host.dll and Workers.HostAgent.dll), all
+/// hosts and three agents as their own processes (the built Workers.Functions.Host.dll, and the agent compiled ahead of
+/// time when WORKERS_TEST_AGENT names it, else the built Workers.HostAgent.dll), all
 /// on the real Docker engine, and an in-process client bus; every process and the client are given all three nodes. Every piece can be killed and started again; disposal removes it all.
 /// </summary>
 internal sealed class FaultCluster : IAsyncDisposable
@@ -137,12 +138,16 @@ internal sealed class FaultCluster : IAsyncDisposable
         }
 
         var functionsDll = Path.Combine(root, "src", "Functions.Host", "bin", configuration, "net10.0", "Workers.Functions.Host.dll");
-        var agentDll = Path.Combine(root, "src", "HostAgent", "bin", configuration, "net10.0", "Workers.HostAgent.dll");
-        foreach (var dll in new[] { functionsDll, agentDll })
+        // The agent as it ships, compiled ahead of time, when scripts/test.sh has published it (WORKERS_TEST_AGENT);
+        // otherwise the same code as built.
+        var agentProgram = Environment.GetEnvironmentVariable("WORKERS_TEST_AGENT") is { Length: > 0 } published
+            ? published
+            : Path.Combine(root, "src", "HostAgent", "bin", configuration, "net10.0", "Workers.HostAgent.dll");
+        foreach (var program in new[] { functionsDll, agentProgram })
         {
-            if (!File.Exists(dll))
+            if (!File.Exists(program))
             {
-                throw new InvalidOperationException($"{dll} is missing: build Workers.sln in {configuration} first.");
+                throw new InvalidOperationException($"{program} is missing: build Workers.sln in {configuration} first (and, for WORKERS_TEST_AGENT, publish the agent: scripts/test.sh does).");
             }
         }
 
@@ -270,7 +275,7 @@ internal sealed class FaultCluster : IAsyncDisposable
                 ["WORKERS_HOST_PORTS_ALLOWED"] = string.Join(',', FixedPorts),
             };
             configureAgent?.Invoke(i, settings);
-            var process = new ManagedProcess(HostIds[i], agentDll, settings, Path.Combine(LogDirectory, $"agent-{HostIds[i]}.log"));
+            var process = new ManagedProcess(HostIds[i], agentProgram, settings, Path.Combine(LogDirectory, $"agent-{HostIds[i]}.log"));
             _agents[HostIds[i]] = process;
             process.Start();
         }

@@ -6,7 +6,8 @@ namespace Workers.FaultInjection.Tests;
 /// One real process of the cluster (a functions host or an agent) that can be killed with SIGKILL and started again
 /// with the same settings; every incarnation's standard output and error go to one log file, for diagnosis.
 /// </summary>
-internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath) : IAsyncDisposable
+/// <param name="program">A built <c>.dll</c> (run by <c>dotnet</c>) or a native executable (the agent compiled ahead of time).</param>
+internal sealed class ManagedProcess(string name, string program, IReadOnlyDictionary<string, string> environment, string logPath) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Lock _logGate = new();
@@ -33,13 +34,11 @@ internal sealed class ManagedProcess(string name, string dll, IReadOnlyDictionar
 
     public void Start()
     {
-        var info = new ProcessStartInfo("dotnet", [dll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
+        var info = program.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [program]) : new ProcessStartInfo(program);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = Path.GetDirectoryName(program)!;
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

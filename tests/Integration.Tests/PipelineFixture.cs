@@ -1,3 +1,4 @@
+using Workers.HostAgent.Amqp;
 using Docker.DotNet;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -299,7 +300,8 @@ public class PipelineFixture : IAsyncLifetime
         return StartAsync(services =>
         {
             services.AddSingleton<ILoggerProvider>(_agentLogs.TryGetValue(hostId, out var log) ? log : _agentLogs[hostId] = new LogRecorder());
-            services.AddWorkersBus(_agentBrokers[hostId], bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            // The agent as it runs on a host: RabbitMQ.Client, no MassTransit (src/HostAgent.Amqp).
+            services.AddWorkersAgentAmqp(_agentBrokers[hostId], options);
             services.AddWorkersAgent(options);
         });
     }

@@ -1,3 +1,4 @@
+using Workers.HostAgent.Amqp;
 using Docker.DotNet;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -228,7 +229,7 @@ public sealed class SecretsFixture : IAsyncLifetime
 
         return StartAsync(services =>
         {
-            services.AddWorkersBus(AgentBroker, bus => bus.AddWorkersAgentConsumers(), (context, cfg) => cfg.ConfigureAgentEndpoint(context, options));
+            services.AddWorkersAgentAmqp(AgentBroker, options);
             services.AddWorkersAgent(options);
         });
     }

@@ -15,7 +15,8 @@ namespace Workers.Bench.Footprint;
 /// <remarks>
 /// The 50 replicas are planned by the functions' own <see cref="Planner"/> from the agent's heartbeat and sent as the
 /// functions send them (one StartReplicas to the host's exchange), so only the agent runs besides the harness.
-/// Settings, for comparing builds and runtime knobs: WORKERS_BENCH_AGENT (the agent dll to run),
+/// Settings, for comparing builds and runtime knobs: WORKERS_BENCH_AGENT (the agent to run: a dll, or the native
+/// executable of an ahead-of-time publish, which scripts/bench.sh makes and measures),
 /// WORKERS_BENCH_AGENT_ENV (extra <c>KEY=VALUE;KEY=VALUE</c> for the agent only), and the image names of
 /// scripts/test-env.sh (WORKERS_TEST_RABBITMQ_IMAGE, WORKERS_TEST_WORKLOAD_IMAGE).
 /// </remarks>
