@@ -6,8 +6,8 @@ namespace Workers.Cli;
 /// <summary>
 /// The functions on Azure Service Bus. A deployment or a deletion goes to the flow topic as the event it is. A request
 /// goes there with <c>ReplyTo</c> the reply queue and <c>ReplyToSessionId</c> this client's own session, and the
-/// functions answer in that session (<see cref="ServiceBusEffectsDispatcher.ReplyAsync"/>); the client locks its session
-/// before it asks, so no other CLI on the same queue can read its replies, nor it theirs.
+/// functions answer in that session (<c>ServiceBusEffectsDispatcher.ReplyAsync</c> in src/Functions.ServiceBus); the
+/// client locks its session before it asks, so no other CLI on the same queue can read its replies, nor it theirs.
 /// </summary>
 internal sealed class ServiceBusTransport(ServiceBusClient client, ServiceBusSettings settings, string replyQueue, TimeSpan requestTimeout, TimeProvider time)
     : IWorkersTransport, IAsyncDisposable

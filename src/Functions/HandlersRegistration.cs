@@ -8,7 +8,7 @@ namespace Workers.Functions;
 
 /// <summary>
 /// Registers the functions' handlers and store, whatever carries their messages: src/Functions.MassTransit (RabbitMQ
-/// or in memory) and src/Transport.ServiceBus add the consumers and the <see cref="IEffectsDispatcher"/>.
+/// or in memory) and src/Functions.ServiceBus add the consumers and the <see cref="IEffectsDispatcher"/>.
 /// </summary>
 public static class HandlersRegistration
 {

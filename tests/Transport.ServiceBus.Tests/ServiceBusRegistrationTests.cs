@@ -1,10 +1,7 @@
 using Azure.Messaging.ServiceBus;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Workers.Contracts.Messages;
-using Workers.Functions.Handlers;
 using Workers.Transport.ServiceBus.Tests.Support;
 
 namespace Workers.Transport.ServiceBus.Tests;
@@ -13,35 +10,27 @@ public sealed class ServiceBusRegistrationTests
 {
     private const string Connection = "Endpoint=sb://workers-test.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0";
 
-    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
-        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
-
     [Fact]
-    public async Task AddWorkersServiceBus_ConnectionString_MakesTheServiceBusDispatcherTheEffectsDispatcher()
+    public async Task AddWorkersServiceBusClient_ConnectionString_RegistersTheSettingsTheClientAndThePump()
     {
+        var settings = new ServiceBusSettings("workers-test.servicebus.windows.net", Connection, topic: "flow");
         var services = new ServiceCollection().AddLogging();
-        services.AddSingleton<IEffectsDispatcher>(new NoDispatcher());
 
-        services.AddWorkersServiceBus(Configuration(("WORKERS_BROKER", "servicebus://workers-test.servicebus.windows.net/"), ("WORKERS_SERVICEBUS_CONNECTION", Connection), ("WORKERS_SERVICEBUS_TOPIC", "flow")));
+        services.AddWorkersServiceBusClient(settings);
         await using var provider = services.BuildServiceProvider();
 
-        Assert.IsType<ServiceBusEffectsDispatcher>(provider.GetRequiredService<IEffectsDispatcher>());
         Assert.Equal("workers-test.servicebus.windows.net", provider.GetRequiredService<ServiceBusClient>().FullyQualifiedNamespace);
-        Assert.Equal("flow", provider.GetRequiredService<ServiceBusSettings>().Topic);
+        Assert.Same(settings, provider.GetRequiredService<ServiceBusSettings>());
+        Assert.NotNull(provider.GetRequiredService<ServiceBusPump>());
     }
 
     [Fact]
-    public void AddWorkersServiceBus_BadSettings_ThrowsWithEveryProblemAndNoSecret()
+    public void Assembly_AsTheAgentLoadsIt_ReferencesNothingOfTheFunctions()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddWorkersServiceBus(Configuration(
-            ("WORKERS_BROKER", "rabbitmq://workers:hunter2@rabbit:5672/"),
-            ("WORKERS_SERVICEBUS_CONNECTION", "SharedAccessKey=hunter2"),
-            ("WORKERS_SERVICEBUS_MAX_DELIVERIES", "0"))));
+        // The agent is compiled ahead of time over this assembly: the control plane's handlers and store must not come with it.
+        var references = typeof(ServiceBusRegistration).Assembly.GetReferencedAssemblies().Select(a => a.Name);
 
-        Assert.Contains("WORKERS_BROKER", error.Message, StringComparison.Ordinal);
-        Assert.Contains("WORKERS_SERVICEBUS_CONNECTION", error.Message, StringComparison.Ordinal);
-        Assert.Contains("WORKERS_SERVICEBUS_MAX_DELIVERIES", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(references, name => name is not null && name.StartsWith("Workers.Functions", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -65,47 +54,6 @@ public sealed class ServiceBusRegistrationTests
         Assert.True(ServiceBusSettings.TryRead(key => key == "WORKERS_BROKER" ? "servicebus://ns.servicebus.windows.net/" : null, out var settings, out _));
 
         Assert.Equal(("workers", 5, null), (settings.Topic, settings.MaxDeliveries, settings.ConnectionString));
-    }
-
-    [Fact]
-    public async Task AddWorkersServiceBusFunctions_HostStarts_ConsumesEveryFunctionSubscriptionWithoutAutoComplete()
-    {
-        var client = new FakeClient();
-        var services = new ServiceCollection().AddLogging();
-        services.AddSingleton<ServiceBusClient>(client);
-        services.AddWorkersServiceBus(new ServiceBusSettings("fake.servicebus.windows.net", topic: "flow"));
-        services.AddWorkersServiceBusFunctions(maxConcurrentCalls: 4);
-        await using var provider = services.BuildServiceProvider();
-
-        foreach (var worker in provider.GetServices<IHostedService>())
-        {
-            await worker.StartAsync(CancellationToken.None);
-        }
-
-        Assert.Equal(ServiceBusTopology.FunctionSubscriptions.Keys.Order(), client.Processors.Select(p => p.Subscription).Order());
-        Assert.All(client.Processors, p => Assert.True(p.Started && p.Topic == "flow" && !p.Options.AutoCompleteMessages && p.Options.MaxConcurrentCalls == 4 && p.Options.ReceiveMode == ServiceBusReceiveMode.PeekLock));
-    }
-
-    [Fact]
-    public async Task AddWorkersServiceBusFunctionsHost_HostStarts_ConsumesEveryFunctionSubscriptionDispatchesToTheTopicAndSweeps()
-    {
-        var client = new FakeClient();
-        var services = new ServiceCollection().AddLogging();
-        services.AddSingleton<ServiceBusClient>(client);
-        services.AddSingleton(TimeProvider.System);
-        services.AddWorkersServiceBusFunctionsHost(new ServiceBusSettings("fake.servicebus.windows.net"));
-        await using var provider = services.BuildServiceProvider();
-
-        foreach (var worker in provider.GetServices<IHostedService>().OfType<ServiceBusSubscriptionWorker>())
-        {
-            await worker.StartAsync(CancellationToken.None);
-        }
-
-        Assert.Equal(ServiceBusTopology.FunctionSubscriptions.Keys.Order(), client.Processors.Select(p => p.Subscription).Order());
-        Assert.All(client.Processors, p => Assert.Equal(ServiceBusTopology.DefaultTopic, p.Topic));
-        Assert.IsType<ServiceBusEffectsDispatcher>(provider.GetRequiredService<IEffectsDispatcher>());
-        // The self-hosted sweep (the Azure Functions app has its timer function instead): registered, not started here.
-        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "SweepService");
     }
 
     [Fact]
@@ -133,10 +81,5 @@ public sealed class ServiceBusRegistrationTests
         Assert.Single(receiver.Completed);
         Assert.Equal(DeadLetterReasons.MalformedBody, Assert.Single(receiver.DeadLettered).Reason);
         Assert.False(processor.Started);
-    }
-
-    private sealed class NoDispatcher : IEffectsDispatcher
-    {
-        public Task DispatchAsync(Effects effects, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Workers.Contracts.Messages;
-using Workers.Functions;
 using Workers.Functions.Store;
 using Workers.Security;
+using Workers.Transport.ServiceBus;
 using Workers.Transport.ServiceBus.Tests.Support;
 
-namespace Workers.Transport.ServiceBus.Tests;
+namespace Workers.Functions.ServiceBus.Tests;
 
 /// <summary>The router over the real handlers and a real SQLite store, with the topic faked.</summary>
 public sealed class FunctionsMessageRouterTests : IAsyncLifetime

@@ -2,9 +2,10 @@ using Azure.Messaging.ServiceBus;
 using Workers.Contracts.Messages;
 using Workers.Functions.Handlers;
 using Workers.Security;
+using Workers.Transport.ServiceBus;
 using Workers.Transport.ServiceBus.Tests.Support;
 
-namespace Workers.Transport.ServiceBus.Tests;
+namespace Workers.Functions.ServiceBus.Tests;
 
 public sealed class ServiceBusEffectsDispatcherTests
 {
