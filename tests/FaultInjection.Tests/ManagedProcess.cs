@@ -4,9 +4,9 @@ namespace Workers.FaultInjection.Tests;
 
 /// <summary>
 /// One real process of the cluster (a functions host or an agent) that can be killed with SIGKILL and started again
-/// with the same settings; every incarnation's standard output and error go to one log file, for diagnosis.
+/// with the same settings; every incarnation's standard output and error go to one log file, for diagnosis. The program
+/// is a built <c>.dll</c> (run by <c>dotnet</c>) or a native executable (the agent compiled ahead of time).
 /// </summary>
-/// <param name="program">A built <c>.dll</c> (run by <c>dotnet</c>) or a native executable (the agent compiled ahead of time).</param>
 internal sealed class ManagedProcess(string name, string program, IReadOnlyDictionary<string, string> environment, string logPath) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
