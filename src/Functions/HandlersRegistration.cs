@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Workers.Functions.Handlers;
 using Workers.Functions.Store;
 using Workers.Security;
@@ -25,7 +26,7 @@ public static class HandlersRegistration
         services.AddScoped<AgentSenders>();
         services.AddScoped<HostKeysHandler>();
         services.TryAddSingleton(dialect);
-        services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>()));
+        services.TryAddSingleton<IDeploymentStore>(sp => new SqlDeploymentStore(sp.GetRequiredService<SqlDialect>(), sp.GetRequiredService<IOptions<FunctionsOptions>>().Value.CommandTimeToLive));
         services.AddHostedService<StoreMigrationService>();
         services.AddWorkersSecrets();
         services.AddScoped<ValidateHandler>();

@@ -38,6 +38,8 @@ public interface IDeploymentStore
     /// name's current revision pointer, and the hand-over of <paramref name="displaced"/> older replicas (set stopping,
     /// their ports released to the new ones). Throws <see cref="ConcurrencyConflictException"/> when a concurrent
     /// writer took a host port or the revision number. A second call for the same id returns the first plan's revision.
+    /// The replicas' start commands are taken to expire at <paramref name="at"/> plus the store's start time to live
+    /// (<see cref="FunctionsOptions.CommandTimeToLive"/>), as the handlers send them.
     /// </summary>
     Task<long> SavePlanAsync(Guid deploymentId, DeploymentSpec spec, string requestedBy, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
@@ -111,12 +113,20 @@ public interface IDeploymentStore
     /// </summary>
     Task<bool> AddReplicasAsync(Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, IReadOnlyCollection<PortReservation> displaced, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Every port reservation.</summary>
+    /// <summary>
+    /// Every port reservation, those still held after their replica ended (<see cref="PortReservation.HeldUntil"/>)
+    /// included: a plan must not hand those ports to another replica on the same host.
+    /// </summary>
     Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Frees the host ports held after their replica ended whose start command had expired by <paramref name="now"/>; how many.</summary>
+    Task<int> ReleaseHeldPortsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Moves a replica to <paramref name="state"/> if that is forward from where it is (a late "started" never undoes
-    /// "stopped"); frees its port reservations when it is stopped or failed. False when nothing changed.
+    /// "stopped"); frees its port reservations when it ends (failed, stopped, lost), except dynamic host ports whose
+    /// start command has not expired at <paramref name="at"/>: a duplicated or redelivered start may still bring the
+    /// replica up on them, so they stay held until that expiry. False when nothing changed.
     /// </summary>
     Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
 

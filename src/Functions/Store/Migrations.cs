@@ -151,6 +151,16 @@ internal static class Migrations
             "ALTER TABLE revisions ADD COLUMN requested_at BIGINT NULL",
             "ALTER TABLE revisions ADD COLUMN planned_at BIGINT NULL",
         ],
+        [
+            // A start command can still be carried out until it expires, whatever the store says of its replica since
+            // (a duplicated or redelivered start): a dynamic host port stays held on its host until its replica's start
+            // has expired, even once the replica ended. free_from is the earliest another replica may have the port
+            // (the start's expiry; the placement itself for a port the spec fixes); held_until is set from it when the
+            // replica ends before then, and the sweep frees the port after it.
+            "ALTER TABLE port_reservations ADD COLUMN free_from BIGINT NULL",
+            "ALTER TABLE port_reservations ADD COLUMN held_until BIGINT NULL",
+            "CREATE INDEX port_reservations_held ON port_reservations (held_until) WHERE held_until IS NOT NULL",
+        ],
     ];
 
     /// <summary>Where a step says so, the dialect's own statements (the event triggers) are put in.</summary>

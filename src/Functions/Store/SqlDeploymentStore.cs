@@ -9,9 +9,15 @@ using Workers.Contracts.Spec;
 namespace Workers.Functions.Store;
 
 /// <summary>The store on SQLite or PostgreSQL: one schema, one set of queries, the dialect for what differs.</summary>
-public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
+/// <param name="dialect">The database.</param>
+/// <param name="startTimeToLive">How long after a replica is placed its start command can still be carried out
+/// (<see cref="FunctionsOptions.CommandTimeToLive"/>, its default when null): its dynamic host ports stay held that
+/// long even if the replica ends first.</param>
+public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeToLive = null) : IDeploymentStore
 {
     private static readonly JsonSerializerOptions Json = StoreJson.Options;
+
+    private readonly long _startTimeToLive = (long)(startTimeToLive ?? new FunctionsOptions().CommandTimeToLive).TotalMilliseconds;
 
     private const int LimitsCapacity = 100_000;
 
@@ -201,7 +207,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
                 """, cancellationToken, ("@n", name), ("@d", Id(deploymentId)), ("@v", revision));
 
             await DisplaceAsync(connection, transaction, displaced, time, cancellationToken);
-            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, time, cancellationToken);
+            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, spec, placements, time, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return revision;
         }
@@ -407,16 +413,17 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         try
         {
             // The revision's row first, written to take its lock: a delete that marks it deleting waits for this
-            // transaction and then finds (and stops) these replicas, or went first and leaves nothing to add to.
-            if (await ExecuteAsync(connection, transaction, "UPDATE revisions SET updated_at = updated_at WHERE deployment_id = @d AND state <> @deleting", cancellationToken,
-                    ("@d", Id(deploymentId)), ("@deleting", nameof(DeploymentState.Deleting))) == 0)
+            // transaction and then finds (and stops) these replicas, or went first and leaves nothing to add to. Its
+            // spec says which host ports are fixed.
+            if (await ScalarAsync(connection, transaction, "UPDATE revisions SET updated_at = updated_at WHERE deployment_id = @d AND state <> @deleting RETURNING spec", cancellationToken,
+                    ("@d", Id(deploymentId)), ("@deleting", nameof(DeploymentState.Deleting))) is not string spec)
             {
                 await transaction.RollbackAsync(cancellationToken);
                 return false;
             }
 
             await DisplaceAsync(connection, transaction, displaced, at.ToUnixTimeMilliseconds(), cancellationToken);
-            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, placements, at.ToUnixTimeMilliseconds(), cancellationToken);
+            await InsertReplicasAsync(connection, transaction, deploymentId, name, revision, SpecCache.Get(spec, Json), placements, at.ToUnixTimeMilliseconds(), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return true;
         }
@@ -478,8 +485,15 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     public async Task<IReadOnlyList<PortReservation>> GetReservationsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await QueryAsync(connection, null, "SELECT host_id, host_port, protocol, deployment_id, name, idx FROM port_reservations", cancellationToken, reader =>
-            new PortReservation(reader.GetString(0), reader.GetInt32(1), Enum.Parse<Protocol>(reader.GetString(2)), Guid.Parse(reader.GetString(3)), reader.GetString(4), reader.GetInt32(5)));
+        return await QueryAsync(connection, null, "SELECT host_id, host_port, protocol, deployment_id, name, idx, held_until FROM port_reservations", cancellationToken, reader =>
+            new PortReservation(reader.GetString(0), reader.GetInt32(1), Enum.Parse<Protocol>(reader.GetString(2)), Guid.Parse(reader.GetString(3)), reader.GetString(4), reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : FromUnix(reader.GetInt64(6))));
+    }
+
+    public async Task<int> ReleaseHeldPortsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "DELETE FROM port_reservations WHERE held_until IS NOT NULL AND held_until <= @t", cancellationToken, ("@t", now.ToUnixTimeMilliseconds()));
     }
 
     public async Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
@@ -511,7 +525,13 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
         {
             if (changed > 0)
             {
-                await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i", cancellationToken, ("@d", Id(deploymentId)), ("@i", index));
+                // A start that has not expired may still be carried out (a duplicate, a redelivery) and bring the
+                // replica up on its dynamic ports: those stay held until it has expired; the rest are free now.
+                await ExecuteAsync(connection, transaction, """
+                    UPDATE port_reservations SET held_until = free_from WHERE deployment_id = @d AND idx = @i AND free_from > @t
+                    """, cancellationToken, ("@d", Id(deploymentId)), ("@i", index), ("@t", at.ToUnixTimeMilliseconds()));
+                await ExecuteAsync(connection, transaction, "DELETE FROM port_reservations WHERE deployment_id = @d AND idx = @i AND held_until IS NULL", cancellationToken,
+                    ("@d", Id(deploymentId)), ("@i", index));
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -587,7 +607,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
     /// <summary>Rows per multi-row INSERT: far below either engine's limit on parameters (SQLite's 32,766).</summary>
     private const int RowsPerInsert = 100;
 
-    private static async Task InsertReplicasAsync(DbConnection connection, DbTransaction transaction, Guid deploymentId, string name, long revision, IReadOnlyList<ReplicaPlacement> placements, long time, CancellationToken cancellationToken)
+    private async Task InsertReplicasAsync(DbConnection connection, DbTransaction transaction, Guid deploymentId, string name, long revision, DeploymentSpec spec, IReadOnlyList<ReplicaPlacement> placements, long time, CancellationToken cancellationToken)
     {
         // Multi-row statements, not one per row: a plan of ten replicas was twenty round trips, and the plan passes
         // make them one deployment after another. container_id and reason start NULL, their default.
@@ -596,10 +616,14 @@ public sealed class SqlDeploymentStore(SqlDialect dialect) : IDeploymentStore
             connection, transaction, "replicas (deployment_id, idx, name, revision, host_id, state, ports, updated_at)", placements,
             p => [id, p.Index, name, revision, p.HostId, nameof(ReplicaState.Pending), JsonSerializer.Serialize(p.Ports, Json), time],
             cancellationToken);
+        // A port the planner chose is free once the start has expired; a port the spec fixes is the spec's to hand over
+        // (a later revision, a replacement on the same host), so it is free once its replica ends, as it always was.
+        var fixedPorts = spec.Ports.Where(p => p.Host is not null).Select(p => (p.Host!.Value, p.Protocol)).ToHashSet();
+        var startExpiresAt = time + _startTimeToLive;
         await InsertManyAsync(
-            connection, transaction, "port_reservations (host_id, host_port, protocol, deployment_id, name, idx)",
+            connection, transaction, "port_reservations (host_id, host_port, protocol, deployment_id, name, idx, free_from)",
             placements.SelectMany(p => p.Ports.Select(b => (p.HostId, b.HostPort, b.Protocol, p.Index))),
-            b => [b.HostId, b.HostPort, b.Protocol.ToString(), id, name, b.Index],
+            b => [b.HostId, b.HostPort, b.Protocol.ToString(), id, name, b.Index, fixedPorts.Contains((b.HostPort, b.Protocol)) ? time : startExpiresAt],
             cancellationToken);
     }
 

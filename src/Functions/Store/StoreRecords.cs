@@ -57,8 +57,12 @@ public sealed record OutboxMessage(Guid MessageId, object Message, DateTimeOffse
     public static OutboxMessage Of(DeploymentRolledBack message) => new(message.MessageId, message, message.Timestamp);
 }
 
-/// <summary>A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.</summary>
-public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index);
+/// <summary>
+/// A host port held for a replica; the store's unique key (host, port, protocol) keeps two replicas off one port.
+/// <paramref name="HeldUntil"/> is null while the replica is pending, running or stopping; once it ended before its
+/// start command expired, the port stays held until that expiry, since the start may still be carried out.
+/// </summary>
+public sealed record PortReservation(string HostId, int HostPort, Protocol Protocol, Guid DeploymentId, string Name, int Index, DateTimeOffset? HeldUntil = null);
 
 /// <summary>What one active replica reserves on its host.</summary>
 public sealed record ReplicaLimits(string HostId, string Name, long Revision, int Index, long CpuMillicores, long MemoryBytes);

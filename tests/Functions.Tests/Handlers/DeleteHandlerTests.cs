@@ -38,6 +38,12 @@ public sealed class DeleteHandlerTests
         Assert.Equal((id, "web"), (deleted.CorrelationId, deleted.Name));
         var status = await h.Query.HandleAsync(new GetDeploymentStatus(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", null), CancellationToken.None);
         Assert.Empty(status.Deployments);
+        // Their start commands, should a copy still arrive, could bring them up again until they expire: their ports
+        // stay held until then, and are free once the sweep has seen them expire.
+        var expiry = planned.SentOf<StartReplicas>().Select(s => s.Command.ExpiresAt).Distinct().Single();
+        Assert.Equal([expiry, expiry, expiry], (await h.Store.GetReservationsAsync(CancellationToken.None)).Select(r => r.HeldUntil));
+        h.Time.Advance(h.Options.CommandTimeToLive);
+        await h.Sweep.HandleAsync(CancellationToken.None);
         Assert.Empty(await h.Store.GetReservationsAsync(CancellationToken.None));
     }
 

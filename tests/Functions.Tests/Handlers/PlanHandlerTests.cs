@@ -362,4 +362,31 @@ public sealed class PlanHandlerTests
         var rejected = Assert.IsType<DeploymentRejected>(Assert.Single(second.Published));
         Assert.Contains("host-a: not enough memory", rejected.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HandleAsync_ReplicaStoppedBeforeItsStartExpired_ItsHostPortIsNotPlannedOnThatHostUntilTheStartExpires()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        var spec = Specs.Make("web", 1, DynamicPort);
+        var (_, first) = await h.DeployAsync(spec);
+        var held = Assert.Single(first.SentOf<StartReplicas>()).Command.Replicas.Single().Ports.Single().HostPort;
+
+        // Deleted at once: the stop reaches the agent before the start, which a duplicated or redelivered copy can
+        // still carry out on the held port until it expires.
+        var deleting = await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "web", "tester"), CancellationToken.None);
+        var stop = Assert.Single(deleting.SentOf<StopReplicas>()).Command;
+        await h.Track.HandleAsync(h.Stopped(stop, stop.Indexes.Single()), CancellationToken.None);
+        var (_, again) = await h.DeployAsync(spec);
+
+        var port = Assert.Single(again.SentOf<StartReplicas>()).Command.Replicas.Single().Ports.Single().HostPort;
+        Assert.NotEqual(held, port);
+
+        await h.StartAllAsync(again);
+        h.Time.Advance(h.Options.CommandTimeToLive);
+        await h.HeartbeatRunningAsync("host-a", h.RunningOn(again, "host-a"));
+        await h.Sweep.HandleAsync(CancellationToken.None);
+
+        Assert.Equal([port], (await h.Store.GetReservationsAsync(CancellationToken.None)).Select(r => r.HostPort));
+    }
 }

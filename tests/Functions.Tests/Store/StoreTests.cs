@@ -279,12 +279,13 @@ public abstract class StoreTests : IAsyncLifetime
     [Theory]
     [InlineData(ReplicaState.Failed)]
     [InlineData(ReplicaState.Stopped)]
-    public async Task UpdateReplicaAsync_FailedOrStopped_ReleasesThatReplicasPorts(ReplicaState state)
+    [InlineData(ReplicaState.Lost)]
+    public async Task UpdateReplicaAsync_EndsAfterItsStartExpired_ReleasesThatReplicasPorts(ReplicaState state)
     {
         var id = Guid.NewGuid();
         await SaveAsync(id, Specs.Make(Specs.UniqueName("free"), 2), Placement(0, 21000), Placement(1, 21001));
 
-        Assert.True(await Store.UpdateReplicaAsync(id, 0, state, null, null, "gone", At, CancellationToken.None));
+        Assert.True(await Store.UpdateReplicaAsync(id, 0, state, null, null, "gone", At + new FunctionsOptions().CommandTimeToLive, CancellationToken.None));
 
         Assert.Equal([(21001, 1)], (await ReservationsAsync()).Select(r => (r.HostPort, r.Index)));
         var next = Guid.NewGuid();
@@ -628,6 +629,53 @@ public abstract class StoreTests : IAsyncLifetime
         var revision = await store.SavePlanAsync(id, Specs.Make("schema", 1), "test", [Placement(0, 21000)], [], At, CancellationToken.None);
         Assert.Equal(1, revision);
         Assert.Equal(id, Assert.Single(await store.GetCurrentRevisionsAsync("schema", CancellationToken.None)).DeploymentId);
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_ReplicaEndsBeforeItsStartExpired_HoldsItsDynamicPortOnItsHostUntilTheExpiry()
+    {
+        var ended = Guid.NewGuid();
+        var expiry = At + new FunctionsOptions().CommandTimeToLive;
+        await SaveAsync(ended, Specs.Make(Specs.UniqueName("held"), 1), Placement(0, 21500));
+
+        // Stopped before its start arrived: a duplicated or redelivered start may still bring it up on 21500.
+        Assert.True(await Store.UpdateReplicaAsync(ended, 0, ReplicaState.Stopped, null, null, null, At.AddSeconds(2), CancellationToken.None));
+
+        Assert.Equal(expiry, Assert.Single(await ReservationsAsync()).HeldUntil);
+        Assert.False(await TrySaveAsync(Store, Guid.NewGuid(), Specs.Make(Specs.UniqueName("same-host"), 1), Placement(0, 21500)));
+        Assert.True(await TrySaveAsync(Store, Guid.NewGuid(), Specs.Make(Specs.UniqueName("other-host"), 1), new ReplicaPlacement(0, _host + "-b", [new PortBinding(8080, 21500, Protocol.Tcp)])));
+
+        await Store.ReleaseHeldPortsAsync(expiry.AddMilliseconds(-1), CancellationToken.None);
+        Assert.Single(await ReservationsAsync());
+
+        await Store.ReleaseHeldPortsAsync(expiry, CancellationToken.None);
+        Assert.Empty(await ReservationsAsync());
+        Assert.True(await TrySaveAsync(Store, Guid.NewGuid(), Specs.Make(Specs.UniqueName("same-host"), 1), Placement(0, 21500)));
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_ReplacementLostBeforeItsStartExpired_HoldsItsDynamicPortUntilTheExpiry()
+    {
+        var id = Guid.NewGuid();
+        var name = Specs.UniqueName("held-add");
+        await SaveAsync(id, Specs.Make(name, 1), Placement(0, 21502));
+        Assert.True(await Store.AddReplicasAsync(id, name, 1, [Placement(1, 21503)], [], At.AddMinutes(1), CancellationToken.None));
+
+        Assert.True(await Store.UpdateReplicaAsync(id, 1, ReplicaState.Lost, null, null, "no result", At.AddMinutes(2), CancellationToken.None));
+
+        var held = Assert.Single(await ReservationsAsync(), r => r.HostPort == 21503);
+        Assert.Equal(At.AddMinutes(1) + new FunctionsOptions().CommandTimeToLive, held.HeldUntil);
+    }
+
+    [Fact]
+    public async Task UpdateReplicaAsync_ReplicaWithAHostPortItsSpecFixesEnds_FreesThatPortAtOnce()
+    {
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(Specs.UniqueName("fixed"), 1, "ports:\n  - container: 8080\n    host: 21505\n"), Placement(0, 21505));
+
+        Assert.True(await Store.UpdateReplicaAsync(id, 0, ReplicaState.Failed, null, null, "exited", At.AddSeconds(2), CancellationToken.None));
+
+        Assert.Empty(await ReservationsAsync());
     }
 
     private ReplicaPlacement Placement(int index, int hostPort, Protocol protocol = Protocol.Tcp) =>
