@@ -72,6 +72,11 @@ up() {
   fi
   trap 'log "up failed: taking down what started"; down' ERR
 
+  # Not quoted in the docs (they say to install them): what the agent's ahead-of-time compile links with.
+  # shellcheck source=scripts/lib/aot.sh
+  source scripts/lib/aot.sh
+  workers_ensure_aot_toolchain
+
   # doc: build
   dotnet publish src/Functions.Host -c Release -o artifacts/cluster/functions
   dotnet publish src/HostAgent -c Release -o artifacts/cluster/agent

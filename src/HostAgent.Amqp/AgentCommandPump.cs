@@ -37,6 +37,10 @@ public sealed class AgentCommandPump(
     private readonly Channel<Func<Task>>[] _partitions = [.. Enumerable.Range(0, AgentRegistration.CommandPartitions).Select(_ => Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true }))];
     private readonly Channel<Func<Task>> _unpartitioned = Channel.CreateUnbounded<Func<Task>>();
     private IChannel? _channel;
+
+    // Bumped whenever the consuming channel shuts down (a lost connection, a broker restart): the broker then puts
+    // every delivery not yet acknowledged on it back on the queue, to be delivered again once the connection is back.
+    private int _generation;
     private CancellationToken _stopping;
 
     private string Queue => AgentTopology.Queue(options.HostId.Value);
@@ -50,6 +54,11 @@ public sealed class AgentCommandPump(
         var amqp = await connection.GetAsync(stoppingToken);
         var channel = _channel = await amqp.CreateChannelAsync(cancellationToken: stoppingToken);
         await AgentTopology.DeclareQueueAsync(channel, Queue, stoppingToken);
+        channel.ChannelShutdownAsync += (_, _) =>
+        {
+            Interlocked.Increment(ref _generation);
+            return Task.CompletedTask;
+        };
         await channel.BasicQosAsync(0, PrefetchCount, global: false, stoppingToken);
         List<Task> workers = [.. _partitions.Select(partition => RunPartitionAsync(partition.Reader)), RunUnpartitionedAsync()];
         var consumer = new AsyncEventingBasicConsumer(channel);
@@ -94,7 +103,7 @@ public sealed class AgentCommandPump(
     /// <summary>Copies the delivery (its body is the client's buffer) and queues it for its deployment's partition.</summary>
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
     {
-        var delivery = new Delivery(args.DeliveryTag, args.RoutingKey, new BasicProperties(args.BasicProperties), args.Body.ToArray());
+        var delivery = new Delivery(args.DeliveryTag, args.RoutingKey, new BasicProperties(args.BasicProperties), args.Body.ToArray(), Volatile.Read(ref _generation));
         MessageEnvelope envelope;
         WireType? type;
         object message;
@@ -173,6 +182,14 @@ public sealed class AgentCommandPump(
                 {
                     await router.HandleAsync(message, envelope, _stopping);
                     break;
+                }
+                catch (Exception e) when (!_stopping.IsCancellationRequested && delivery.Generation != Volatile.Read(ref _generation))
+                {
+                    // The channel it came on has closed since (the handler's results could not be published, most
+                    // likely): the broker has it back and delivers it again once the connection is back. Neither tried
+                    // again here nor moved to the error queue, where an outage longer than the retries would put it.
+                    AmqpLog.HandedBack(logger, e, type.Name, envelope.MessageId);
+                    return;
                 }
                 catch (Exception e) when (!_stopping.IsCancellationRequested && retry < RetryIntervals.Retries)
                 {
@@ -344,5 +361,6 @@ public sealed class AgentCommandPump(
     private static int Partition(string key) =>
         (int)(BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 4)) % AgentRegistration.CommandPartitions);
 
-    private sealed record Delivery(ulong Tag, string RoutingKey, BasicProperties Properties, ReadOnlyMemory<byte> Body);
+    // Generation: the consuming channel's generation the delivery came on (see _generation).
+    private sealed record Delivery(ulong Tag, string RoutingKey, BasicProperties Properties, ReadOnlyMemory<byte> Body, int Generation);
 }
