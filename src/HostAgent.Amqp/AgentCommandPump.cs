@@ -41,9 +41,13 @@ public sealed class AgentCommandPump(
     // Bumped whenever the consuming channel shuts down (a lost connection, a broker restart): the broker then puts
     // every delivery not yet acknowledged on it back on the queue, to be delivered again once the connection is back.
     private int _generation;
+    private int _handedBack;
     private CancellationToken _stopping;
 
     private string Queue => AgentTopology.Queue(options.HostId.Value);
+
+    /// <summary>How many commands were handed back to the broker by a lost connection (tests wait on it).</summary>
+    internal int HandedBack => Volatile.Read(ref _handedBack);
 
     /// <summary>Completes once the queue is declared and consumed.</summary>
     public Task Consuming => _consuming.Task;
@@ -189,6 +193,7 @@ public sealed class AgentCommandPump(
                     // likely): the broker has it back and delivers it again once the connection is back. Neither tried
                     // again here nor moved to the error queue, where an outage longer than the retries would put it.
                     AmqpLog.HandedBack(logger, e, type.Name, envelope.MessageId);
+                    Interlocked.Increment(ref _handedBack);
                     return;
                 }
                 catch (Exception e) when (!_stopping.IsCancellationRequested && retry < RetryIntervals.Retries)

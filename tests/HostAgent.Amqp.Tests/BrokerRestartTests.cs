@@ -30,4 +30,36 @@ public sealed class BrokerRestartTests(BrokerFixture broker)
             "a command sent after the restart");
         await functions.ConsumedAsync<ReplicaStopped>(m => m.HostId == hostId && m.Name == "after");
     }
+
+    /// <summary>
+    /// A command whose result cannot be published because the broker went away under it is not tried again against a
+    /// broker that is not there, nor moved to the error queue (where an outage longer than the retries would put it):
+    /// the broker had it back when the connection dropped, and delivers it again once it returns.
+    /// </summary>
+    [Fact]
+    public async Task Agent_BrokerGoneWhileACommandRuns_LeavesItToTheBrokerAndCarriesItOutOnceBack()
+    {
+        var hostId = $"gone-{Guid.NewGuid():N}"[..17];
+        var engine = new FakeEngine { Gated = "gated" };
+        await using var functions = await FunctionsBus.StartAsync(broker.Broker);
+        await using var agent = await LeanAgent.StartAsync(broker.Broker, hostId, engine);
+        await (await functions.HostAsync(hostId)).Send(Commands.Stop(hostId, "gated", 0));
+        await Poll.UntilAsync(() => Task.FromResult(engine.Removals.Count), count => count == 1, TimeSpan.FromSeconds(30), "the stop reaching the engine");
+
+        await broker.RabbitMqCtlAsync("stop_app");
+        try
+        {
+            engine.Release();
+            await Poll.UntilAsync(() => Task.FromResult(agent.Pump.HandedBack), handedBack => handedBack == 1, TimeSpan.FromSeconds(30), "the stop handed back to the broker");
+            Assert.Single(engine.Removals);
+        }
+        finally
+        {
+            await broker.RabbitMqCtlAsync("start_app");
+        }
+
+        await functions.ConsumedAsync<ReplicaStopped>(m => m.HostId == hostId && m.Name == "gated");
+        Assert.True(engine.Removals.Count >= 2, $"the stop carried out again once the broker was back: {engine.Removals.Count} removal(s)");
+        Assert.DoesNotContain($"host.{hostId}_error", await broker.RabbitMqCtlAsync("list_queues", "name"), StringComparison.Ordinal);
+    }
 }
