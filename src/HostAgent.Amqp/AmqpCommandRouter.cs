@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Workers.Contracts.Messages;
 using Workers.HostAgent.Agent;
-using Workers.Telemetry;
 using Workers.Transport;
 
 namespace Workers.HostAgent.Amqp;
@@ -18,33 +17,19 @@ public sealed class AmqpCommandRouter(IServiceScopeFactory scopes, AmqpAgentPubl
         ArgumentNullException.ThrowIfNull(message);
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        var publisher = services.GetRequiredService<IAgentPublisher>();
-        switch (message)
+        if (await AgentCommands.TryRunAsync(services, message, cancellationToken))
         {
-            case StartReplicas start:
-                await Measured.RunAsync("start", () => services.GetRequiredService<ReplicaCommandHandler>().HandleAsync(start, PublishAsync, cancellationToken));
-                break;
-            case StopReplicas stop:
-                await Measured.RunAsync("stop", async () =>
-                {
-                    foreach (var result in await services.GetRequiredService<ReplicaCommandHandler>().HandleAsync(stop, cancellationToken))
-                    {
-                        await PublishAsync(result);
-                    }
-                });
-                break;
-            case ReadContainerLogs read:
-                if (await services.GetRequiredService<ContainerLogsHandler>().HandleAsync(read, cancellationToken) is { } reply)
-                {
-                    await BrokerCalls.BoundedAsync(token => responder.RespondAsync(envelope, reply, token), BrokerCalls.ConfirmTimeout, cancellationToken);
-                }
-
-                break;
-            default:
-                throw new ArgumentException($"{message.GetType().Name} is not a command of the agent", nameof(message));
+            return;
         }
 
-        Task PublishAsync(object result) =>
-            BrokerCalls.BoundedAsync(token => publisher.PublishAsync(result, token), BrokerCalls.ConfirmTimeout, cancellationToken);
+        if (message is not ReadContainerLogs read)
+        {
+            throw new ArgumentException($"{message.GetType().Name} is not a command of the agent", nameof(message));
+        }
+
+        if (await services.GetRequiredService<ContainerLogsHandler>().HandleAsync(read, cancellationToken) is { } reply)
+        {
+            await BrokerCalls.BoundedAsync(token => responder.RespondAsync(envelope, reply, token), BrokerCalls.ConfirmTimeout, cancellationToken);
+        }
     }
 }

@@ -1,9 +1,6 @@
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.DependencyInjection;
-using Workers.Contracts.Messages;
 using Workers.HostAgent.Agent;
-using Workers.Telemetry;
-using Workers.Transport;
 using Workers.Transport.ServiceBus;
 
 namespace Workers.HostAgent.ServiceBus;
@@ -21,28 +18,11 @@ public sealed class AgentMessageRouter(IServiceScopeFactory scopes)
         ArgumentNullException.ThrowIfNull(message);
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        var publisher = services.GetRequiredService<IAgentPublisher>();
-        switch (message)
+        if (!await AgentCommands.TryRunAsync(services, message, cancellationToken))
         {
-            case StartReplicas start:
-                await Measured.RunAsync("start", () => services.GetRequiredService<ReplicaCommandHandler>().HandleAsync(start, PublishAsync, cancellationToken));
-                break;
-            case StopReplicas stop:
-                await Measured.RunAsync("stop", async () =>
-                {
-                    foreach (var result in await services.GetRequiredService<ReplicaCommandHandler>().HandleAsync(stop, cancellationToken))
-                    {
-                        await PublishAsync(result);
-                    }
-                });
-                break;
-            default:
-                // ReadContainerLogs among them: the functions on Service Bus answer a logs request themselves, saying it
-                // is not served there, and never send one to a host. The pump dead-letters it (NoHandler).
-                throw new MessageNotHandledException(message.GetType());
+            // ReadContainerLogs among them: the functions on Service Bus answer a logs request themselves, saying it
+            // is not served there, and never send one to a host. The pump dead-letters it (NoHandler).
+            throw new MessageNotHandledException(message.GetType());
         }
-
-        Task PublishAsync(object result) =>
-            BrokerCalls.BoundedAsync(token => publisher.PublishAsync(result, token), BrokerCalls.ConfirmTimeout, cancellationToken);
     }
 }
