@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Workers.Contracts.Messages;
+using Workers.DockerEngine;
 using Workers.Security;
 
 namespace Workers.Bench.LeanFloor;
@@ -13,7 +14,7 @@ namespace Workers.Bench.LeanFloor;
 /// An idle agent's work: consume its own quorum queue (acknowledging what comes), and every 5 s list the engine's
 /// containers, sign a heartbeat of them and publish it with a publisher confirm, in MassTransit's envelope.
 /// </summary>
-internal sealed partial class FloorAgent(IConnection connection, AgentKeys keys, HttpClient engine, ILogger<FloorAgent> logger) : BackgroundService
+internal sealed partial class FloorAgent(IConnection connection, AgentKeys keys, DockerEngineClient engine, ILogger<FloorAgent> logger) : BackgroundService
 {
     private const string HostId = "lean-floor";
     private const string HeartbeatExchange = "Workers.Contracts.Messages:HostHeartbeat";
@@ -35,8 +36,7 @@ internal sealed partial class FloorAgent(IConnection connection, AgentKeys keys,
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
         do
         {
-            await using var body = await engine.GetStreamAsync(new Uri("containers/json?all=1", UriKind.Relative), stoppingToken);
-            var containers = await JsonSerializer.DeserializeAsync(body, FloorJson.Default.ListEngineContainer, stoppingToken) ?? [];
+            var containers = await engine.ListContainersAsync(all: true, filters: null, stoppingToken);
             var now = DateTimeOffset.UtcNow;
             var heartbeat = keys.Signing.Sign(new HostHeartbeat(
                 Guid.NewGuid(), Guid.NewGuid(), now, HostId, new Dictionary<string, string>(), "127.0.0.1", 2000, 1L << 33, 2000, 1L << 33,

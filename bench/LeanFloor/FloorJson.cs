@@ -3,13 +3,9 @@ using Workers.Contracts.Messages;
 
 namespace Workers.Bench.LeanFloor;
 
-/// <summary>The fields of <c>GET /containers/json</c> a heartbeat needs.</summary>
-internal sealed record EngineContainer(string Id, string State, long Created, Dictionary<string, string>? Labels);
-
 /// <summary>The fields of MassTransit's JSON envelope a consumer of the heartbeat reads.</summary>
 internal sealed record Envelope(Guid MessageId, Guid CorrelationId, string DestinationAddress, string[] MessageType, HostHeartbeat Message, DateTimeOffset SentTime);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(List<EngineContainer>))]
 [JsonSerializable(typeof(Envelope))]
 internal sealed partial class FloorJson : JsonSerializerContext;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
 using Workers.Bench.LeanFloor;
+using Workers.DockerEngine;
 using Workers.Security;
 
 // WORKERS_BENCH_AMQP: amqp://user:password@host:port/ of a RabbitMQ to connect to. Prints one line when the first
@@ -11,7 +12,7 @@ var connection = await new ConnectionFactory { Uri = amqp, ClientProvidedName = 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSingleton(connection);
 builder.Services.AddSingleton(_ => AgentKeys.Generate());
-builder.Services.AddSingleton(_ => EngineSocket.Create(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock"));
+builder.Services.AddSingleton(_ => new DockerEngineClient(new Uri(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock"), new Version(1, 41)));
 builder.Services.AddHostedService<FloorAgent>();
 await builder.Build().RunAsync();
 await connection.DisposeAsync();
