@@ -92,9 +92,19 @@ public sealed class AgentCommandPump(
         await base.StopAsync(cancellationToken);
         if (_channel is { } channel)
         {
-            // Closing hands every unacknowledged delivery back to the queue.
-            await channel.CloseAsync(cancellationToken);
-            await channel.DisposeAsync();
+            // Closing hands every unacknowledged delivery back to the queue (so does a connection already lost). A broker
+            // that does not answer makes it fail after RabbitMQ.Client's continuation timeout (20 s), not a stuck stop.
+            try
+            {
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(AmqpAgentConnection.CloseTimeout);
+                await channel.CloseAsync(bounded.Token);
+                await channel.DisposeAsync();
+            }
+            catch (Exception e) when (AmqpAgentConnection.IsGone(e))
+            {
+                AmqpLog.CloseFailed(logger, e.Message);
+            }
         }
     }
 

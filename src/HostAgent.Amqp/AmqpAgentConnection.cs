@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Workers.Transport;
 
 namespace Workers.HostAgent.Amqp;
@@ -15,6 +16,8 @@ public sealed class AmqpAgentConnection(Broker broker, string clientName, ILogge
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(10);
+    /// <summary>How long closing a channel or the connection is asked to wait for the broker's answer.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -78,12 +81,26 @@ public sealed class AmqpAgentConnection(Broker broker, string clientName, ILogge
         }
     }
 
+    /// <summary>What closing a channel or a connection throws when the broker is gone or slow to answer.</summary>
+    internal static bool IsGone(Exception exception) =>
+        exception is OperationCanceledException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or ObjectDisposedException;
+
     public async ValueTask DisposeAsync()
     {
         if (_connection is { } connection)
         {
-            await connection.CloseAsync();
-            await connection.DisposeAsync();
+            try
+            {
+                // Never a failure of the host's shutdown: a broker that is gone or frozen answers no close, and the
+                // connection goes away with the process either way. (RabbitMQ.Client waits out its own close timeout,
+                // about 30 s, whatever CloseTimeout says: measured with the broker paused.)
+                await connection.CloseAsync(CloseTimeout);
+                await connection.DisposeAsync();
+            }
+            catch (Exception e) when (IsGone(e))
+            {
+                AmqpLog.CloseFailed(logger, e.Message);
+            }
         }
 
         _gate.Dispose();

@@ -98,7 +98,14 @@ public sealed class AmqpAgentPublisher(AmqpAgentConnection connection, AgentOpti
     {
         if (_channel is { } channel)
         {
-            await channel.DisposeAsync();
+            try
+            {
+                await channel.DisposeAsync();
+            }
+            catch (Exception e) when (AmqpAgentConnection.IsGone(e))
+            {
+                // The connection is gone already, and the channel with it, whatever it says on the way out.
+            }
         }
 
         _gate.Dispose();

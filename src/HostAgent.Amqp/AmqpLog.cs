@@ -34,6 +34,9 @@ internal static partial class AmqpLog
     [LoggerMessage(109, LogLevel.Warning, "Delivery {DeliveryTag} could not be moved to {Queue} (the broker delivers it again)")]
     public static partial void MoveFailed(ILogger logger, Exception exception, ulong deliveryTag, string queue);
 
+    [LoggerMessage(111, LogLevel.Information, "The broker connection did not close cleanly on shutdown: {Reason}")]
+    public static partial void CloseFailed(ILogger logger, string reason);
+
     [LoggerMessage(110, LogLevel.Warning, "{MessageType} {MessageId} failed after the connection it came on was lost: the broker delivers it again once it is back")]
     public static partial void HandedBack(ILogger logger, Exception exception, string messageType, string? messageId);
 }

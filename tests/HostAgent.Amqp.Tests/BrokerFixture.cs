@@ -43,6 +43,11 @@ public sealed class BrokerFixture : IAsyncLifetime
         return result.Stdout;
     }
 
+    /// <summary>Freezes the broker (its processes paused): connections stay open and nothing answers.</summary>
+    public Task PauseAsync() => _rabbit.PauseAsync();
+
+    public Task UnpauseAsync() => _rabbit.UnpauseAsync();
+
     /// <summary>Restarts the broker process inside the container (the container, its port and its data stay).</summary>
     public async Task RestartAsync()
     {

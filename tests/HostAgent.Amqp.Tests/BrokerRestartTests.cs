@@ -62,4 +62,23 @@ public sealed class BrokerRestartTests(BrokerFixture broker)
         Assert.True(engine.Removals.Count >= 2, $"the stop carried out again once the broker was back: {engine.Removals.Count} removal(s)");
         Assert.DoesNotContain($"host.{hostId}_error", await broker.RabbitMqCtlAsync("list_queues", "name"), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A host stopping while its broker does not answer stops: closing what nobody answers is no failure (RabbitMQ.Client
+    /// gives up after its own continuation and close timeouts, about 50 s together, which the bound leaves room for).
+    /// </summary>
+    [Fact]
+    public async Task Agent_StoppedWhileTheBrokerDoesNotAnswer_ShutsDownWithoutFailing()
+    {
+        var agent = await LeanAgent.StartAsync(broker.Broker, $"away-{Guid.NewGuid():N}"[..17], new FakeEngine());
+        await broker.PauseAsync();
+        try
+        {
+            await agent.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            await broker.UnpauseAsync();
+        }
+    }
 }
