@@ -18,6 +18,11 @@ dotnet build bench/Workers.Micro -c Release -nologo -v quiet >/dev/null
 # The CLI as installed (published: ReadyToRun), beside the build the tests run, for the reads' figure.
 dotnet publish src/Cli.Host -c Release -nologo -v quiet -o artifacts/bench/cli >/dev/null
 export WORKERS_BENCH_CLI="$PWD/artifacts/bench/cli/workers"
+# The agent as it ships (compiled ahead of time; installs clang and zlib1g-dev when missing): what the footprint measures.
+# shellcheck source=scripts/lib/aot.sh
+source scripts/lib/aot.sh
+workers_publish_agent "$PWD/artifacts/bench/agent"
+export WORKERS_BENCH_AGENT="${WORKERS_BENCH_AGENT:-$PWD/artifacts/bench/agent/Workers.HostAgent}"
 docker_ready=no
 # shellcheck source=test-env.sh
 if source scripts/test-env.sh >&2; then docker_ready=yes; fi
