@@ -13,12 +13,13 @@ internal sealed class RawBodies
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private RawBodies(byte[] requested, byte[] accepted, byte[] start, byte[] started, byte[] succeeded, byte[] heartbeatIdle, byte[] heartbeatBusy)
+    private RawBodies(byte[] requested, byte[] accepted, byte[] start, byte[] started, byte[] healthy, byte[] succeeded, byte[] heartbeatIdle, byte[] heartbeatBusy)
     {
         Requested = requested;
         Accepted = accepted;
         Start = start;
         Started = started;
+        Healthy = healthy;
         Succeeded = succeeded;
         HeartbeatIdle = heartbeatIdle;
         HeartbeatBusy = heartbeatBusy;
@@ -31,6 +32,8 @@ internal sealed class RawBodies
     public byte[] Start { get; }
 
     public byte[] Started { get; }
+
+    public byte[] Healthy { get; }
 
     public byte[] Succeeded { get; }
 
@@ -50,7 +53,7 @@ internal sealed class RawBodies
         var now = DateTimeOffset.UtcNow;
         var ports = spec.Ports.Select((p, i) => new PortBinding(p.Container.Value, 20000 + i, p.Protocol)).ToList();
         var running = Enumerable.Range(0, busyHostReplicas)
-            .Select(i => new RunningReplica($"tp-1-{i:D5}", 1, i % 10, Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), true, now))
+            .Select(i => new RunningReplica($"tp-1-{i:D5}", 1, i % 10, Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), true, now, ReplicaHealth.Healthy))
             .ToList();
         HostHeartbeat Heartbeat(IReadOnlyList<RunningReplica> replicas) => new(
             Guid.NewGuid(), Guid.NewGuid(), now, "host-0000", new Dictionary<string, string>(), "0.0.0.0", 256_000, 1L << 40, 250_000, 1L << 39,
@@ -60,6 +63,7 @@ internal sealed class RawBodies
             Envelope(new DeploymentAccepted(Guid.NewGuid(), id, now, spec, "bench"), "workers.plan"),
             Envelope(new StartReplicas(Guid.NewGuid(), id, now, "host-0000", 1, now, spec, [.. Enumerable.Range(0, replicasPerCommand).Select(i => new ReplicaAssignment(i, ports))]), "host.host-0000"),
             Envelope(new ReplicaStarted(Guid.NewGuid(), id, now, "host-0000", spec.Name.Value, 1, 0, Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), ports), "workers.track"),
+            Envelope(new ReplicaHealthChanged(Guid.NewGuid(), id, now, "host-0000", spec.Name.Value, 1, 0, Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), ReplicaHealth.Healthy, null), "workers.track"),
             Envelope(new DeploymentSucceeded(Guid.NewGuid(), id, now, spec.Name.Value, 1), "bench.throughput.outcomes"),
             Envelope(Heartbeat([]), "workers.inventory"),
             Envelope(Heartbeat(running), "workers.inventory"));

@@ -8,12 +8,12 @@ namespace Workers.Bench.Throughput;
 
 /// <summary>
 /// The load Workers put through the broker in one round, as the raw run repeats it: per deployment one request, one
-/// accepted, <see cref="CommandsPerDeployment"/> start commands to host queues, one started per replica and one
-/// outcome; heartbeats at the hosts' rate alongside.
+/// accepted, <see cref="CommandsPerDeployment"/> start commands to host queues, one started and one healthy per replica
+/// and one outcome; heartbeats at the hosts' rate alongside.
 /// </summary>
 internal sealed record RawShape(int Deployments, int Replicas, int CommandsPerDeployment, IReadOnlyList<string> HostsUsed, int AllHosts, double HeartbeatsPerSecond, int StageConcurrency)
 {
-    public long PipelineMessages => Deployments * (3L + CommandsPerDeployment + Replicas);
+    public long PipelineMessages => Deployments * (3L + CommandsPerDeployment + (2L * Replicas));
 }
 
 /// <summary>What one raw broker round measured.</summary>
@@ -29,7 +29,8 @@ internal sealed record RawResult(bool Completed, double Seconds, long Messages, 
 /// message persistent and published with confirms (each publish awaits its confirm, as MassTransit's does), every
 /// delivery acknowledged after the stage's publishes are confirmed. Stages as in Workers: validate publishes accepted;
 /// plan sends the start commands; each host queue is read one message at a time (the agent's ConcurrentMessageLimit
-/// 1) and publishes one started per replica; track counts a deployment's replicas and publishes its outcome. Routing
+/// 1) and publishes one started per replica, then one healthy per replica; track counts a deployment's healthy
+/// replicas and publishes its outcome. Routing
 /// is by the default exchange (MassTransit publishes through a message-type exchange bound to the queue's exchange),
 /// and no stage does any work of its own: this is what the broker allows, not what a handler costs.
 /// </summary>
@@ -90,13 +91,18 @@ internal static class RawBrokerSide
                     {
                         await PublishAsync(channel, Prefix + "track", delivery.BasicProperties.CorrelationId!, 0, bodies.Started, cancellationToken);
                     }
+
+                    for (var r = 0; r < replicas; r++)
+                    {
+                        await PublishAsync(channel, Prefix + "track", delivery.BasicProperties.CorrelationId!, 0, bodies.Healthy, cancellationToken, healthy: true);
+                    }
                 });
             }
 
             await ConsumeAsync(await Channel(functions, stage), Prefix + "track", stage, async (channel, delivery) =>
             {
                 var deployment = delivery.BasicProperties.CorrelationId!;
-                if (replicasSeen.AddOrUpdate(deployment, 1, (_, n) => n + 1) == shape.Replicas)
+                if (delivery.BasicProperties.Type == "healthy" && replicasSeen.AddOrUpdate(deployment, 1, (_, n) => n + 1) == shape.Replicas)
                 {
                     await PublishAsync(channel, Prefix + "outcomes", deployment, 0, bodies.Succeeded, cancellationToken);
                 }
@@ -163,7 +169,7 @@ internal static class RawBrokerSide
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
     }
 
-    private static async Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken cancellationToken)
+    private static async Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken cancellationToken, bool healthy = false)
     {
         var properties = new BasicProperties
         {
@@ -171,6 +177,7 @@ internal static class RawBrokerSide
             CorrelationId = deployment,
             MessageId = Guid.NewGuid().ToString(),
             ContentType = "application/vnd.masstransit+json",
+            Type = healthy ? "healthy" : null,
             Headers = replicas > 0 ? new Dictionary<string, object?> { ["replicas"] = replicas } : null,
         };
         await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, properties, body, cancellationToken);

@@ -13,7 +13,7 @@ internal static class Report
             $"- load: {options.Describe()}; spec `{options.SpecText("tp-<round>-<n>").Replace("\n", "; ", StringComparison.Ordinal).TrimEnd(' ', ';')}`",
             "- Workers: the functions in this process, registered as Functions.Host registers them (handlers, PostgreSQL store, a "
             + "MassTransit consumer per function queue, sweep), a fresh database per round; simulated hosts on their own bus, one "
-            + $"`host.<id>` quorum queue each set up as the agent sets up its own, answering every StartReplicas at once (their {options.Hosts:N0} receive endpoints started in {hostsStartSeconds:N0} s); "
+            + $"`host.<id>` quorum queue each set up as the agent sets up its own, answering every StartReplicas at once, each replica started and then healthy (their {options.Hosts:N0} receive endpoints started in {hostsStartSeconds:N0} s); "
             + "timed from the first DeploymentRequested published to the last DeploymentSucceeded observed",
             "- both sides: durable quorum queues, persistent messages, publisher confirms, acknowledgements after the handler; "
             + "PostgreSQL with fsync, synchronous_commit and full_page_writes on",
@@ -22,7 +22,7 @@ internal static class Report
         var shape = rounds[0].Workers;
         var commands = (double)shape.StartCommands / options.Deployments;
         var heartbeats = Median(rounds.Select(r => (double)r.Workers.HeartbeatsInWindow));
-        lines.Add($"- messages per deployment: 1 DeploymentRequested + 1 DeploymentAccepted + {commands:0.##} StartReplicas + {options.Replicas} ReplicaStarted + 1 DeploymentSucceeded = {3 + commands + options.Replicas:0.##} "
+        lines.Add($"- messages per deployment: 1 DeploymentRequested + 1 DeploymentAccepted + {commands:0.##} StartReplicas + {options.Replicas} ReplicaStarted + {options.Replicas} ReplicaHealthChanged + 1 DeploymentSucceeded = {3 + commands + (2 * options.Replicas):0.##} "
             + $"(the plans sent them to {shape.HostsUsed.Count:N0} of the {options.Hosts:N0} hosts); besides, {options.Hosts / options.HeartbeatInterval.TotalSeconds:N0} HostHeartbeats/s ({heartbeats:N0} in Workers' timed window, median). "
             + "The raw run repeats exactly these, in the same stages, to the same number of host queues, with heartbeats at the same rate and bodies of the same size");
         lines.Add(string.Empty);

@@ -10,7 +10,8 @@ namespace Workers.Bench.Throughput;
 /// Hosts whose container driver acknowledges at once: each reads its own <c>host.&lt;id&gt;</c> queue, set up as the
 /// agent sets up its own (AgentRegistration.ConfigureAgentEndpoint: no consume topology, one command at a time, the
 /// Workers endpoint policy), answers a StartReplicas with one ReplicaStarted per replica as ReplicaCommandHandler
-/// does, and reports heartbeats shaped like HeartbeatService's: its capacity less the limits of what it runs, the
+/// does, then one ReplicaHealthChanged (healthy) per replica as the agent's HealthMonitor does for a replica without a
+/// check once it has run for minReady (0 s in the bench's spec), and reports heartbeats shaped like HeartbeatService's: its capacity less the limits of what it runs, the
 /// replicas it runs and the host ports they hold.
 /// </summary>
 internal sealed class SimulatedHosts
@@ -132,7 +133,7 @@ internal sealed class SimulatedHost(string id)
             SimulatedHosts.MemoryBytes,
             SimulatedHosts.CpuMillicores - running.Sum(r => r.CpuMillicores),
             SimulatedHosts.MemoryBytes - running.Sum(r => r.MemoryBytes),
-            [.. running.Select(r => new RunningReplica(r.Name, r.Revision, r.Index, r.ContainerId, true, r.CreatedAt))],
+            [.. running.Select(r => new RunningReplica(r.Name, r.Revision, r.Index, r.ContainerId, true, r.CreatedAt, ReplicaHealth.Healthy))],
             // The agent reports every port something listens on; a published container port is one (docker-proxy).
             [.. running.SelectMany(r => r.Ports).Select(p => new HostPort(p.HostPort, p.Protocol)).OrderBy(p => p.Port)],
             null,
@@ -148,6 +149,7 @@ internal sealed class SimulatedHost(string id)
             : now > command.ExpiresAt ? $"the command expired at {command.ExpiresAt:O} before it arrived"
             : null;
         var name = command.Spec.Name.Value;
+        var started = new List<(int Index, string ContainerId)>();
         foreach (var replica in command.Replicas)
         {
             object result;
@@ -157,6 +159,7 @@ internal sealed class SimulatedHost(string id)
                 _running[(name, command.Revision, replica.Index)] = new Replica(
                     name, command.Revision, replica.Index, containerId, now, command.Spec.Resources.Cpu?.Millicores ?? 0, command.Spec.Resources.Memory?.Bytes ?? 0, replica.Ports);
                 result = _keys.Signing.Sign(new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, containerId, replica.Ports));
+                started.Add((replica.Index, containerId));
             }
             else
             {
@@ -164,6 +167,14 @@ internal sealed class SimulatedHost(string id)
             }
 
             await context.Publish(result, result.GetType(), context.CancellationToken);
+        }
+
+        // The agent judges a replica without a check healthy once it has run for minReady (0 s here) and says so.
+        foreach (var (index, containerId) in started)
+        {
+            await context.Publish(
+                _keys.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, index, containerId, ReplicaHealth.Healthy, null)),
+                context.CancellationToken);
         }
     }
 

@@ -35,7 +35,7 @@ internal sealed record WorkersResult(
     public int Replicas(int perDeployment) => Succeeded * perDeployment;
 
     /// <summary>Every message this round put through the broker in the timed window (see RawBrokerSide for the shape).</summary>
-    public long Messages(int deployments, int replicas) => deployments * 3L + StartCommands + (long)deployments * replicas + HeartbeatsInWindow;
+    public long Messages(int deployments, int replicas) => deployments * 3L + StartCommands + (2L * deployments * replicas) + HeartbeatsInWindow;
 }
 
 /// <summary>
