@@ -22,19 +22,30 @@ public sealed class PlanConsumer(PlanHandler handler) : IConsumer<Batch<Deployme
 }
 
 /// <summary>Agents' results, each through <see cref="AgentSenders"/> first.</summary>
-public sealed class TrackConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<ReplicaStarted>, IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>, IConsumer<ReplicaHealthChanged>
+public sealed class TrackConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<ReplicaFailed>, IConsumer<ReplicaStopped>
 {
-    public Task Consume(ConsumeContext<ReplicaHealthChanged> context) =>
-        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
-
-    public Task Consume(ConsumeContext<ReplicaStarted> context) =>
-        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
-
     public Task Consume(ConsumeContext<ReplicaFailed> context) =>
         Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
 
     public Task Consume(ConsumeContext<ReplicaStopped> context) =>
         Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync(context.Message, handler.HandleAsync, context.CancellationToken)));
+}
+
+/// <summary>
+/// The two results every replica sends, started and healthy, taken in batches of what has queued up (see
+/// <see cref="FunctionsRegistration"/>): a deployment's replicas usually report together, and are tracked together.
+/// </summary>
+public sealed class TrackStartedConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<Batch<ReplicaStarted>>
+{
+    public Task Consume(ConsumeContext<Batch<ReplicaStarted>> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync([.. context.Message.Select(m => m.Message)], handler.HandleAsync, context.CancellationToken)));
+}
+
+/// <inheritdoc cref="TrackStartedConsumer"/>
+public sealed class TrackHealthConsumer(AgentSenders senders, TrackHandler handler) : IConsumer<Batch<ReplicaHealthChanged>>
+{
+    public Task Consume(ConsumeContext<Batch<ReplicaHealthChanged>> context) =>
+        Measured.RunAsync("track", async () => await context.ApplyAsync(await senders.AcceptAsync([.. context.Message.Select(m => m.Message)], handler.HandleAsync, context.CancellationToken)));
 }
 
 public sealed class InventoryConsumer(AgentSenders senders, InventoryHandler handler) : IConsumer<HostHeartbeat>

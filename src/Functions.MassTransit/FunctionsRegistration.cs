@@ -30,7 +30,9 @@ public static class FunctionsRegistration
             e.Name = Queues.Plan;
             e.PrefetchCount = 4 * PlanBatchSize;
         });
-        bus.AddConsumer<TrackConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Track);
+        bus.AddConsumer<TrackConsumer>(RetryConflicts).Endpoint(TrackEndpoint);
+        bus.AddConsumer<TrackStartedConsumer>(TrackInBatches).Endpoint(TrackEndpoint);
+        bus.AddConsumer<TrackHealthConsumer>(TrackInBatches).Endpoint(TrackEndpoint);
         bus.AddConsumer<InventoryConsumer>(RetryConflicts).Endpoint(e => e.Name = Queues.Inventory);
         bus.AddConsumer<DeleteConsumer>().Endpoint(e => e.Name = Queues.Delete);
         bus.AddConsumer<QueryConsumer>().Endpoint(e => e.Name = Queues.Query);
@@ -56,6 +58,30 @@ public static class FunctionsRegistration
             .SetMessageLimit(PlanBatchSize)
             .SetTimeLimit(TimeSpan.FromMilliseconds(5))
             .SetConcurrencyLimit(4));
+    }
+
+    /// <summary>The most results of one kind one Track batch takes.</summary>
+    public const int TrackBatchSize = 16;
+
+    private static void TrackEndpoint(IEndpointRegistrationConfigurator endpoint)
+    {
+        endpoint.Name = Queues.Track;
+        endpoint.PrefetchCount = 4 * TrackBatchSize;
+    }
+
+    /// <summary>
+    /// Started and healthy reports are tracked in batches of up to <see cref="TrackBatchSize"/>, two batches of each at
+    /// once: a lone report waits at most 5 ms for company. A retry repeats the whole batch, which Track's moves allow
+    /// (a state never moves backwards, and a repeat only publishes what is still in the outbox).
+    /// </summary>
+    private static void TrackInBatches<T>(IRegistrationContext context, IConsumerConfigurator<T> consumer)
+        where T : class
+    {
+        RetryConflicts(context, consumer);
+        consumer.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(TrackBatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(5))
+            .SetConcurrencyLimit(2));
     }
 
     /// <summary>

@@ -37,14 +37,44 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
         return new Effects();
     }
 
-    private async Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands those of <paramref name="messages"/> whose sender is who it says to <paramref name="handle"/> together, each
+    /// checked as <see cref="AcceptAsync{T}(T, Func{T, CancellationToken, Task{Effects}}, CancellationToken)"/> checks
+    /// one, with each host's keys and each deployment's replicas read once for the batch.
+    /// </summary>
+    public async Task<Effects> AcceptAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyList<T>, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
+        where T : IAgentMessage
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(handle);
+        var lookups = new BatchLookups(store);
+        var accepted = new List<T>(messages.Count);
+        foreach (var message in messages)
+        {
+            if (await RefusalAsync(message, lookups, cancellationToken) is { } refusal)
+            {
+                Refused(logger, typeof(T).Name, message.HostId, refusal);
+            }
+            else
+            {
+                accepted.Add(message);
+            }
+        }
+
+        return accepted.Count == 0 ? new Effects() : await handle(accepted, cancellationToken);
+    }
+
+    private Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken) =>
+        RefusalAsync(message, new StoreLookups(store), cancellationToken);
+
+    private async Task<string?> RefusalAsync(IAgentMessage message, ILookups lookups, CancellationToken cancellationToken)
     {
         if (!Contracts.Spec.HostId.TryParse(message.HostId, out _, out var badHost))
         {
             return $"its host id is not one: {badHost}";
         }
 
-        var pinned = await store.GetHostKeysAsync(message.HostId, cancellationToken);
+        var pinned = await lookups.HostKeysAsync(message.HostId, cancellationToken);
         if (pinned == Revoked)
         {
             return $"host {message.HostId} is revoked (workers hosts forget {message.HostId} lifts it)";
@@ -75,6 +105,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
                 }
 
                 pinned = await store.PinHostKeysAsync(message.HostId, identity, time.GetUtcNow(), cancellationToken);
+                lookups.Pinned(message.HostId, pinned);
                 if (pinned == identity)
                 {
                     Pinned(logger, message.HostId, offered.KeyId);
@@ -92,7 +123,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             return $"no keys are pinned for host {message.HostId}: its agent's first heartbeat pins them";
         }
 
-        return ParsedKey(pinned.SigningKey).Refusal(message) ?? await NotItsReplicaAsync(message, cancellationToken);
+        return ParsedKey(pinned.SigningKey).Refusal(message) ?? await NotItsReplicaAsync(message, lookups, cancellationToken);
     }
 
     /// <summary>
@@ -100,7 +131,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
     /// another host (a late word from a host the replica was moved away from, or one host's key used against another's
     /// replicas) is refused. A replica the store does not know is left to the handler.
     /// </summary>
-    private async Task<string?> NotItsReplicaAsync(IAgentMessage message, CancellationToken cancellationToken)
+    private static async Task<string?> NotItsReplicaAsync(IAgentMessage message, ILookups lookups, CancellationToken cancellationToken)
     {
         var (deploymentId, index) = message switch
         {
@@ -110,7 +141,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             ReplicaHealthChanged m => (m.CorrelationId, m.Index),
             _ => (Guid.Empty, -1),
         };
-        if (index < 0 || await store.FindReplicaAsync(deploymentId, index, cancellationToken) is not { } replica
+        if (index < 0 || await lookups.ReplicaAsync(deploymentId, index, cancellationToken) is not { } replica
             || string.Equals(replica.HostId, message.HostId, StringComparison.Ordinal))
         {
             return null;
@@ -132,6 +163,57 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
         }
 
         return ParsedKeys[signingKey] = PublicSigningKey.Parse(signingKey);
+    }
+
+    /// <summary>What the check reads from the store: a host's pinned keys and a replica.</summary>
+    private interface ILookups
+    {
+        Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken);
+
+        Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken);
+
+        void Pinned(string hostId, AgentIdentity keys);
+    }
+
+    /// <summary>One message: each read goes to the store.</summary>
+    private sealed class StoreLookups(IDeploymentStore store) : ILookups
+    {
+        public Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken) => store.GetHostKeysAsync(hostId, cancellationToken);
+
+        public Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken) => store.FindReplicaAsync(deploymentId, index, cancellationToken);
+
+        public void Pinned(string hostId, AgentIdentity keys)
+        {
+        }
+    }
+
+    /// <summary>A batch: each host's keys and each deployment's replicas read once, when first asked for.</summary>
+    private sealed class BatchLookups(IDeploymentStore store) : ILookups
+    {
+        private readonly Dictionary<string, AgentIdentity?> _keys = new(StringComparer.Ordinal);
+        private readonly Dictionary<Guid, IReadOnlyList<ReplicaRecord>> _replicas = [];
+
+        public async Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken)
+        {
+            if (!_keys.TryGetValue(hostId, out var keys))
+            {
+                _keys[hostId] = keys = await store.GetHostKeysAsync(hostId, cancellationToken);
+            }
+
+            return keys;
+        }
+
+        public async Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken)
+        {
+            if (!_replicas.TryGetValue(deploymentId, out var replicas))
+            {
+                _replicas[deploymentId] = replicas = await store.GetReplicasAsync(deploymentId, cancellationToken);
+            }
+
+            return replicas.FirstOrDefault(r => r.Index == index);
+        }
+
+        public void Pinned(string hostId, AgentIdentity keys) => _keys[hostId] = keys;
     }
 
     [LoggerMessage(60, LogLevel.Warning, "Refused a {Message} that says it comes from host {HostId}: {Reason}")]

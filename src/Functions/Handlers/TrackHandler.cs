@@ -26,6 +26,49 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
     public async Task<Effects> HandleAsync(ReplicaStopped stopped, CancellationToken cancellationToken) =>
         await SealAsync(await TrackAsync(stopped, cancellationToken), cancellationToken);
 
+    /// <summary>
+    /// Replicas reported running together (a batch off the queue): each deployment's are moved, checked against its
+    /// revision and its replicas read once, and its rollout advanced once for all of them, with what one at a time
+    /// would do (<c>HandleBatch_…</c> tests).
+    /// </summary>
+    public async Task<Effects> HandleAsync(IReadOnlyList<ReplicaStarted> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var effects = new Effects();
+        foreach (var deployment in batch.GroupBy(s => s.CorrelationId))
+        {
+            effects.Add(await TrackAsync([.. deployment], cancellationToken));
+        }
+
+        return await SealAsync(effects, cancellationToken);
+    }
+
+    /// <summary>
+    /// Health reports that came together: a deployment's healthy ones are recorded and its rollout advanced once for
+    /// all of them; a deployment with an unhealthy report among them is taken one report at a time, as it always was.
+    /// </summary>
+    public async Task<Effects> HandleAsync(IReadOnlyList<ReplicaHealthChanged> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var effects = new Effects();
+        foreach (var deployment in batch.GroupBy(h => h.CorrelationId))
+        {
+            if (deployment.Any(h => h.Health != ReplicaHealth.Healthy) || deployment.Count() == 1)
+            {
+                foreach (var health in deployment)
+                {
+                    effects.Add(await TrackAsync(health, cancellationToken));
+                }
+
+                continue;
+            }
+
+            effects.Add(await TrackHealthyAsync([.. deployment], cancellationToken));
+        }
+
+        return await SealAsync(effects, cancellationToken);
+    }
+
     private async Task<Effects> TrackAsync(ReplicaStarted started, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(started);
@@ -45,6 +88,70 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         if (!moved)
         {
             await Outcomes.RepublishAsync(store, effects, started.Name, now, cancellationToken);
+        }
+
+        return effects;
+    }
+
+    /// <summary>One deployment's replicas reported running: <see cref="TrackAsync(ReplicaStarted, CancellationToken)"/> for all at once.</summary>
+    private async Task<Effects> TrackAsync(IReadOnlyList<ReplicaStarted> started, CancellationToken cancellationToken)
+    {
+        if (started is [var one])
+        {
+            return await TrackAsync(one, cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        var moved = true;
+        foreach (var replica in started)
+        {
+            moved &= await store.UpdateReplicaAsync(replica.CorrelationId, replica.Index, ReplicaState.Running, replica.ContainerId, replica.Ports, null, now, cancellationToken);
+        }
+
+        var revision = await store.GetRevisionAsync(started[0].CorrelationId, cancellationToken);
+        var running = revision is null ? [] : (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken))
+            .Where(r => r.State == ReplicaState.Running).Select(r => r.Index).ToHashSet();
+        foreach (var unwanted in started.Where(s => !running.Contains(s.Index)))
+        {
+            // A replica nobody wants any more (late, superseded, deleted, or unknown) is stopped, never left behind.
+            effects.Send(unwanted.HostId, new StopReplicas(Guid.NewGuid(), unwanted.CorrelationId, now, unwanted.HostId, unwanted.Name, unwanted.Revision, [unwanted.Index]));
+        }
+
+        if (revision is null || started.All(s => !running.Contains(s.Index)))
+        {
+            return effects;
+        }
+
+        await Rollouts.AdvanceAsync(store, _settings, started[0].Name, now, effects, cancellationToken);
+        if (!moved)
+        {
+            await Outcomes.RepublishAsync(store, effects, started[0].Name, now, cancellationToken);
+        }
+
+        return effects;
+    }
+
+    /// <summary>One deployment's replicas reported healthy: <see cref="TrackAsync(ReplicaHealthChanged, CancellationToken)"/> for all at once.</summary>
+    private async Task<Effects> TrackHealthyAsync(IReadOnlyList<ReplicaHealthChanged> healthy, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var effects = new Effects();
+        if (await store.GetRevisionAsync(healthy[0].CorrelationId, cancellationToken) is not { } revision || revision.DeploymentId != healthy[0].CorrelationId)
+        {
+            return effects;
+        }
+
+        var changed = true;
+        foreach (var health in healthy)
+        {
+            changed &= await store.UpdateReplicaHealthAsync(health.CorrelationId, health.Index, health.Health, health.ContainerId, health.Reason, health.Timestamp, cancellationToken);
+        }
+
+        await Rollouts.AdvanceAsync(store, _settings, healthy[0].Name, now, effects, cancellationToken);
+        if (!changed)
+        {
+            await Outcomes.RepublishAsync(store, effects, healthy[0].Name, now, cancellationToken);
         }
 
         return effects;

@@ -161,6 +161,14 @@ internal static class Migrations
             "ALTER TABLE port_reservations ADD COLUMN held_until BIGINT NULL",
             "CREATE INDEX port_reservations_held ON port_reservations (held_until) WHERE held_until IS NOT NULL",
         ],
+        [
+            // The active replicas by deployment, in place of an index on the state alone: "does this revision still have
+            // a live replica" (each result a rollout advances on) then reads that revision's few entries. With the state
+            // index, PostgreSQL intersected it with the key and read every active replica's entry per call (10,000 per
+            // call, 320 million a run at the throughput bench's load) whenever its statistics lagged a growing table.
+            "DROP INDEX replicas_state",
+            "CREATE INDEX replicas_active ON replicas (deployment_id, idx) WHERE state IN ('Pending', 'Running', 'Stopping')",
+        ],
     ];
 
     /// <summary>Where a step says so, the dialect's own statements (the event triggers) are put in.</summary>

@@ -149,6 +149,43 @@ public sealed class AgentSendersTests : IAsyncLifetime, IDisposable
         Assert.Equal(("host-z", "had no keys pinned"), (reply.HostId, reply.Outcome));
     }
 
+    [Fact]
+    public async Task Batch_HandsOnTheMessagesOfPinnedSendersAndRefusesTheRest()
+    {
+        await AcceptAsync(_agent.Signing.Sign(Heartbeat("host-a", _agent)));
+        await AcceptAsync(_other.Signing.Sign(Heartbeat("host-b", _other)));
+        _handled.Clear();
+        var fromA = _agent.Signing.Sign(Stopped("host-a"));
+        var alsoFromA = _agent.Signing.Sign(Stopped("host-a"));
+        var fromB = _other.Signing.Sign(Stopped("host-b"));
+        var forged = _other.Signing.Sign(Stopped("host-a"));
+        var unpinned = _agent.Signing.Sign(Stopped("host-c"));
+        IReadOnlyList<ReplicaStopped>? handedOn = null;
+
+        await _senders.AcceptAsync([fromA, forged, fromB, unpinned, alsoFromA], (batch, _) =>
+        {
+            handedOn = batch;
+            return Task.FromResult(new Effects());
+        }, CancellationToken.None);
+
+        Assert.Equal([fromA.MessageId, fromB.MessageId, alsoFromA.MessageId], handedOn!.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task Batch_AllRefused_HandsOnNothing()
+    {
+        var called = false;
+
+        var effects = await _senders.AcceptAsync([_agent.Signing.Sign(Stopped("host-a"))], (_, _) =>
+        {
+            called = true;
+            return Task.FromResult(new Effects());
+        }, CancellationToken.None);
+
+        Assert.False(called);
+        Assert.Empty(effects.Published);
+    }
+
     private Task AcceptAsync<T>(T message)
         where T : IAgentMessage =>
         _senders.AcceptAsync(message, (m, _) =>

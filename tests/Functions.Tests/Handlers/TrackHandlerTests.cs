@@ -54,6 +54,86 @@ public sealed class TrackHandlerTests
     }
 
     [Fact]
+    public async Task HandleBatch_StartedThenHealthyTogether_RunsTheRevisionAndPublishesSucceededOnce()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        await h.HeartbeatAsync("host-c");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 3));
+        var starts = planned.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+
+        var afterStarted = await h.Track.HandleAsync([.. starts.SelectMany(s => s.Replicas.Select(r => h.Started(s, r.Index)))], CancellationToken.None);
+        var afterHealthy = await h.Track.HandleAsync([.. starts.SelectMany(s => s.Replicas.Select(r => h.Health(s, r.Index, ReplicaHealth.Healthy)))], CancellationToken.None);
+
+        Assert.Empty(afterStarted.Published);
+        Assert.Empty(afterStarted.Sent);
+        Assert.Equal(id, Assert.Single(afterHealthy.PublishedOf<DeploymentSucceeded>()).CorrelationId);
+        Assert.Empty(afterHealthy.Sent);
+        Assert.Equal(DeploymentState.Running, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+        Assert.All(await h.Store.GetReplicasAsync(id, CancellationToken.None), r => Assert.True(r.Serving, $"replica {r.Index}: {r.State} {r.Health}"));
+    }
+
+    [Fact]
+    public async Task HandleBatch_StartedOfADeletedDeploymentBesideALiveOne_StopsOnlyTheDeletedOnesReplicas()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (web, webPlanned) = await h.DeployAsync(Specs.Make("web", 2));
+        var (api, apiPlanned) = await h.DeployAsync(Specs.Make("api", 2));
+        await h.Delete.HandleAsync(new DeleteDeployment(Guid.NewGuid(), Guid.NewGuid(), h.Time.GetUtcNow(), "api", "tester"), CancellationToken.None);
+        var starts = webPlanned.SentOf<StartReplicas>().Concat(apiPlanned.SentOf<StartReplicas>()).Select(s => s.Command).ToList();
+
+        var effects = await h.Track.HandleAsync([.. starts.SelectMany(s => s.Replicas.Select(r => h.Started(s, r.Index)))], CancellationToken.None);
+
+        var stops = effects.SentOf<StopReplicas>();
+        Assert.Equal(2, stops.Count);
+        Assert.All(stops, s => Assert.Equal(api, s.Command.CorrelationId));
+        Assert.Equal([0, 1], stops.SelectMany(s => s.Command.Indexes).Order());
+        Assert.All(await h.Store.GetReplicasAsync(web, CancellationToken.None), r => Assert.Equal(ReplicaState.Running, r.State));
+    }
+
+    [Fact]
+    public async Task HandleBatch_HealthyRedeliveredBeforeThePublish_PublishesTheSameSucceededAgain()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (_, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var starts = planned.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+        await h.Track.HandleAsync([.. starts.SelectMany(s => s.Replicas.Select(r => h.Started(s, r.Index)))], CancellationToken.None);
+        List<ReplicaHealthChanged> healthy = [.. starts.SelectMany(s => s.Replicas.Select(r => h.Health(s, r.Index, ReplicaHealth.Healthy)))];
+        var lost = await h.Track.HandleAsync(healthy, CancellationToken.None);
+
+        var redelivered = await h.Track.HandleAsync(healthy, CancellationToken.None);
+
+        Assert.Equal(lost.PublishedOf<DeploymentSucceeded>().Single().MessageId, Assert.Single(redelivered.PublishedOf<DeploymentSucceeded>()).MessageId);
+        await redelivered.CompleteAsync(CancellationToken.None);
+        Assert.Empty((await h.Track.HandleAsync(healthy, CancellationToken.None)).PublishedOf<DeploymentSucceeded>());
+    }
+
+    [Fact]
+    public async Task HandleBatch_AnUnhealthyReportAmongHealthyOnes_FailsTheRolloutAsOneAtATimeWould()
+    {
+        await using var h = await HandlerHarness.CreateAsync();
+        await h.HeartbeatAsync("host-a");
+        await h.HeartbeatAsync("host-b");
+        var (id, planned) = await h.DeployAsync(Specs.Make("web", 2));
+        var starts = planned.SentOf<StartReplicas>().Select(s => s.Command).ToList();
+        await h.Track.HandleAsync([.. starts.SelectMany(s => s.Replicas.Select(r => h.Started(s, r.Index)))], CancellationToken.None);
+        var replicas = starts.SelectMany(s => s.Replicas.Select(r => (Start: s, r.Index))).OrderBy(r => r.Index).ToList();
+
+        var effects = await h.Track.HandleAsync(
+            [h.Health(replicas[0].Start, replicas[0].Index, ReplicaHealth.Healthy), h.Health(replicas[1].Start, replicas[1].Index, ReplicaHealth.Unhealthy, "probe refused")],
+            CancellationToken.None);
+
+        var failed = Assert.Single(effects.PublishedOf<DeploymentFailed>());
+        Assert.Contains("probe refused", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(DeploymentState.Failed, (await h.Store.GetRevisionAsync(id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task ReplicaStarted_UnknownDeployment_SendsStopReplicasForIt()
     {
         await using var h = await HandlerHarness.CreateAsync();
