@@ -77,6 +77,13 @@ internal sealed class ChildProcess : IAsyncDisposable
     public static string? PublishedCli() =>
         Environment.GetEnvironmentVariable("WORKERS_BENCH_CLI") is { Length: > 0 } named && File.Exists(named) ? named : null;
 
+    /// <summary>
+    /// The agent to run: <c>WORKERS_BENCH_AGENT</c> (a dll, or the native executable scripts/bench.sh publishes, as it
+    /// ships), else the build's dll.
+    /// </summary>
+    public static string Agent() =>
+        Environment.GetEnvironmentVariable("WORKERS_BENCH_AGENT") is { Length: > 0 } given ? Path.GetFullPath(given) : BuiltDll("HostAgent", "Workers.HostAgent");
+
     public static string BuiltDll(string project, string assembly)
     {
         // The harness runs from bench/Workers.Bench/bin/<configuration>/net10.0: use the same configuration.

@@ -36,7 +36,7 @@ internal static class FootprintBench
     public static async Task<IReadOnlyList<string>> RunAsync(int runs, CancellationToken cancellationToken = default)
     {
         runs = Math.Clamp(runs, 1, MaxRuns);
-        var agentDll = AgentDll();
+        var agentDll = ChildProcess.Agent();
         var rabbitImage = TestImages.RabbitMq;
         var workloadImage = TestImages.Workload;
         var logs = Directory.CreateDirectory(Path.Combine(Root(), "artifacts", "bench", "footprint")).FullName;
@@ -204,19 +204,6 @@ internal static class FootprintBench
         {
             throw new InvalidOperationException($"the workload image {image} is missing: `source scripts/images.sh; workers_provide_workload_image` builds it", e);
         }
-    }
-
-    private static string AgentDll()
-    {
-        if (Environment.GetEnvironmentVariable("WORKERS_BENCH_AGENT") is { Length: > 0 } given)
-        {
-            return Path.GetFullPath(given);
-        }
-
-        // The agent is built with the bench (a build-only project reference), in the same configuration.
-        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
-        var dll = Path.Combine(Root(), "src", "HostAgent", "bin", configuration, "net10.0", "Workers.HostAgent.dll");
-        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is missing: build bench/Workers.Bench in {configuration} first");
     }
 
     private static string Setting(string name, string fallback) =>

@@ -48,7 +48,7 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_STORE"] = Path.Combine(workDirectory, "functions.db"),
         }, Path.Combine(workDirectory, "functions.log")));
-        _processes.Add(ChildProcess.StartBuilt("HostAgent", "Workers.HostAgent", new Dictionary<string, string>(logging)
+        _processes.Add(ChildProcess.Start(ChildProcess.Agent(), new Dictionary<string, string>(logging)
         {
             ["WORKERS_BROKER"] = setting,
             ["WORKERS_HOST_ID"] = _hostId,
