@@ -103,11 +103,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
 
         var now = time.GetUtcNow();
         var effects = new Effects();
-        var moved = true;
-        foreach (var replica in started)
-        {
-            moved &= await store.UpdateReplicaAsync(replica.CorrelationId, replica.Index, ReplicaState.Running, replica.ContainerId, replica.Ports, null, now, cancellationToken);
-        }
+        var moved = await store.MarkRunningAsync(started, now, cancellationToken) == started.Count;
 
         var revision = await store.GetRevisionAsync(started[0].CorrelationId, cancellationToken);
         var running = revision is null ? [] : (await store.GetReplicasAsync(revision.DeploymentId, cancellationToken))
@@ -142,11 +138,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
             return effects;
         }
 
-        var changed = true;
-        foreach (var health in healthy)
-        {
-            changed &= await store.UpdateReplicaHealthAsync(health.CorrelationId, health.Index, health.Health, health.ContainerId, health.Reason, health.Timestamp, cancellationToken);
-        }
+        var changed = await store.UpdateReplicaHealthAsync(healthy, cancellationToken) == healthy.Count;
 
         await Rollouts.AdvanceAsync(store, _settings, healthy[0].Name, now, effects, cancellationToken);
         if (!changed)

@@ -137,6 +137,18 @@ public interface IDeploymentStore
     /// </summary>
     Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Replicas reported running together: each moved to running as <see cref="UpdateReplicaAsync"/> moves one, all in
+    /// one transaction (one commit, not one per replica). How many moved.
+    /// </summary>
+    Task<int> MarkRunningAsync(IReadOnlyList<ReplicaStarted> started, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Health judgements that came together: each recorded as <see cref="UpdateReplicaHealthAsync(Guid, int, ReplicaHealth, string?, string?, DateTimeOffset, CancellationToken)"/> records one, all in
+    /// one transaction. How many changed a replica.
+    /// </summary>
+    Task<int> UpdateReplicaHealthAsync(IReadOnlyList<ReplicaHealthChanged> reports, CancellationToken cancellationToken);
+
     /// <summary>Points the name's current revision at <paramref name="deploymentId"/> (a rollback restores an older one).</summary>
     Task SetCurrentRevisionAsync(string name, Guid deploymentId, long revision, CancellationToken cancellationToken);
 

@@ -266,16 +266,58 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         return await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE {where} ORDER BY r.revision DESC{limit}", cancellationToken, ReadRevision, [.. parameters]);
     }
 
+    private const string UpdateHealth = """
+        UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), health = @h, health_at = @t,
+            reason = CASE WHEN @h = 'Unhealthy' THEN @r ELSE reason END, updated_at = CASE WHEN state = 'Pending' THEN @t ELSE updated_at END
+        WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running') AND (health_at IS NULL OR health_at <= @t)
+          AND (health IS NULL OR health <> @h OR state = 'Pending')
+        """;
+
+    private const string UpdateRunning = """
+        UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), ports = COALESCE(@p, ports), updated_at = @t
+        WHERE deployment_id = @d AND idx = @i AND state = 'Pending'
+        """;
+
     public async Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await ExecuteAsync(connection, null, """
-            UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), health = @h, health_at = @t,
-                reason = CASE WHEN @h = 'Unhealthy' THEN @r ELSE reason END, updated_at = CASE WHEN state = 'Pending' THEN @t ELSE updated_at END
-            WHERE deployment_id = @d AND idx = @i AND state IN ('Pending', 'Running') AND (health_at IS NULL OR health_at <= @t)
-              AND (health IS NULL OR health <> @h OR state = 'Pending')
-            """, cancellationToken,
+        return await ExecuteAsync(connection, null, UpdateHealth, cancellationToken,
             ("@d", Id(deploymentId)), ("@i", index), ("@h", health.ToString()), ("@c", containerId), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds())) > 0;
+    }
+
+    public async Task<int> UpdateReplicaHealthAsync(IReadOnlyList<ReplicaHealthChanged> reports, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var changed = 0;
+        // Rows are taken in key order, as every batch takes them: two batches never wait on each other crosswise.
+        foreach (var report in reports.OrderBy(r => Id(r.CorrelationId), StringComparer.Ordinal).ThenBy(r => r.Index))
+        {
+            changed += await ExecuteAsync(connection, transaction, UpdateHealth, cancellationToken,
+                ("@d", Id(report.CorrelationId)), ("@i", report.Index), ("@h", report.Health.ToString()), ("@c", report.ContainerId), ("@r", report.Reason),
+                ("@t", report.Timestamp.ToUnixTimeMilliseconds()));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    public async Task<int> MarkRunningAsync(IReadOnlyList<ReplicaStarted> started, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var moved = 0;
+        foreach (var replica in started.OrderBy(r => Id(r.CorrelationId), StringComparer.Ordinal).ThenBy(r => r.Index))
+        {
+            moved += await ExecuteAsync(connection, transaction, UpdateRunning, cancellationToken,
+                ("@d", Id(replica.CorrelationId)), ("@i", replica.Index), ("@c", replica.ContainerId), ("@p", JsonSerializer.Serialize(replica.Ports, Json)),
+                ("@t", at.ToUnixTimeMilliseconds()));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return moved;
     }
 
     public async Task<IReadOnlyList<RevisionRecord>> GetCurrentRevisionsAsync(string? name, CancellationToken cancellationToken)

@@ -536,6 +536,29 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MarkRunningAndUpdateHealth_InBatches_MoveOnlyWhatOneAtATimeWouldAndCountIt()
+    {
+        var name = Specs.UniqueName("batch");
+        var id = Guid.NewGuid();
+        await SaveAsync(id, Specs.Make(name, 3), Placement(0, 21310), Placement(1, 21311), Placement(2, 21312));
+        await Store.UpdateReplicaAsync(id, 2, ReplicaState.Stopped, null, null, null, At.AddSeconds(1), CancellationToken.None);
+        ReplicaStarted Started(int index) => new(Guid.NewGuid(), id, At, _host, name, 1, index, $"c{index}", [new PortBinding(8080, 21310 + index, Protocol.Tcp)]);
+        ReplicaHealthChanged Healthy(int index, int second) => new(Guid.NewGuid(), id, At.AddSeconds(second), _host, name, 1, index, $"c{index}", ReplicaHealth.Healthy, null);
+
+        var moved = await Store.MarkRunningAsync([Started(1), Started(0), Started(2)], At.AddSeconds(2), CancellationToken.None);
+        var movedAgain = await Store.MarkRunningAsync([Started(0)], At.AddSeconds(3), CancellationToken.None);
+        var healthy = await Store.UpdateReplicaHealthAsync([Healthy(0, 4), Healthy(1, 4), Healthy(2, 4)], CancellationToken.None);
+        var healthyAgain = await Store.UpdateReplicaHealthAsync([Healthy(0, 5)], CancellationToken.None);
+
+        Assert.Equal((2, 0, 2, 0), (moved, movedAgain, healthy, healthyAgain));
+        var replicas = await Store.GetReplicasAsync(id, CancellationToken.None);
+        Assert.Equal(
+            [(ReplicaState.Running, "c0", (ReplicaHealth?)ReplicaHealth.Healthy), (ReplicaState.Running, "c1", ReplicaHealth.Healthy), (ReplicaState.Stopped, null, null)],
+            replicas.Select(r => (r.State, r.ContainerId, r.Health)));
+        Assert.Equal(21311, Assert.Single(replicas[1].Ports).HostPort);
+    }
+
+    [Fact]
     public async Task Events_AReplicaAndItsRevisionMoveThroughTheirStates_EachChangeIsRecordedOnceInOrderWithItsReason()
     {
         var name = Specs.UniqueName("ev");
