@@ -47,7 +47,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(handle);
-        var lookups = new BatchLookups(store);
+        var lookups = await BatchLookups.ReadAsync(store, messages.Select(m => m.HostId), cancellationToken);
         var accepted = new List<T>(messages.Count);
         foreach (var message in messages)
         {
@@ -187,11 +187,18 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
         }
     }
 
-    /// <summary>A batch: each host's keys and each deployment's replicas read once, when first asked for.</summary>
-    private sealed class BatchLookups(IDeploymentStore store) : ILookups
+    /// <summary>A batch: every sender's keys read at once, and each deployment's replicas once, when first asked for.</summary>
+    private sealed class BatchLookups(IDeploymentStore store, Dictionary<string, AgentIdentity?> keys) : ILookups
     {
-        private readonly Dictionary<string, AgentIdentity?> _keys = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, AgentIdentity?> _keys = keys;
         private readonly Dictionary<Guid, IReadOnlyList<ReplicaRecord>> _replicas = [];
+
+        public static async Task<BatchLookups> ReadAsync(IDeploymentStore store, IEnumerable<string> senders, CancellationToken cancellationToken)
+        {
+            var hosts = senders.Where(h => Contracts.Spec.HostId.TryParse(h, out _, out _)).ToHashSet(StringComparer.Ordinal);
+            var pinned = await store.GetHostKeysAsync(hosts, cancellationToken);
+            return new BatchLookups(store, hosts.ToDictionary(h => h, h => pinned.GetValueOrDefault(h), StringComparer.Ordinal));
+        }
 
         public async Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken)
         {

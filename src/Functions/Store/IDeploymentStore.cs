@@ -24,6 +24,9 @@ public interface IDeploymentStore
     /// <summary>The keys pinned for a host, or null when none are.</summary>
     Task<AgentIdentity?> GetHostKeysAsync(string hostId, CancellationToken cancellationToken);
 
+    /// <summary>The keys pinned for each of <paramref name="hostIds"/> that has any, in one read.</summary>
+    Task<IReadOnlyDictionary<string, AgentIdentity>> GetHostKeysAsync(IReadOnlyCollection<string> hostIds, CancellationToken cancellationToken);
+
     /// <summary>Pins <paramref name="keys"/> for <paramref name="hostId"/> whatever was pinned before (a revocation's tombstone).</summary>
     Task ReplaceHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken);
 

@@ -91,6 +91,21 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         return await ReadHostKeysAsync(connection, hostId, cancellationToken);
     }
 
+    public async Task<IReadOnlyDictionary<string, AgentIdentity>> GetHostKeysAsync(IReadOnlyCollection<string> hostIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hostIds);
+        if (hostIds.Count == 0)
+        {
+            return new Dictionary<string, AgentIdentity>(StringComparer.Ordinal);
+        }
+
+        var hosts = hostIds.Select((h, i) => ($"@h{i}", (object?)h)).ToArray();
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await QueryAsync(connection, null, $"SELECT host_id, signing_key, sealing_key FROM host_keys WHERE host_id IN ({string.Join(", ", hosts.Select(h => h.Item1))})", cancellationToken,
+            reader => (HostId: reader.GetString(0), Keys: new AgentIdentity(reader.GetString(1), reader.GetString(2))), hosts);
+        return rows.ToDictionary(r => r.HostId, r => r.Keys, StringComparer.Ordinal);
+    }
+
     public async Task ReplaceHostKeysAsync(string hostId, AgentIdentity keys, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -285,39 +300,33 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
             ("@d", Id(deploymentId)), ("@i", index), ("@h", health.ToString()), ("@c", containerId), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds())) > 0;
     }
 
-    public async Task<int> UpdateReplicaHealthAsync(IReadOnlyList<ReplicaHealthChanged> reports, CancellationToken cancellationToken)
+    public Task<int> UpdateReplicaHealthAsync(IReadOnlyList<ReplicaHealthChanged> reports, CancellationToken cancellationToken) =>
+        ExecuteForEachReplicaAsync(reports, r => (r.CorrelationId, r.Index), UpdateHealth, r =>
+            [("@d", Id(r.CorrelationId)), ("@i", r.Index), ("@h", r.Health.ToString()), ("@c", r.ContainerId), ("@r", r.Reason), ("@t", r.Timestamp.ToUnixTimeMilliseconds())],
+            cancellationToken);
+
+    public Task<int> MarkRunningAsync(IReadOnlyList<ReplicaStarted> started, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteForEachReplicaAsync(started, r => (r.CorrelationId, r.Index), UpdateRunning, r =>
+            [("@d", Id(r.CorrelationId)), ("@i", r.Index), ("@c", r.ContainerId), ("@p", JsonSerializer.Serialize(r.Ports, Json)), ("@t", at.ToUnixTimeMilliseconds())],
+            cancellationToken);
+
+    /// <summary>
+    /// <paramref name="sql"/> once for each of <paramref name="items"/>, all in one transaction; how many rows it changed.
+    /// The rows are taken in key order, as every batch takes them, so two batches never wait on each other crosswise.
+    /// </summary>
+    private async Task<int> ExecuteForEachReplicaAsync<T>(IReadOnlyList<T> items, Func<T, (Guid DeploymentId, int Index)> key, string sql, Func<T, (string Name, object? Value)[]> parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(items);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changed = 0;
-        // Rows are taken in key order, as every batch takes them: two batches never wait on each other crosswise.
-        foreach (var report in reports.OrderBy(r => Id(r.CorrelationId), StringComparer.Ordinal).ThenBy(r => r.Index))
+        foreach (var item in items.OrderBy(i => Id(key(i).DeploymentId), StringComparer.Ordinal).ThenBy(i => key(i).Index))
         {
-            changed += await ExecuteAsync(connection, transaction, UpdateHealth, cancellationToken,
-                ("@d", Id(report.CorrelationId)), ("@i", report.Index), ("@h", report.Health.ToString()), ("@c", report.ContainerId), ("@r", report.Reason),
-                ("@t", report.Timestamp.ToUnixTimeMilliseconds()));
+            changed += await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters(item));
         }
 
         await transaction.CommitAsync(cancellationToken);
         return changed;
-    }
-
-    public async Task<int> MarkRunningAsync(IReadOnlyList<ReplicaStarted> started, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(started);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var moved = 0;
-        foreach (var replica in started.OrderBy(r => Id(r.CorrelationId), StringComparer.Ordinal).ThenBy(r => r.Index))
-        {
-            moved += await ExecuteAsync(connection, transaction, UpdateRunning, cancellationToken,
-                ("@d", Id(replica.CorrelationId)), ("@i", replica.Index), ("@c", replica.ContainerId), ("@p", JsonSerializer.Serialize(replica.Ports, Json)),
-                ("@t", at.ToUnixTimeMilliseconds()));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return moved;
     }
 
     public async Task<IReadOnlyList<RevisionRecord>> GetCurrentRevisionsAsync(string? name, CancellationToken cancellationToken)

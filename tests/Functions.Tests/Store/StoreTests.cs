@@ -559,6 +559,19 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetHostKeysAsync_ForSeveralHosts_ReturnsThoseWithKeysPinned()
+    {
+        var (a, b, none) = (_host + "-ka", _host + "-kb", _host + "-kn");
+        await Store.PinHostKeysAsync(a, new AgentIdentity("sign-a", "seal-a"), At, CancellationToken.None);
+        await Store.PinHostKeysAsync(b, new AgentIdentity("sign-b", "seal-b"), At, CancellationToken.None);
+
+        var keys = await Store.GetHostKeysAsync([a, b, none], CancellationToken.None);
+
+        Assert.Equal([(a, "sign-a", "seal-a"), (b, "sign-b", "seal-b")], keys.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value.SigningKey, k.Value.SealingKey)));
+        Assert.Empty(await Store.GetHostKeysAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Events_AReplicaAndItsRevisionMoveThroughTheirStates_EachChangeIsRecordedOnceInOrderWithItsReason()
     {
         var name = Specs.UniqueName("ev");
