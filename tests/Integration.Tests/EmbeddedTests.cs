@@ -40,5 +40,9 @@ public sealed class EmbeddedTests : IAsyncLifetime
         Assert.Empty(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
         var after = await CliProcess.RunAsync(Environment, "status", name);
         Assert.True(after.Exit == 1, after.ToString());
+
+        // A second delete names nothing: an error that says so, not "deleted".
+        var again = await CliProcess.RunAsync(Environment, "delete", name);
+        Assert.Equal((1, $"workers: no deployment named {name}"), (again.Exit, again.Error.Trim()));
     }
 }

@@ -21,6 +21,12 @@ internal static class DeleteCommand
             }
 
             await ClusterRunner.WaitForLocalHostAsync(client, connection, cancellationToken);
+            if ((await client.StatusAsync(target, null, cancellationToken)).Deployments.Count == 0)
+            {
+                // As kubectl delete of a missing resource: an error, not a request that silently changes nothing.
+                return await ClusterRunner.NotFoundAsync(console, parsed, target);
+            }
+
             await client.DeleteAsync(target, cancellationToken);
             if (parsed.GetValue(wait) || connection.Embedded)
             {
