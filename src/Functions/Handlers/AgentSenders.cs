@@ -22,25 +22,17 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
     private static readonly ConcurrentDictionary<string, PublicSigningKey> ParsedKeys = new(StringComparer.Ordinal);
 
     /// <summary>Hands <paramref name="message"/> to <paramref name="handle"/> when its sender is who it says; otherwise no effects.</summary>
-    public async Task<Effects> AcceptAsync<T>(T message, Func<T, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
+    public Task<Effects> AcceptAsync<T>(T message, Func<T, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
         where T : IAgentMessage
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(handle);
-        var refusal = await RefusalAsync(message, cancellationToken);
-        if (refusal is null)
-        {
-            return await handle(message, cancellationToken);
-        }
-
-        Refused(logger, typeof(T).Name, message.HostId, refusal);
-        return new Effects();
+        return AcceptAsync([message], (accepted, token) => handle(accepted[0], token), cancellationToken);
     }
 
     /// <summary>
     /// Hands those of <paramref name="messages"/> whose sender is who it says to <paramref name="handle"/> together, each
-    /// checked as <see cref="AcceptAsync{T}(T, Func{T, CancellationToken, Task{Effects}}, CancellationToken)"/> checks
-    /// one, with each host's keys and each deployment's replicas read once for the batch.
+    /// checked alone, with every sender's keys read at once and each deployment's replicas once for the batch.
     /// </summary>
     public async Task<Effects> AcceptAsync<T>(IReadOnlyList<T> messages, Func<IReadOnlyList<T>, CancellationToken, Task<Effects>> handle, CancellationToken cancellationToken)
         where T : IAgentMessage
@@ -64,17 +56,14 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
         return accepted.Count == 0 ? new Effects() : await handle(accepted, cancellationToken);
     }
 
-    private Task<string?> RefusalAsync(IAgentMessage message, CancellationToken cancellationToken) =>
-        RefusalAsync(message, new StoreLookups(store), cancellationToken);
-
-    private async Task<string?> RefusalAsync(IAgentMessage message, ILookups lookups, CancellationToken cancellationToken)
+    private async Task<string?> RefusalAsync(IAgentMessage message, BatchLookups lookups, CancellationToken cancellationToken)
     {
         if (!Contracts.Spec.HostId.TryParse(message.HostId, out _, out var badHost))
         {
             return $"its host id is not one: {badHost}";
         }
 
-        var pinned = await lookups.HostKeysAsync(message.HostId, cancellationToken);
+        var pinned = lookups.HostKeys(message.HostId);
         if (pinned == Revoked)
         {
             return $"host {message.HostId} is revoked (workers hosts forget {message.HostId} lifts it)";
@@ -131,7 +120,7 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
     /// another host (a late word from a host the replica was moved away from, or one host's key used against another's
     /// replicas) is refused. A replica the store does not know is left to the handler.
     /// </summary>
-    private static async Task<string?> NotItsReplicaAsync(IAgentMessage message, ILookups lookups, CancellationToken cancellationToken)
+    private static async Task<string?> NotItsReplicaAsync(IAgentMessage message, BatchLookups lookups, CancellationToken cancellationToken)
     {
         var (deploymentId, index) = message switch
         {
@@ -165,30 +154,11 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
         return ParsedKeys[signingKey] = PublicSigningKey.Parse(signingKey);
     }
 
-    /// <summary>What the check reads from the store: a host's pinned keys and a replica.</summary>
-    private interface ILookups
-    {
-        Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken);
-
-        Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken);
-
-        void Pinned(string hostId, AgentIdentity keys);
-    }
-
-    /// <summary>One message: each read goes to the store.</summary>
-    private sealed class StoreLookups(IDeploymentStore store) : ILookups
-    {
-        public Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken) => store.GetHostKeysAsync(hostId, cancellationToken);
-
-        public Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken) => store.FindReplicaAsync(deploymentId, index, cancellationToken);
-
-        public void Pinned(string hostId, AgentIdentity keys)
-        {
-        }
-    }
-
-    /// <summary>A batch: every sender's keys read at once, and each deployment's replicas once, when first asked for.</summary>
-    private sealed class BatchLookups(IDeploymentStore store, Dictionary<string, AgentIdentity?> keys) : ILookups
+    /// <summary>
+    /// What the check reads from the store for a batch (or a single message): every sender's pinned keys, read at once,
+    /// and each deployment's replicas, read once when first asked for.
+    /// </summary>
+    private sealed class BatchLookups(IDeploymentStore store, Dictionary<string, AgentIdentity?> keys)
     {
         private readonly Dictionary<string, AgentIdentity?> _keys = keys;
         private readonly Dictionary<Guid, IReadOnlyList<ReplicaRecord>> _replicas = [];
@@ -200,15 +170,8 @@ public sealed partial class AgentSenders(IDeploymentStore store, TimeProvider ti
             return new BatchLookups(store, hosts.ToDictionary(h => h, h => pinned.GetValueOrDefault(h), StringComparer.Ordinal));
         }
 
-        public async Task<AgentIdentity?> HostKeysAsync(string hostId, CancellationToken cancellationToken)
-        {
-            if (!_keys.TryGetValue(hostId, out var keys))
-            {
-                _keys[hostId] = keys = await store.GetHostKeysAsync(hostId, cancellationToken);
-            }
-
-            return keys;
-        }
+        /// <summary>The keys pinned for a sender whose host id parses (every such sender's were read up front).</summary>
+        public AgentIdentity? HostKeys(string hostId) => _keys.GetValueOrDefault(hostId);
 
         public async Task<ReplicaRecord?> ReplicaAsync(Guid deploymentId, int index, CancellationToken cancellationToken)
         {

@@ -53,7 +53,7 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         var effects = new Effects();
         foreach (var deployment in batch.GroupBy(h => h.CorrelationId))
         {
-            if (deployment.Any(h => h.Health != ReplicaHealth.Healthy) || deployment.Count() == 1)
+            if (deployment.Any(h => h.Health != ReplicaHealth.Healthy))
             {
                 foreach (var health in deployment)
                 {
@@ -69,38 +69,18 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         return await SealAsync(effects, cancellationToken);
     }
 
-    private async Task<Effects> TrackAsync(ReplicaStarted started, CancellationToken cancellationToken)
+    private Task<Effects> TrackAsync(ReplicaStarted started, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(started);
-        var now = time.GetUtcNow();
-        var effects = new Effects();
-        var moved = await store.UpdateReplicaAsync(started.CorrelationId, started.Index, ReplicaState.Running, started.ContainerId, started.Ports, null, now, cancellationToken);
-        var revision = await store.GetRevisionAsync(started.CorrelationId, cancellationToken);
-        if (revision is null || await store.FindReplicaAsync(revision.DeploymentId, started.Index, cancellationToken) is not { State: ReplicaState.Running })
-        {
-            // A replica nobody wants any more (late, superseded, deleted, or unknown) is stopped, never left behind.
-            return effects.Send(started.HostId, new StopReplicas(Guid.NewGuid(), started.CorrelationId, now, started.HostId, started.Name, started.Revision, [started.Index]));
-        }
-
-        // A revision runs once every replica is healthy, not merely started: its agent says so (ReplicaHealthChanged).
-        // Also when it already runs: a redelivery after a crash must still retire the older revisions.
-        await Rollouts.AdvanceAsync(store, _settings, started.Name, now, effects, cancellationToken);
-        if (!moved)
-        {
-            await Outcomes.RepublishAsync(store, effects, started.Name, now, cancellationToken);
-        }
-
-        return effects;
+        return TrackAsync([started], cancellationToken);
     }
 
-    /// <summary>One deployment's replicas reported running: <see cref="TrackAsync(ReplicaStarted, CancellationToken)"/> for all at once.</summary>
+    /// <summary>
+    /// One deployment's replicas reported running (one, or a batch's): moved to running, and those nobody wants any more
+    /// stopped; then its rollout is advanced once for all of them.
+    /// </summary>
     private async Task<Effects> TrackAsync(IReadOnlyList<ReplicaStarted> started, CancellationToken cancellationToken)
     {
-        if (started is [var one])
-        {
-            return await TrackAsync(one, cancellationToken);
-        }
-
         var now = time.GetUtcNow();
         var effects = new Effects();
         var moved = await store.MarkRunningAsync(started, now, cancellationToken) == started.Count;
@@ -128,7 +108,10 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
         return effects;
     }
 
-    /// <summary>One deployment's replicas reported healthy: <see cref="TrackAsync(ReplicaHealthChanged, CancellationToken)"/> for all at once.</summary>
+    /// <summary>
+    /// One deployment's replicas reported healthy (one, or a batch's): recorded, then its rollout advanced once for all
+    /// of them (or finished).
+    /// </summary>
     private async Task<Effects> TrackHealthyAsync(IReadOnlyList<ReplicaHealthChanged> healthy, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -157,16 +140,21 @@ public sealed class TrackHandler(IDeploymentStore store, TimeProvider time, IOpt
     private async Task<Effects> TrackAsync(ReplicaHealthChanged health, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(health);
+        if (health.Health == ReplicaHealth.Healthy)
+        {
+            return await TrackHealthyAsync([health], cancellationToken);
+        }
+
         var now = time.GetUtcNow();
         var effects = new Effects();
-        if (health.Health is not (ReplicaHealth.Healthy or ReplicaHealth.Unhealthy)
+        if (health.Health != ReplicaHealth.Unhealthy
             || await store.GetRevisionAsync(health.CorrelationId, cancellationToken) is not { } revision || revision.DeploymentId != health.CorrelationId)
         {
             return effects;
         }
 
         var changed = await store.UpdateReplicaHealthAsync(health.CorrelationId, health.Index, health.Health, health.ContainerId, health.Reason, health.Timestamp, cancellationToken);
-        if (health.Health == ReplicaHealth.Unhealthy && changed)
+        if (changed)
         {
             var reason = $"replica {health.Index} on {health.HostId} is unhealthy: {health.Reason}";
             var current = await IsCurrentAsync(revision, health.Name, cancellationToken);
