@@ -288,11 +288,6 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
           AND (health IS NULL OR health <> @h OR state = 'Pending')
         """;
 
-    private const string UpdateRunning = """
-        UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), ports = COALESCE(@p, ports), updated_at = @t
-        WHERE deployment_id = @d AND idx = @i AND state = 'Pending'
-        """;
-
     public async Task<bool> UpdateReplicaHealthAsync(Guid deploymentId, int index, ReplicaHealth health, string? containerId, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -301,20 +296,19 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
     }
 
     public Task<int> UpdateReplicaHealthAsync(IReadOnlyList<ReplicaHealthChanged> reports, CancellationToken cancellationToken) =>
-        ExecuteForEachReplicaAsync(reports, r => (r.CorrelationId, r.Index), UpdateHealth, r =>
-            [("@d", Id(r.CorrelationId)), ("@i", r.Index), ("@h", r.Health.ToString()), ("@c", r.ContainerId), ("@r", r.Reason), ("@t", r.Timestamp.ToUnixTimeMilliseconds())],
+        ExecuteForEachReplicaAsync(reports, r => (r.CorrelationId, r.Index), r => (UpdateHealth,
+            [("@d", Id(r.CorrelationId)), ("@i", r.Index), ("@h", r.Health.ToString()), ("@c", r.ContainerId), ("@r", r.Reason), ("@t", r.Timestamp.ToUnixTimeMilliseconds())]),
             cancellationToken);
 
     public Task<int> MarkRunningAsync(IReadOnlyList<ReplicaStarted> started, DateTimeOffset at, CancellationToken cancellationToken) =>
-        ExecuteForEachReplicaAsync(started, r => (r.CorrelationId, r.Index), UpdateRunning, r =>
-            [("@d", Id(r.CorrelationId)), ("@i", r.Index), ("@c", r.ContainerId), ("@p", JsonSerializer.Serialize(r.Ports, Json)), ("@t", at.ToUnixTimeMilliseconds())],
-            cancellationToken);
+        ExecuteForEachReplicaAsync(started, r => (r.CorrelationId, r.Index), r => MoveReplica(r.CorrelationId, r.Index, ReplicaState.Running, r.ContainerId, r.Ports, null, at), cancellationToken);
 
     /// <summary>
-    /// <paramref name="sql"/> once for each of <paramref name="items"/>, all in one transaction; how many rows it changed.
-    /// The rows are taken in key order, as every batch takes them, so two batches never wait on each other crosswise.
+    /// The statement <paramref name="statement"/> makes for each of <paramref name="items"/>, all in one transaction; how
+    /// many rows they changed. The rows are taken in key order, as every batch takes them, so two batches never wait on
+    /// each other crosswise.
     /// </summary>
-    private async Task<int> ExecuteForEachReplicaAsync<T>(IReadOnlyList<T> items, Func<T, (Guid DeploymentId, int Index)> key, string sql, Func<T, (string Name, object? Value)[]> parameters, CancellationToken cancellationToken)
+    private async Task<int> ExecuteForEachReplicaAsync<T>(IReadOnlyList<T> items, Func<T, (Guid DeploymentId, int Index)> key, Func<T, (string Sql, (string Name, object? Value)[] Parameters)> statement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         await using var connection = await OpenAsync(cancellationToken);
@@ -322,7 +316,8 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         var changed = 0;
         foreach (var item in items.OrderBy(i => Id(key(i).DeploymentId), StringComparer.Ordinal).ThenBy(i => key(i).Index))
         {
-            changed += await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters(item));
+            var (sql, parameters) = statement(item);
+            changed += await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -547,6 +542,24 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         return await ExecuteAsync(connection, null, "DELETE FROM port_reservations WHERE held_until IS NOT NULL AND held_until <= @t", cancellationToken, ("@t", now.ToUnixTimeMilliseconds()));
     }
 
+    /// <summary>The statement that moves one replica to <paramref name="state"/> if that is forward from where it is, with its parameters.</summary>
+    private static (string Sql, (string Name, object? Value)[] Parameters) MoveReplica(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at)
+    {
+        var from = AllowedFrom[state];
+        var parameters = new List<(string Name, object? Value)>
+        {
+            ("@d", Id(deploymentId)), ("@i", index), ("@s", state.ToString()), ("@c", containerId),
+            ("@p", ports is null ? null : JsonSerializer.Serialize(ports, Json)), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds()),
+        };
+        var allowed = string.Join(", ", from.Select((s, i) => $"@f{i}"));
+        parameters.AddRange(from.Select((s, i) => ($"@f{i}", (object?)s.ToString())));
+        return ($"""
+            UPDATE replicas SET state = @s, container_id = COALESCE(@c, container_id), ports = COALESCE(@p, ports),
+                reason = COALESCE(@r, reason), updated_at = @t
+            WHERE deployment_id = @d AND idx = @i AND state IN ({allowed})
+            """, [.. parameters]);
+    }
+
     public async Task<bool> UpdateReplicaAsync(Guid deploymentId, int index, ReplicaState state, string? containerId, IReadOnlyList<PortBinding>? ports, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var from = AllowedFrom[state];
@@ -560,18 +573,8 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         var frees = state is ReplicaState.Failed or ReplicaState.Stopped or ReplicaState.Lost;
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = frees ? await connection.BeginTransactionAsync(cancellationToken) : null;
-        var parameters = new List<(string, object?)>
-        {
-            ("@d", Id(deploymentId)), ("@i", index), ("@s", state.ToString()), ("@c", containerId),
-            ("@p", ports is null ? null : JsonSerializer.Serialize(ports, Json)), ("@r", reason), ("@t", at.ToUnixTimeMilliseconds()),
-        };
-        var allowed = string.Join(", ", from.Select((s, i) => $"@f{i}"));
-        parameters.AddRange(from.Select((s, i) => ($"@f{i}", (object?)s.ToString())));
-        var changed = await ExecuteAsync(connection, transaction, $"""
-            UPDATE replicas SET state = @s, container_id = COALESCE(@c, container_id), ports = COALESCE(@p, ports),
-                reason = COALESCE(@r, reason), updated_at = @t
-            WHERE deployment_id = @d AND idx = @i AND state IN ({allowed})
-            """, cancellationToken, [.. parameters]);
+        var (sql, parameters) = MoveReplica(deploymentId, index, state, containerId, ports, reason, at);
+        var changed = await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
         if (transaction is not null)
         {
             if (changed > 0)
