@@ -1,16 +1,91 @@
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
+using Workers.Functions.Planning;
 using Workers.Functions.Store;
 
 namespace Workers.Functions.Handlers;
 
-/// <summary>The cluster as one plan pass sees it: read once, then each recorded placement added to it.</summary>
-internal sealed record ClusterView(IReadOnlyList<HostRecord> Hosts, List<PortReservation> Reservations, List<ReplicaLimits> Limits)
+/// <summary>
+/// The cluster as one plan pass sees it: read once, then each recorded placement added to it. The hosts as planning
+/// candidates are kept too, and only the hosts a recorded plan touched are worked out again, so a pass of many plans
+/// over a large cluster costs one full reading, not one per plan.
+/// </summary>
+internal sealed class ClusterView
 {
+    private readonly Dictionary<string, List<PortReservation>> _held;
+    private readonly Dictionary<string, List<ReplicaLimits>> _planned;
+    private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
+    private (DateTimeOffset Now, TimeSpan Timeout)? _judged;
+    private HostLiveness? _liveness;
+    private HostCandidate[] _candidates = [];
+    private (HostRecord Host, HostId Id)[] _hosts = [];
+
+    public ClusterView(IReadOnlyList<HostRecord> hosts, List<PortReservation> reservations, List<ReplicaLimits> limits)
+    {
+        Hosts = hosts;
+        Reservations = reservations;
+        Limits = limits;
+        _held = reservations.GroupBy(r => r.HostId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        _planned = limits.GroupBy(r => r.HostId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<HostRecord> Hosts { get; }
+
+    public List<PortReservation> Reservations { get; }
+
+    public List<ReplicaLimits> Limits { get; }
+
     public static async Task<ClusterView> ReadAsync(IDeploymentStore store, CancellationToken cancellationToken) => new(
         await store.GetHostsAsync(cancellationToken),
         [.. await store.GetReservationsAsync(cancellationToken)],
         [.. await store.GetActiveReplicaLimitsAsync(cancellationToken)]);
+
+    /// <summary>
+    /// Every host as a candidate, as <see cref="Inventory.CandidatesFrom"/> makes them from this view. With
+    /// <paramref name="replaceable"/> the ports it names count as free, and the candidates are made afresh; without,
+    /// the ones made for an earlier plan of the pass are reused for every host no plan has touched since.
+    /// </summary>
+    public IReadOnlyList<HostCandidate> Candidates(DateTimeOffset now, TimeSpan hostTimeout, Func<PortReservation, bool>? replaceable = null)
+    {
+        if (replaceable is not null)
+        {
+            return Inventory.CandidatesFrom(Hosts, Reservations, Limits, now, hostTimeout, replaceable);
+        }
+
+        if (_judged != (now, hostTimeout))
+        {
+            _judged = (now, hostTimeout);
+            _liveness = HostLiveness.Of(Hosts, now, hostTimeout);
+            var hosts = new List<(HostRecord, HostId)>(Hosts.Count);
+            var candidates = new List<HostCandidate>(Hosts.Count);
+            _positions.Clear();
+            foreach (var host in Hosts)
+            {
+                if (HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
+                {
+                    _positions[id.Value] = candidates.Count;
+                    hosts.Add((host, id));
+                    candidates.Add(CandidateOf(host, id));
+                }
+            }
+
+            (_hosts, _candidates) = ([.. hosts], [.. candidates]);
+            _touched.Clear();
+        }
+
+        foreach (var hostId in _touched)
+        {
+            if (_positions.TryGetValue(hostId, out var position))
+            {
+                var (host, id) = _hosts[position];
+                _candidates[position] = CandidateOf(host, id);
+            }
+        }
+
+        _touched.Clear();
+        return [.. _candidates];
+    }
 
     /// <summary>The older replicas whose reservations the placements take over (a fixed host port on the same host).</summary>
     public List<PortReservation> Displaced(IEnumerable<ReplicaPlacement> placements, IReadOnlySet<Guid> older) =>
@@ -24,14 +99,48 @@ internal sealed record ClusterView(IReadOnlyList<HostRecord> Hosts, List<PortRes
         // A displaced replica gives up its port now; it keeps its CPU and memory until it has stopped.
         if (displaced.Count > 0)
         {
-            Reservations.RemoveAll(r => displaced.Any(d => d.DeploymentId == r.DeploymentId && d.Index == r.Index));
+            bool Gone(PortReservation r) => displaced.Any(d => d.DeploymentId == r.DeploymentId && d.Index == r.Index);
+            Reservations.RemoveAll(Gone);
+            foreach (var hostId in displaced.Select(d => d.HostId).Distinct(StringComparer.Ordinal))
+            {
+                if (_held.TryGetValue(hostId, out var held))
+                {
+                    held.RemoveAll(Gone);
+                }
+
+                _touched.Add(hostId);
+            }
         }
 
         var name = spec.Name.Value;
         foreach (var placement in placements)
         {
-            Reservations.AddRange(placement.Ports.Select(p => new PortReservation(placement.HostId, p.HostPort, p.Protocol, deploymentId, name, placement.Index)));
-            Limits.Add(new ReplicaLimits(placement.HostId, name, revision, placement.Index, spec.Resources.Cpu?.Millicores ?? 0, spec.Resources.Memory?.Bytes ?? 0));
+            var reservations = placement.Ports.Select(p => new PortReservation(placement.HostId, p.HostPort, p.Protocol, deploymentId, name, placement.Index)).ToList();
+            var limits = new ReplicaLimits(placement.HostId, name, revision, placement.Index, spec.Resources.Cpu?.Millicores ?? 0, spec.Resources.Memory?.Bytes ?? 0);
+            Reservations.AddRange(reservations);
+            Limits.Add(limits);
+            Own(_held, placement.HostId).AddRange(reservations);
+            Own(_planned, placement.HostId).Add(limits);
+            _touched.Add(placement.HostId);
         }
+    }
+
+    private HostCandidate CandidateOf(HostRecord host, HostId id) =>
+        Inventory.Candidate(
+            host,
+            id,
+            _liveness!.IsAlive(host),
+            _held.TryGetValue(id.Value, out var held) ? held : [],
+            _planned.TryGetValue(id.Value, out var planned) ? planned : [],
+            replaceable: null);
+
+    private static List<T> Own<T>(Dictionary<string, List<T>> byHost, string hostId)
+    {
+        if (!byHost.TryGetValue(hostId, out var list))
+        {
+            byHost[hostId] = list = [];
+        }
+
+        return list;
     }
 }

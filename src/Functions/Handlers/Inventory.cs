@@ -45,32 +45,80 @@ internal static class Inventory
         var candidates = new List<HostCandidate>(hosts.Count);
         foreach (var host in hosts)
         {
-            if (!HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
+            if (HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
             {
-                continue;
+                candidates.Add(Candidate(host, id, liveness.IsAlive(host), held[id.Value], planned[id.Value], replaceable));
             }
-
-            var freed = held[id.Value].Where(replaceable).Select(r => (r.HostPort, r.Protocol)).ToHashSet();
-            var taken = host.Heartbeat.PortsInUse.Select(p => (p.Port, p.Protocol))
-                .Concat(held[id.Value].Select(r => (r.HostPort, r.Protocol)))
-                .Where(p => !freed.Contains(p))
-                .ToHashSet();
-            // The heartbeat's free CPU and memory already count the containers it saw; replicas planned since are not
-            // in it yet, so their limits come off here, or two plans between heartbeats could overcommit the host.
-            var seen = host.Heartbeat.Replicas.Select(r => (r.Name, r.Revision, r.Index)).ToHashSet();
-            var unseen = planned[id.Value].Where(r => !seen.Contains((r.Name, r.Revision, r.Index))).ToList();
-            candidates.Add(new HostCandidate(
-                id,
-                host.Heartbeat.Labels,
-                liveness.IsAlive(host),
-                host.Heartbeat.CpuFreeMillicores - unseen.Sum(r => r.CpuMillicores),
-                host.Heartbeat.MemoryFreeBytes - unseen.Sum(r => r.MemoryBytes),
-                taken,
-                host.Heartbeat.Replicas.Count + unseen.Count,
-                host.Heartbeat.Allows,
-                host.Heartbeat.Identity?.SealingKey));
         }
 
         return candidates;
+    }
+
+    /// <summary>
+    /// One host as a candidate: its heartbeat, less the ports reserved and the limits of replicas planned onto it
+    /// that its heartbeat does not show yet.
+    /// </summary>
+    public static HostCandidate Candidate(
+        HostRecord host,
+        HostId id,
+        bool live,
+        IEnumerable<PortReservation> held,
+        IEnumerable<ReplicaLimits> planned,
+        Func<PortReservation, bool>? replaceable)
+    {
+        var heartbeat = host.Heartbeat;
+        var taken = new HashSet<(int Port, Protocol Protocol)>(heartbeat.PortsInUse.Count);
+        foreach (var port in heartbeat.PortsInUse)
+        {
+            taken.Add((port.Port, port.Protocol));
+        }
+
+        HashSet<(int Port, Protocol Protocol)>? freed = null;
+        foreach (var reservation in held)
+        {
+            if (replaceable?.Invoke(reservation) == true)
+            {
+                (freed ??= []).Add((reservation.HostPort, reservation.Protocol));
+            }
+            else
+            {
+                taken.Add((reservation.HostPort, reservation.Protocol));
+            }
+        }
+
+        if (freed is not null)
+        {
+            taken.ExceptWith(freed);
+        }
+
+        // The heartbeat's free CPU and memory already count the containers it saw; replicas planned since are not
+        // in it yet, so their limits come off here, or two plans between heartbeats could overcommit the host.
+        var seen = new HashSet<(string Name, long Revision, int Index)>(heartbeat.Replicas.Count);
+        foreach (var replica in heartbeat.Replicas)
+        {
+            seen.Add((replica.Name, replica.Revision, replica.Index));
+        }
+
+        var (unseen, cpu, memory) = (0, 0L, 0L);
+        foreach (var limit in planned)
+        {
+            if (!seen.Contains((limit.Name, limit.Revision, limit.Index)))
+            {
+                unseen++;
+                cpu += limit.CpuMillicores;
+                memory += limit.MemoryBytes;
+            }
+        }
+
+        return new HostCandidate(
+            id,
+            heartbeat.Labels,
+            live,
+            heartbeat.CpuFreeMillicores - cpu,
+            heartbeat.MemoryFreeBytes - memory,
+            taken,
+            heartbeat.Replicas.Count + unseen,
+            heartbeat.Allows,
+            heartbeat.Identity?.SealingKey);
     }
 }

@@ -83,7 +83,7 @@ public sealed class PlanHandler(IDeploymentStore store, TimeProvider time, IOpti
 
         // With nothing running yet every replica starts at once, all or none; otherwise the first wave of a rolling update.
         var step = older.Count == 0
-            ? Whole(Planner.Plan(spec, Inventory.CandidatesFrom(view.Hosts, view.Reservations, view.Limits, now, options.Value.HostTimeout, _ => false)))
+            ? Whole(Planner.Plan(spec, view.Candidates(now, options.Value.HostTimeout)))
             : Rollouts.Step(spec, accepted.CorrelationId, 0, [], outgoing, view, now, options.Value.HostTimeout);
         if (step.Blocked is { } refusal)
         {

@@ -64,7 +64,7 @@ internal static class Rollouts
             var olderIds = outgoing.Select(r => r.DeploymentId).ToHashSet();
             var serving = oldServing.Select(r => (r.DeploymentId, r.Index)).ToHashSet();
             var next = target.Count == 0 ? 0 : target.Max(r => r.Index) + 1;
-            var together = Planner.Plan(spec, Candidates(cluster, _ => false), [.. Enumerable.Range(next, start)]);
+            var together = Planner.Plan(spec, cluster.Candidates(now, hostTimeout), [.. Enumerable.Range(next, start)]);
             if (together.Succeeded)
             {
                 placements.AddRange(together.Placements);
@@ -74,14 +74,14 @@ internal static class Rollouts
 
             for (var i = 0; i < start; i++, next++)
             {
-                var plain = Planner.Plan(spec, Candidates(cluster, _ => false), [next]);
+                var plain = Planner.Plan(spec, cluster.Candidates(now, hostTimeout), [next]);
                 var placed = plain.Succeeded ? plain : null;
                 List<PortReservation> taken = [];
                 if (placed is null && olderIds.Count > 0 && spec.Ports.Any(p => p.Host is not null))
                 {
                     // A fixed host port held by an older replica: the new one can take its place, and the older one
                     // stops first. That costs availability when the older one serves, so only within the budget.
-                    var over = Planner.Plan(spec, Candidates(cluster, Inventory.Replaceable(spec, olderIds)), [next]);
+                    var over = Planner.Plan(spec, cluster.Candidates(now, hostTimeout, Inventory.Replaceable(spec, olderIds)), [next]);
                     taken = over.Succeeded ? cluster.Displaced(over.Placements, olderIds) : [];
                     var cost = taken.Count(r => serving.Contains((r.DeploymentId, r.Index)));
                     if (over.Succeeded && cost <= budget)
@@ -121,9 +121,6 @@ internal static class Rollouts
               + (unplaced is null ? string.Empty : $" ({unplaced})")
             : null;
         return new RolloutStep(placements, displaced, stops, false, progress, blocked);
-
-        IReadOnlyList<HostCandidate> Candidates(ClusterView cluster, Func<PortReservation, bool> replaceable) =>
-            Inventory.CandidatesFrom(cluster.Hosts, cluster.Reservations, cluster.Limits, now, hostTimeout, replaceable);
     }
 
     /// <summary>How many replicas of the target the next step may start: up to the wanted count, within the surge.</summary>
