@@ -1,47 +1,97 @@
 using System.Collections.Concurrent;
-using MassTransit;
+using System.Threading.Channels;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
-using Workers.Transport;
+using Workers.HostAgent.Amqp;
 
 namespace Workers.Bench.Throughput;
 
 /// <summary>
-/// Hosts whose container driver acknowledges at once: each reads its own <c>host.&lt;id&gt;</c> queue, set up as the
-/// agent sets up its own (AgentRegistration.ConfigureAgentEndpoint: no consume topology, one command at a time, the
-/// Workers endpoint policy), answers a StartReplicas with one ReplicaStarted per replica as ReplicaCommandHandler
-/// does, then one ReplicaHealthChanged (healthy) per replica as the agent's HealthMonitor does for a replica without a
-/// check once it has run for minReady (0 s in the bench's spec), and reports heartbeats shaped like HeartbeatService's: its capacity less the limits of what it runs, the
-/// replicas it runs and the host ports they hold.
+/// Hosts whose container driver acknowledges at once, on the wire as the shipped agent is (src/HostAgent.Amqp): each
+/// reads its own <c>host.&lt;id&gt;</c> queue, declared as the agent declares it (AgentTopology), with RabbitMQ.Client,
+/// the agent's prefetch and one command at a time; commands are read and results written in MassTransit's envelope by
+/// the agent's own codec (EnvelopeCodec, WireTypes), and published to their types' exchanges with confirms. A
+/// StartReplicas is answered with one ReplicaStarted per replica as ReplicaCommandHandler does, then one
+/// ReplicaHealthChanged (healthy) per replica as the agent's HealthMonitor does for a replica without a check once it
+/// has run for minReady (0 s in the bench's spec); heartbeats are shaped like HeartbeatService's: its capacity less the
+/// limits of what it runs, the replicas it runs and the host ports they hold. Until 2026-11-28 they ran on MassTransit,
+/// 1,000 receive endpoints in this process, which the agent no longer does.
 /// </summary>
-internal sealed class SimulatedHosts
+internal sealed class SimulatedHosts : IAsyncDisposable
 {
     /// <summary>Ample: every replica of the largest run would fit on one host.</summary>
     public const long CpuMillicores = 256_000;
 
     public const long MemoryBytes = 1L << 40;
 
+    /// <summary>Channels the hosts publish on, each carrying one confirmed publish at a time, as the agent's publisher does.</summary>
+    private const int PublishChannels = 16;
+
     private readonly SimulatedHost[] _hosts;
+    private readonly Channel<IChannel> _publishers = Channel.CreateUnbounded<IChannel>();
+    private readonly List<IChannel> _channels = [];
+    private readonly HashSet<string> _exchanges = new(StringComparer.Ordinal);
+    private IConnection? _consuming;
+    private IConnection? _publishing;
+    private Uri _broker = new("rabbitmq://localhost/");
 
     public SimulatedHosts(int count) =>
         _hosts = [.. Enumerable.Range(0, count).Select(i => new SimulatedHost(HostId.From($"host-{i:D4}").Value))];
 
     public IReadOnlyList<SimulatedHost> Hosts => _hosts;
 
-    public IEnumerable<string> Queues => _hosts.Select(h => Transport.Queues.Host(h.Id));
+    public IEnumerable<string> Queues => _hosts.Select(h => AgentTopology.Queue(h.Id));
 
-    public void ConfigureEndpoints(IBusFactoryConfigurator<IReceiveEndpointConfigurator> cfg)
+    /// <summary>Declares every host's queue and starts reading it; returns once all are read.</summary>
+    public async Task StartAsync(Uri amqp, CancellationToken cancellationToken)
     {
+        _broker = new Uri($"rabbitmq://{amqp.Host}:{amqp.Port}/");
+        _consuming = await new ConnectionFactory { Uri = amqp, ClientProvidedName = "bench-hosts" }.CreateConnectionAsync(cancellationToken);
+        _publishing = await new ConnectionFactory { Uri = amqp, ClientProvidedName = "bench-hosts-publish" }.CreateConnectionAsync(cancellationToken);
+        for (var i = 0; i < PublishChannels; i++)
+        {
+            var channel = await _publishing.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+            _channels.Add(channel);
+            _publishers.Writer.TryWrite(channel);
+        }
+
+        await using (var setup = await _publishing.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+            foreach (var type in WireTypes.Results)
+            {
+                await AgentTopology.DeclarePublishExchangeAsync(setup, type.Name, cancellationToken);
+                _exchanges.Add(type.Name);
+            }
+        }
+
         foreach (var host in _hosts)
         {
-            cfg.ReceiveEndpoint(Transport.Queues.Host(host.Id), endpoint =>
+            var channel = await _consuming.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 1), cancellationToken);
+            _channels.Add(channel);
+            var queue = AgentTopology.Queue(host.Id);
+            await AgentTopology.DeclareQueueAsync(channel, queue, cancellationToken);
+            await channel.BasicQosAsync(0, AgentCommandPump.PrefetchCount, global: false, cancellationToken);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += async (_, delivery) =>
             {
-                endpoint.ConfigureConsumeTopology = false;
-                endpoint.ConcurrentMessageLimit = 1;
-                endpoint.ApplyWorkersEndpointPolicy();
-                endpoint.Handler<StartReplicas>(host.StartAsync);
-                endpoint.Handler<StopReplicas>(host.StopAsync);
-            });
+                var envelope = EnvelopeCodec.Read(delivery.Body.Span);
+                var command = WireTypes.Command(envelope.MessageType)?.Read(envelope.Message ?? default);
+                var results = command switch
+                {
+                    StartReplicas start => host.Start(start),
+                    StopReplicas stop => host.Stop(stop),
+                    _ => [],
+                };
+                foreach (var result in results)
+                {
+                    await PublishAsync(result, envelope, CancellationToken.None);
+                }
+
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            };
+            await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
         }
     }
 
@@ -57,11 +107,11 @@ internal sealed class SimulatedHosts
     /// Every host reports once at once, then each every <paramref name="interval"/>, spread evenly over it as
     /// independent agents would be. Returns when cancelled.
     /// </summary>
-    public async Task HeartbeatAsync(IPublishEndpoint bus, TimeSpan interval, Action<int> published, CancellationToken cancellationToken)
+    public async Task HeartbeatAsync(TimeSpan interval, Action<int> published, CancellationToken cancellationToken)
     {
         await Parallel.ForEachAsync(_hosts, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (host, token) =>
         {
-            await bus.Publish(host.Heartbeat(), token);
+            await PublishAsync(host.Heartbeat(), null, token);
             published(1);
         });
         var slot = interval / _hosts.Length;
@@ -79,8 +129,8 @@ internal sealed class SimulatedHosts
                         await Task.Delay(wait, cancellationToken);
                     }
 
-                    // Not cancelled half-way: a publish cut off before its confirm would only log a fault.
-                    await bus.Publish(host.Heartbeat(), CancellationToken.None);
+                    // Not cancelled half-way: a publish cut off before its confirm would be lost to the round.
+                    await PublishAsync(host.Heartbeat(), null, CancellationToken.None);
                     published(1);
                 }
             }
@@ -88,6 +138,56 @@ internal sealed class SimulatedHosts
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The round is over.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            await channel.DisposeAsync();
+        }
+
+        if (_consuming is not null)
+        {
+            await _consuming.DisposeAsync();
+        }
+
+        if (_publishing is not null)
+        {
+            await _publishing.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> to its type's exchange in the agent's envelope (in the conversation of
+    /// <paramref name="consumed"/>, as the agent's publisher does) and waits for the broker's confirm.
+    /// </summary>
+    private async Task PublishAsync(object message, MessageEnvelope? consumed, CancellationToken cancellationToken)
+    {
+        var type = WireTypes.Of(message);
+        var envelope = EnvelopeCodec.Envelope(message, type, _broker, new Uri(_broker, type.Name)) with
+        {
+            ConversationId = consumed?.ConversationId ?? Guid.NewGuid().ToString(),
+            InitiatorId = consumed?.MessageId,
+        };
+        var properties = new BasicProperties
+        {
+            ContentType = EnvelopeCodec.ContentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = envelope.MessageId,
+            CorrelationId = envelope.CorrelationId,
+            Headers = new Dictionary<string, object?>(),
+        };
+        var body = EnvelopeCodec.Write(envelope);
+        var channel = await _publishers.Reader.ReadAsync(cancellationToken);
+        try
+        {
+            await channel.BasicPublishAsync(type.Name, string.Empty, mandatory: false, properties, body, cancellationToken);
+        }
+        finally
+        {
+            _publishers.Writer.TryWrite(channel);
         }
     }
 }
@@ -140,53 +240,54 @@ internal sealed class SimulatedHost(string id)
             _keys.Identity));
     }
 
-    public async Task StartAsync(ConsumeContext<StartReplicas> context)
+    /// <summary>What the agent publishes for <paramref name="command"/>, in order: each replica started (or failed), then each healthy.</summary>
+    public IReadOnlyList<object> Start(StartReplicas command)
     {
         Interlocked.Increment(ref _starts);
-        var command = context.Message;
         var now = DateTimeOffset.UtcNow;
         var refusal = command.HostId != Id ? $"the command is addressed to host {command.HostId}, not {Id}"
             : now > command.ExpiresAt ? $"the command expired at {command.ExpiresAt:O} before it arrived"
             : null;
         var name = command.Spec.Name.Value;
+        var results = new List<object>(2 * command.Replicas.Count);
         var started = new List<(int Index, string ContainerId)>();
         foreach (var replica in command.Replicas)
         {
-            object result;
             if (refusal is null)
             {
                 var containerId = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
                 _running[(name, command.Revision, replica.Index)] = new Replica(
                     name, command.Revision, replica.Index, containerId, now, command.Spec.Resources.Cpu?.Millicores ?? 0, command.Spec.Resources.Memory?.Bytes ?? 0, replica.Ports);
-                result = _keys.Signing.Sign(new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, containerId, replica.Ports));
+                results.Add(_keys.Signing.Sign(new ReplicaStarted(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, containerId, replica.Ports)));
                 started.Add((replica.Index, containerId));
             }
             else
             {
-                result = _keys.Signing.Sign(new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, refusal));
+                results.Add(_keys.Signing.Sign(new ReplicaFailed(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, replica.Index, refusal)));
             }
-
-            await context.Publish(result, result.GetType(), context.CancellationToken);
         }
 
         // The agent judges a replica without a check healthy once it has run for minReady (0 s here) and says so.
         foreach (var (index, containerId) in started)
         {
-            await context.Publish(
-                _keys.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, index, containerId, ReplicaHealth.Healthy, null)),
-                context.CancellationToken);
+            results.Add(_keys.Signing.Sign(new ReplicaHealthChanged(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, name, command.Revision, index, containerId, ReplicaHealth.Healthy, null)));
         }
+
+        return results;
     }
 
-    public async Task StopAsync(ConsumeContext<StopReplicas> context)
+    /// <summary>One ReplicaStopped per index of <paramref name="command"/>.</summary>
+    public IReadOnlyList<object> Stop(StopReplicas command)
     {
         Interlocked.Increment(ref _stops);
-        var command = context.Message;
+        var results = new List<object>(command.Indexes.Count);
         foreach (var index in command.Indexes)
         {
             _running.TryRemove((command.Name, command.Revision, index), out _);
-            await context.Publish(_keys.Signing.Sign(new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, command.Name, command.Revision, index)), context.CancellationToken);
+            results.Add(_keys.Signing.Sign(new ReplicaStopped(Guid.NewGuid(), command.CorrelationId, DateTimeOffset.UtcNow, Id, command.Name, command.Revision, index)));
         }
+
+        return results;
     }
 
     private sealed record Replica(string Name, long Revision, int Index, string ContainerId, DateTimeOffset CreatedAt, long CpuMillicores, long MemoryBytes, IReadOnlyList<PortBinding> Ports);

@@ -37,7 +37,10 @@ internal static class ThroughputBench
         await using var infrastructure = await BenchInfrastructure.StartAsync(token);
         Log($"broker {infrastructure.Broker}, PostgreSQL up; starting {options.Hosts} simulated hosts");
         await using var workers = await WorkersSide.StartAsync(infrastructure, options, token);
-        Log($"simulated hosts' bus started in {workers.HostsStartSeconds:N1} s");
+        Log($"simulated hosts read their queues after {workers.HostsStartSeconds:N1} s");
+
+        var warm = await workers.WarmUpAsync(token);
+        Log($"warm-up round (untimed): {warm.Succeeded} of {options.WarmUpDeployments} deployments succeeded in {warm.Seconds:N2} s");
 
         int[] levels = [MassTransitPrefetch, GenerousConcurrency];
         var rounds = new List<Round>();

@@ -20,6 +20,9 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
 
     public int TotalReplicas => Deployments * Replicas;
 
+    /// <summary>Deployments in the untimed warm-up round before the timed ones.</summary>
+    public int WarmUpDeployments => Math.Min(Deployments, 200);
+
     public static ThroughputOptions Parse(IReadOnlyList<string> args, int runs)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -62,5 +65,6 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
 
     public string Describe() =>
         $"{Hosts:N0} simulated hosts, {Deployments:N0} deployments of {Replicas} replicas ({TotalReplicas:N0} replicas), "
-        + $"{(Ports == 0 ? "no ports" : $"{Ports} container port(s) with a dynamic host port")}, heartbeats every {HeartbeatInterval.TotalSeconds:N0} s";
+        + $"{(Ports == 0 ? "no ports" : $"{Ports} container port(s) with a dynamic host port")}, heartbeats every {HeartbeatInterval.TotalSeconds:N0} s; "
+        + $"an untimed warm-up round of {WarmUpDeployments:N0} deployments first";
 }

@@ -60,7 +60,7 @@ internal sealed class WorkersSide : IAsyncDisposable
         _hosts = new SimulatedHosts(options.Hosts);
     }
 
-    /// <summary>Seconds the simulated hosts' bus took to start its receive endpoints (one per host).</summary>
+    /// <summary>Seconds the simulated hosts took to declare and start reading their queues.</summary>
     public double HostsStartSeconds { get; private set; }
 
     public IReadOnlyList<SimulatedHost> Hosts => _hosts.Hosts;
@@ -68,22 +68,26 @@ internal sealed class WorkersSide : IAsyncDisposable
     public static async Task<WorkersSide> StartAsync(BenchInfrastructure infrastructure, ThroughputOptions options, CancellationToken cancellationToken)
     {
         var side = new WorkersSide(infrastructure, options);
-        var clock = Stopwatch.StartNew();
         side._harness = await StartHostAsync(services =>
-        {
-            services.AddWorkersBus(infrastructure.Broker, _ => { }, (_, cfg) =>
-            {
-                side._hosts.ConfigureEndpoints(cfg);
-                side._outcomes.ConfigureEndpoint(cfg);
-            });
-            // A thousand endpoints take longer to declare than AddWorkersBus allows a process to start.
-            services.Configure<MassTransitHostOptions>(o => o.StartTimeout = TimeSpan.FromMinutes(10));
-        }, cancellationToken);
+            services.AddWorkersBus(infrastructure.Broker, _ => { }, (_, cfg) => side._outcomes.ConfigureEndpoint(cfg)), cancellationToken);
+        var clock = Stopwatch.StartNew();
+        await side._hosts.StartAsync(infrastructure.Amqp, cancellationToken);
         side.HostsStartSeconds = clock.Elapsed.TotalSeconds;
         return side;
     }
 
-    public async Task<WorkersResult> RunAsync(int round, CancellationToken cancellationToken)
+    public Task<WorkersResult> RunAsync(int round, CancellationToken cancellationToken) =>
+        RunAsync(round, _options.Deployments, cancellationToken);
+
+    /// <summary>
+    /// An untimed round of <see cref="ThroughputOptions.WarmUpDeployments"/> first, as a functions host that has run
+    /// for a while would be: the JIT has compiled (and recompiled, with its profile) every path of the pipeline. In a
+    /// first round of the full load, that compilation took about a fifth of this process's CPU.
+    /// </summary>
+    public Task<WorkersResult> WarmUpAsync(CancellationToken cancellationToken) =>
+        RunAsync(0, _options.WarmUpDeployments, cancellationToken);
+
+    private async Task<WorkersResult> RunAsync(int round, int deploymentCount, CancellationToken cancellationToken)
     {
         var database = $"bench_throughput_{round}";
         var connectionString = await _infrastructure.CreateDatabaseAsync(database, cancellationToken);
@@ -102,13 +106,13 @@ internal sealed class WorkersSide : IAsyncDisposable
         var heartbeats = 0;
         using var stopHeartbeats = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ready = Stopwatch.StartNew();
-        var heartbeating = Task.Run(() => _hosts.HeartbeatAsync(bus, _options.HeartbeatInterval, n => Interlocked.Add(ref heartbeats, n), stopHeartbeats.Token), cancellationToken);
+        var heartbeating = Task.Run(() => _hosts.HeartbeatAsync(_options.HeartbeatInterval, n => Interlocked.Add(ref heartbeats, n), stopHeartbeats.Token), cancellationToken);
         try
         {
             await WaitForHostsAsync(connectionString, cancellationToken);
             var hostsReady = ready.Elapsed.TotalSeconds;
 
-            var deployments = Enumerable.Range(0, _options.Deployments).Select(_ => Guid.NewGuid()).ToList();
+            var deployments = Enumerable.Range(0, deploymentCount).Select(_ => Guid.NewGuid()).ToList();
             var specs = deployments.Select((_, i) => _options.SpecText($"tp-{round}-{i:D5}")).ToList();
             _outcomes.Expect(deployments);
             await PostgresStats.ResetStatementsAsync(_infrastructure.AdminConnectionString, cancellationToken);
@@ -121,7 +125,7 @@ internal sealed class WorkersSide : IAsyncDisposable
                 Enumerable.Range(0, deployments.Count),
                 new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
                 async (i, token) => await bus.Publish(new DeploymentRequested(Guid.NewGuid(), deployments[i], DateTimeOffset.UtcNow, specs[i], "bench", "bench"), token));
-            var completed = await WaitWithProgressAsync(round, cancellationToken);
+            var completed = await WaitWithProgressAsync(round, deploymentCount * _options.Replicas, cancellationToken);
             var end = completed ? _outcomes.Last : Stopwatch.GetTimestamp();
 
             var heartbeatsInWindow = Volatile.Read(ref heartbeats) - heartbeatsBefore;
@@ -172,6 +176,7 @@ internal sealed class WorkersSide : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _hosts.DisposeAsync();
         if (_harness is not null)
         {
             await _harness.StopAsync(CancellationToken.None);
@@ -193,9 +198,9 @@ internal sealed class WorkersSide : IAsyncDisposable
         }
     }
 
-    private async Task<bool> WaitWithProgressAsync(int round, CancellationToken cancellationToken)
+    private async Task<bool> WaitWithProgressAsync(int round, int replicas, CancellationToken cancellationToken)
     {
-        var deadline = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(100) * _options.TotalReplicas;
+        var deadline = TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(100) * replicas;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < deadline)
         {
