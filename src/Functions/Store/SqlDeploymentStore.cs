@@ -311,12 +311,33 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
     private async Task<int> ExecuteForEachReplicaAsync<T>(IReadOnlyList<T> items, Func<T, (Guid DeploymentId, int Index)> key, Func<T, (string Sql, (string Name, object? Value)[] Parameters)> statement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
+        var statements = items.OrderBy(i => Id(key(i).DeploymentId), StringComparer.Ordinal).ThenBy(i => key(i).Index).Select(statement).ToList();
         await using var connection = await OpenAsync(cancellationToken);
+        if (connection.CanCreateBatch)
+        {
+            // PostgreSQL: every statement in one round trip, which the server runs as one implicit transaction.
+            await using var batch = connection.CreateBatch();
+            foreach (var (sql, parameters) in statements)
+            {
+                var command = batch.CreateBatchCommand();
+#pragma warning disable CA2100 // The SQL is this class's own text; values always travel as parameters.
+                command.CommandText = sql;
+#pragma warning restore CA2100
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            return await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changed = 0;
-        foreach (var item in items.OrderBy(i => Id(key(i).DeploymentId), StringComparer.Ordinal).ThenBy(i => key(i).Index))
+        foreach (var (sql, parameters) in statements)
         {
-            var (sql, parameters) = statement(item);
             changed += await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
         }
 
@@ -761,18 +782,22 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         command.Transaction = transaction;
         foreach (var (name, value) in parameters)
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            if (value is null)
-            {
-                parameter.DbType = DbType.String;
-            }
-
-            command.Parameters.Add(parameter);
+            command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
         }
 
         return command;
+    }
+
+    private static DbParameter Parameter(DbParameter parameter, string name, object? value)
+    {
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null)
+        {
+            parameter.DbType = DbType.String;
+        }
+
+        return parameter;
     }
 
     private static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
