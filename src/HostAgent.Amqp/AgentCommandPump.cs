@@ -93,13 +93,16 @@ public sealed class AgentCommandPump(
         if (_channel is { } channel)
         {
             // Closing hands every unacknowledged delivery back to the queue (so does a connection already lost). A broker
-            // that does not answer makes it fail after RabbitMQ.Client's continuation timeout (20 s), not a stuck stop.
+            // that does not answer is given up on after CloseTimeout, not a stuck stop.
             try
             {
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(AmqpAgentConnection.CloseTimeout);
-                await channel.CloseAsync(bounded.Token);
-                await channel.DisposeAsync();
+                await AmqpAgentConnection.CloseBoundedAsync(async () =>
+                {
+                    await channel.CloseAsync(bounded.Token);
+                    await channel.DisposeAsync();
+                });
             }
             catch (Exception e) when (AmqpAgentConnection.IsGone(e))
             {

@@ -81,6 +81,27 @@ public sealed class AmqpAgentConnection(Broker broker, string clientName, ILogge
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="close"/> (closing or disposing a channel or the connection) for at most
+    /// <see cref="CloseTimeout"/>: RabbitMQ.Client waits out its own continuation and close timeouts (about 50 s
+    /// together with the broker paused) whatever token or timeout it is given. Past the bound the close is left to end
+    /// on its own and <see cref="TimeoutException"/> is thrown (<see cref="IsGone"/> covers it).
+    /// </summary>
+    internal static async Task CloseBoundedAsync(Func<Task> close)
+    {
+        ArgumentNullException.ThrowIfNull(close);
+        var closing = close();
+        try
+        {
+            await closing.WaitAsync(CloseTimeout);
+        }
+        catch (TimeoutException)
+        {
+            _ = closing.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+    }
+
     /// <summary>What closing a channel or a connection throws when the broker is gone or slow to answer.</summary>
     internal static bool IsGone(Exception exception) =>
         exception is OperationCanceledException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or ObjectDisposedException;
@@ -92,10 +113,12 @@ public sealed class AmqpAgentConnection(Broker broker, string clientName, ILogge
             try
             {
                 // Never a failure of the host's shutdown: a broker that is gone or frozen answers no close, and the
-                // connection goes away with the process either way. (RabbitMQ.Client waits out its own close timeout,
-                // about 30 s, whatever CloseTimeout says: measured with the broker paused.)
-                await connection.CloseAsync(CloseTimeout);
-                await connection.DisposeAsync();
+                // connection goes away with the process either way.
+                await CloseBoundedAsync(async () =>
+                {
+                    await connection.CloseAsync(CloseTimeout);
+                    await connection.DisposeAsync();
+                });
             }
             catch (Exception e) when (IsGone(e))
             {

@@ -100,7 +100,7 @@ public sealed class AmqpAgentPublisher(AmqpAgentConnection connection, AgentOpti
         {
             try
             {
-                await channel.DisposeAsync();
+                await AmqpAgentConnection.CloseBoundedAsync(() => channel.DisposeAsync().AsTask());
             }
             catch (Exception e) when (AmqpAgentConnection.IsGone(e))
             {
