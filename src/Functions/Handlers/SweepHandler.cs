@@ -46,6 +46,8 @@ public sealed class SweepHandler(IDeploymentStore store, TimeProvider time, IOpt
         }
 
         await store.PruneEventsAsync(now - settings.EventRetention, cancellationToken);
+        // Planner statistics of tables that grew or changed fast (PostgreSQL), before autovacuum's next look.
+        await store.RefreshStatisticsAsync(cancellationToken);
         // Host ports held after their replica ended, until its start command expired: that start can no longer run.
         await store.ReleaseHeldPortsAsync(now, cancellationToken);
         // Outcome events whose publish never happened (the process died between the state change and the publish).

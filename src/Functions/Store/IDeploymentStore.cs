@@ -86,6 +86,12 @@ public interface IDeploymentStore
     /// <summary>Forgets events older than <paramref name="before"/>; how many.</summary>
     Task<int> PruneEventsAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Brings the database's planner statistics up to date for the tables that changed much since they were last
+    /// gathered (see <see cref="SqlDialect.RefreshStatisticsAsync"/>); the tables refreshed.
+    /// </summary>
+    Task<IReadOnlyList<string>> RefreshStatisticsAsync(CancellationToken cancellationToken);
+
     /// <summary>The replicas of one revision.</summary>
     Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken);
 

@@ -29,6 +29,47 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
 
     public override string SerialKey => "BIGSERIAL PRIMARY KEY";
 
+    /// <summary>The tables every result and plan reads by key, whose plans go wrong when their statistics lag.</summary>
+    private static readonly string[] HotTables = ["revisions", "replicas", "port_reservations", "deployments", "hosts"];
+
+    /// <summary>
+    /// ANALYZEs each hot table with more rows changed since its last ANALYZE than a fifth of its rows (and at least 50).
+    /// Autovacuum does the same, but looks once a minute by default: a store that grew from nothing within that minute
+    /// (a new installation, the throughput bench's rounds) ran for the rest of it on statement plans prepared while its
+    /// tables were empty, such as a scan of every revision for a lookup by name, at up to 1.7 ms a call instead of
+    /// 0.07 ms. ANALYZE takes no lock that writers wait for, and it makes the prepared plans be made again.
+    /// </summary>
+    public override async Task<IReadOnlyList<string>> RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var stale = new List<string>();
+        await using (var query = connection.CreateCommand())
+        {
+            query.CommandText = """
+                SELECT relname FROM pg_stat_user_tables
+                WHERE schemaname = current_schema() AND relname = ANY(@tables)
+                  AND n_mod_since_analyze > GREATEST(50, n_live_tup / 5)
+                """;
+            query.Parameters.Add(new NpgsqlParameter("tables", HotTables));
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stale.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var table in HotTables.Intersect(stale, StringComparer.Ordinal))
+        {
+            await using var analyze = connection.CreateCommand();
+#pragma warning disable CA2100 // One of HotTables, this class's own names.
+            analyze.CommandText = $"ANALYZE {table}";
+#pragma warning restore CA2100
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return [.. HotTables.Intersect(stale, StringComparer.Ordinal)];
+    }
+
     public override IReadOnlyList<string> EventTriggers { get; } =
     [
         """

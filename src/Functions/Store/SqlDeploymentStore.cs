@@ -436,6 +436,12 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         return await ExecuteAsync(connection, null, "DELETE FROM events WHERE at < @t", cancellationToken, ("@t", before.ToUnixTimeMilliseconds()));
     }
 
+    public async Task<IReadOnlyList<string>> RefreshStatisticsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await dialect.RefreshStatisticsAsync(connection, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<ReplicaRecord>> GetReplicasAsync(Guid deploymentId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -28,4 +28,11 @@ public abstract class SqlDialect
     /// revision accepted or rejected, its state changed; a deployment forgotten; a host first heard.
     /// </summary>
     public abstract IReadOnlyList<string> EventTriggers { get; }
+
+    /// <summary>
+    /// Gathers planner statistics for the store's tables that changed much since they were last gathered, if the
+    /// database keeps any that go stale; the tables it gathered them for. Nothing by default.
+    /// </summary>
+    public virtual Task<IReadOnlyList<string>> RefreshStatisticsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
 }

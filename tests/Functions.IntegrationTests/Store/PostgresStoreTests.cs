@@ -1,3 +1,5 @@
+using Npgsql;
+using Workers.Contracts.Messages;
 using Workers.Functions.Store;
 
 namespace Workers.Functions.Tests.Store;
@@ -11,4 +13,41 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreTests
     protected override Task<string> CreateDatabaseAsync() => postgres.CreateDatabaseAsync();
 
     protected override SqlDialect CreateDialect(string database) => new PostgresDialect(database);
+
+    [Fact]
+    public async Task RefreshStatistics_AfterATableGrewFromNothing_AnalyzesItOnceUntilItChangesAgain()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        using var dialect = new PostgresDialect(database);
+        var store = new SqlDeploymentStore(dialect);
+        await store.MigrateAsync(CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 200; i++)
+        {
+            await store.UpsertHostAsync(
+                new HostHeartbeat(Guid.NewGuid(), Guid.NewGuid(), now, $"stats-{i:D3}", new Dictionary<string, string>(), "127.0.0.1", 1000, 1L << 30, 1000, 1L << 30, [], []),
+                now,
+                CancellationToken.None);
+        }
+
+        // PostgreSQL counts the changes in its statistics a moment after each transaction, not at once.
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        IReadOnlyList<string> refreshed;
+        while (!(refreshed = await store.RefreshStatisticsAsync(CancellationToken.None)).Contains("hosts") && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Contains("hosts", refreshed);
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT last_analyze IS NOT NULL, n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'hosts'", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetBoolean(0), "hosts was analyzed");
+        }
+
+        Assert.DoesNotContain("hosts", await store.RefreshStatisticsAsync(CancellationToken.None));
+    }
 }
