@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Workers.Contracts.Messages;
 
@@ -7,6 +8,7 @@ namespace Workers.Security;
 public sealed class PublicSigningKey : IEquatable<PublicSigningKey>
 {
     private readonly byte[] _spki;
+    private readonly ConcurrentBag<ECDsa> _verifiers = [];
 
     internal PublicSigningKey(byte[] spki)
     {
@@ -84,11 +86,24 @@ public sealed class PublicSigningKey : IEquatable<PublicSigningKey>
             return "its signature is not base64";
         }
 
-        using var ecdsa = ECDsa.Create();
-        ecdsa.ImportSubjectPublicKeyInfo(_spki, out _);
-        return ecdsa.VerifyData(MessageSigning.CanonicalBytes(message), value, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
-            ? null
-            : $"its signature by key {KeyId} does not match its content";
+        // Importing the key costs about as much as checking a signature with it: the imported keys are kept, one per
+        // check under way at once (a key object is not documented to be safe for use by two threads together).
+        if (!_verifiers.TryTake(out var ecdsa))
+        {
+            ecdsa = ECDsa.Create();
+            ecdsa.ImportSubjectPublicKeyInfo(_spki, out _);
+        }
+
+        try
+        {
+            return ecdsa.VerifyData(MessageSigning.CanonicalBytes(message), value, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
+                ? null
+                : $"its signature by key {KeyId} does not match its content";
+        }
+        finally
+        {
+            _verifiers.Add(ecdsa);
+        }
     }
 
     public bool Equals(PublicSigningKey? other) => other is not null && string.Equals(Base64, other.Base64, StringComparison.Ordinal);
