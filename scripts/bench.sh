@@ -32,7 +32,7 @@ out=bench/RESULTS.md
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version)"
-  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row, the agent footprint and the throughput over at most 3)${WORKERS_BENCH_THROUGHPUT_ARGS:+; throughput with $WORKERS_BENCH_THROUGHPUT_ARGS}"
+  echo "- command: \`scripts/bench.sh --runs $runs\` (each figure: median and min–max over $runs runs; the 1M row, the agent footprint and the throughput over at most 3, the deploy latency over at least 20)${WORKERS_BENCH_THROUGHPUT_ARGS:+; throughput with $WORKERS_BENCH_THROUGHPUT_ARGS}"
   echo
   dotnet bench/Workers.Bench/bin/Release/net10.0/Workers.Bench.dll all --runs "$runs"
   echo

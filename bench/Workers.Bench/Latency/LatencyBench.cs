@@ -13,6 +13,12 @@ internal static class LatencyBench
 {
     private static readonly int[] ReplicaCounts = [1, 10];
 
+    /// <summary>
+    /// Rounds the full run (scripts/bench.sh) gives this figure at least: its "p99" is the slowest round, and the slowest
+    /// of 3 (the bench's usual --runs) said little about the tail.
+    /// </summary>
+    public const int MinRounds = 20;
+
     /// <param name="runs">Rounds counted, after one warm-up round.</param>
     /// <param name="options">
     /// <c>--trace</c>: for each Workers deployment, when each event reached the client, the consumers it went through,
