@@ -13,8 +13,8 @@ internal static class Report
             $"- load: {options.Describe()}; spec `{options.SpecText("tp-<round>-<n>").Replace("\n", "; ", StringComparison.Ordinal).TrimEnd(' ', ';')}`",
             "- Workers: the functions in this process, registered as Functions.Host registers them (handlers, PostgreSQL store, a "
             + "MassTransit consumer per function queue, sweep), a fresh database per round; simulated hosts on the shipped agent's "
-            + "wire code (RabbitMQ.Client with the agent's envelope codec and topology, one confirmed publish at a time per "
-            + $"channel), one `host.<id>` quorum queue each declared as the agent declares its own and read one command at a time, answering every StartReplicas at once, each replica started and then healthy (their {options.Hosts:N0} queues read after {hostsStartSeconds:N0} s); "
+            + "wire code (RabbitMQ.Client: the agent's envelope codec and topology, and its publisher, one channel per host with "
+            + $"one confirmed publish at a time), one `host.<id>` quorum queue each declared as the agent declares its own and read one command at a time, answering every StartReplicas at once, each replica started and then healthy (their {options.Hosts:N0} queues read after {hostsStartSeconds:N0} s); "
             + "timed from the first DeploymentRequested published to the last DeploymentSucceeded observed",
             "- both sides: durable quorum queues, persistent messages, publisher confirms, acknowledgements after the handler; "
             + "PostgreSQL with fsync, synchronous_commit and full_page_writes on",

@@ -1,18 +1,21 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Workers.Contracts.Messages;
 using Workers.Contracts.Spec;
+using Workers.HostAgent.Agent;
 using Workers.HostAgent.Amqp;
+using Workers.Transport;
 
 namespace Workers.Bench.Throughput;
 
 /// <summary>
 /// Hosts whose container driver acknowledges at once, on the wire as the shipped agent is (src/HostAgent.Amqp): each
 /// reads its own <c>host.&lt;id&gt;</c> queue, declared as the agent declares it (AgentTopology), with RabbitMQ.Client,
-/// the agent's prefetch and one command at a time; commands are read and results written in MassTransit's envelope by
-/// the agent's own codec (EnvelopeCodec, WireTypes), and published to their types' exchanges with confirms. A
+/// the agent's prefetch and one command at a time; commands are read by the agent's own codec (EnvelopeCodec,
+/// WireTypes), and results and heartbeats published by the agent's own publisher (AmqpAgentPublisher: one channel per
+/// host, one confirmed publish at a time), all hosts' on one connection. A
 /// StartReplicas is answered with one ReplicaStarted per replica as ReplicaCommandHandler does, then one
 /// ReplicaHealthChanged (healthy) per replica as the agent's HealthMonitor does for a replica without a check once it
 /// has run for minReady (0 s in the bench's spec); heartbeats are shaped like HeartbeatService's: its capacity less the
@@ -26,16 +29,11 @@ internal sealed class SimulatedHosts : IAsyncDisposable
 
     public const long MemoryBytes = 1L << 40;
 
-    /// <summary>Channels the hosts publish on, each carrying one confirmed publish at a time, as the agent's publisher does.</summary>
-    private const int PublishChannels = 16;
-
     private readonly SimulatedHost[] _hosts;
-    private readonly Channel<IChannel> _publishers = Channel.CreateUnbounded<IChannel>();
     private readonly List<IChannel> _channels = [];
-    private readonly HashSet<string> _exchanges = new(StringComparer.Ordinal);
+    private readonly Dictionary<SimulatedHost, AmqpAgentPublisher> _publishers = [];
     private IConnection? _consuming;
-    private IConnection? _publishing;
-    private Uri _broker = new("rabbitmq://localhost/");
+    private AmqpAgentConnection? _publishing;
 
     public SimulatedHosts(int count) =>
         _hosts = [.. Enumerable.Range(0, count).Select(i => new SimulatedHost(HostId.From($"host-{i:D4}").Value))];
@@ -45,29 +43,14 @@ internal sealed class SimulatedHosts : IAsyncDisposable
     public IEnumerable<string> Queues => _hosts.Select(h => AgentTopology.Queue(h.Id));
 
     /// <summary>Declares every host's queue and starts reading it; returns once all are read.</summary>
-    public async Task StartAsync(Uri amqp, CancellationToken cancellationToken)
+    public async Task StartAsync(Broker broker, Uri amqp, CancellationToken cancellationToken)
     {
-        _broker = new Uri($"rabbitmq://{amqp.Host}:{amqp.Port}/");
         _consuming = await new ConnectionFactory { Uri = amqp, ClientProvidedName = "bench-hosts" }.CreateConnectionAsync(cancellationToken);
-        _publishing = await new ConnectionFactory { Uri = amqp, ClientProvidedName = "bench-hosts-publish" }.CreateConnectionAsync(cancellationToken);
-        for (var i = 0; i < PublishChannels; i++)
-        {
-            var channel = await _publishing.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
-            _channels.Add(channel);
-            _publishers.Writer.TryWrite(channel);
-        }
-
-        await using (var setup = await _publishing.CreateChannelAsync(cancellationToken: cancellationToken))
-        {
-            foreach (var type in WireTypes.Results)
-            {
-                await AgentTopology.DeclarePublishExchangeAsync(setup, type.Name, cancellationToken);
-                _exchanges.Add(type.Name);
-            }
-        }
-
+        _publishing = new AmqpAgentConnection(broker, "bench-hosts-publish", NullLogger<AmqpAgentConnection>.Instance);
         foreach (var host in _hosts)
         {
+            var publisher = _publishers[host] = new AmqpAgentPublisher(_publishing, host.Options);
+
             var channel = await _consuming.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 1), cancellationToken);
             _channels.Add(channel);
             var queue = AgentTopology.Queue(host.Id);
@@ -86,7 +69,7 @@ internal sealed class SimulatedHosts : IAsyncDisposable
                 };
                 foreach (var result in results)
                 {
-                    await PublishAsync(result, envelope, CancellationToken.None);
+                    await publisher.PublishAsync(result, CancellationToken.None);
                 }
 
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
@@ -111,7 +94,7 @@ internal sealed class SimulatedHosts : IAsyncDisposable
     {
         await Parallel.ForEachAsync(_hosts, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (host, token) =>
         {
-            await PublishAsync(host.Heartbeat(), null, token);
+            await _publishers[host].PublishAsync(host.Heartbeat(), token);
             published(1);
         });
         var slot = interval / _hosts.Length;
@@ -130,7 +113,7 @@ internal sealed class SimulatedHosts : IAsyncDisposable
                     }
 
                     // Not cancelled half-way: a publish cut off before its confirm would be lost to the round.
-                    await PublishAsync(host.Heartbeat(), null, CancellationToken.None);
+                    await _publishers[host].PublishAsync(host.Heartbeat(), CancellationToken.None);
                     published(1);
                 }
             }
@@ -148,6 +131,11 @@ internal sealed class SimulatedHosts : IAsyncDisposable
             await channel.DisposeAsync();
         }
 
+        foreach (var publisher in _publishers.Values)
+        {
+            await publisher.DisposeAsync();
+        }
+
         if (_consuming is not null)
         {
             await _consuming.DisposeAsync();
@@ -156,38 +144,6 @@ internal sealed class SimulatedHosts : IAsyncDisposable
         if (_publishing is not null)
         {
             await _publishing.DisposeAsync();
-        }
-    }
-
-    /// <summary>
-    /// Publishes <paramref name="message"/> to its type's exchange in the agent's envelope (in the conversation of
-    /// <paramref name="consumed"/>, as the agent's publisher does) and waits for the broker's confirm.
-    /// </summary>
-    private async Task PublishAsync(object message, MessageEnvelope? consumed, CancellationToken cancellationToken)
-    {
-        var type = WireTypes.Of(message);
-        var envelope = EnvelopeCodec.Envelope(message, type, _broker, new Uri(_broker, type.Name)) with
-        {
-            ConversationId = consumed?.ConversationId ?? Guid.NewGuid().ToString(),
-            InitiatorId = consumed?.MessageId,
-        };
-        var properties = new BasicProperties
-        {
-            ContentType = EnvelopeCodec.ContentType,
-            DeliveryMode = DeliveryModes.Persistent,
-            MessageId = envelope.MessageId,
-            CorrelationId = envelope.CorrelationId,
-            Headers = new Dictionary<string, object?>(),
-        };
-        var body = EnvelopeCodec.Write(envelope);
-        var channel = await _publishers.Reader.ReadAsync(cancellationToken);
-        try
-        {
-            await channel.BasicPublishAsync(type.Name, string.Empty, mandatory: false, properties, body, cancellationToken);
-        }
-        finally
-        {
-            _publishers.Writer.TryWrite(channel);
         }
     }
 }
@@ -201,6 +157,16 @@ internal sealed class SimulatedHost(string id)
     private int _stops;
 
     public string Id { get; } = id;
+
+    /// <summary>What the agent's publisher needs of its agent: its host id (the source address of what it sends).</summary>
+    public AgentOptions Options => _options ??= new AgentOptions(HostId.From(Id), new Dictionary<string, string>(), "0.0.0.0", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10))
+    {
+        Keys = _keys,
+        // Read by the agent's command handler, which the simulated hosts stand in for (they do not check commands).
+        ControlKeys = new Workers.Security.TrustedKeys([_keys.Signing.PublicKey]),
+    };
+
+    private AgentOptions? _options;
 
     /// <summary>Its agent keys: its messages are signed as a real agent's are, or the functions refuse them.</summary>
     private readonly Workers.Security.AgentKeys _keys = Workers.Security.AgentKeys.Generate();

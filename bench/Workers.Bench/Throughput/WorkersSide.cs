@@ -71,7 +71,7 @@ internal sealed class WorkersSide : IAsyncDisposable
         side._harness = await StartHostAsync(services =>
             services.AddWorkersBus(infrastructure.Broker, _ => { }, (_, cfg) => side._outcomes.ConfigureEndpoint(cfg)), cancellationToken);
         var clock = Stopwatch.StartNew();
-        await side._hosts.StartAsync(infrastructure.Amqp, cancellationToken);
+        await side._hosts.StartAsync(infrastructure.Broker, infrastructure.Amqp, cancellationToken);
         side.HostsStartSeconds = clock.Elapsed.TotalSeconds;
         return side;
     }
