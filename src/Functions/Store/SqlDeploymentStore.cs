@@ -312,6 +312,12 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
     {
         ArgumentNullException.ThrowIfNull(items);
         var statements = items.OrderBy(i => Id(key(i).DeploymentId), StringComparer.Ordinal).ThenBy(i => key(i).Index).Select(statement).ToList();
+        if (statements.Count == 0)
+        {
+            // Npgsql refuses a batch of no statements; nothing to move is no change.
+            return 0;
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
         if (connection.CanCreateBatch)
         {

@@ -559,6 +559,13 @@ public abstract class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MarkRunningAndUpdateHealth_OfNoReplicas_ChangeNothing()
+    {
+        Assert.Equal(0, await Store.MarkRunningAsync([], At, CancellationToken.None));
+        Assert.Equal(0, await Store.UpdateReplicaHealthAsync([], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task GetHostKeysAsync_ForSeveralHosts_ReturnsThoseWithKeysPinned()
     {
         var (a, b, none) = (_host + "-ka", _host + "-kb", _host + "-kn");
