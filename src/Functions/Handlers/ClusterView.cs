@@ -18,7 +18,7 @@ internal sealed class ClusterView
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private (DateTimeOffset Now, TimeSpan Timeout)? _judged;
     private HostLiveness? _liveness;
-    private HostCandidate[] _candidates = [];
+    private HostCandidate[]? _candidates;
     private (HostRecord Host, HostId Id)[] _hosts = [];
 
     public ClusterView(IReadOnlyList<HostRecord> hosts, List<PortReservation> reservations, List<ReplicaLimits> limits)
@@ -42,44 +42,50 @@ internal sealed class ClusterView
         [.. await store.GetActiveReplicaLimitsAsync(cancellationToken)]);
 
     /// <summary>
-    /// Every host as a candidate, as <see cref="Inventory.CandidatesFrom"/> makes them from this view. With
-    /// <paramref name="replaceable"/> the ports it names count as free, and the candidates are made afresh; without,
-    /// the ones made for an earlier plan of the pass are reused for every host no plan has touched since.
+    /// Every host with a valid id as a candidate: its heartbeat, less the ports reserved and the limits planned onto it
+    /// (<see cref="Inventory.Candidate"/>). With <paramref name="replaceable"/> the ports it names count as free, and
+    /// the candidates are made afresh; without, the ones made for an earlier plan of the pass are reused for every host
+    /// no plan has touched since.
     /// </summary>
     public IReadOnlyList<HostCandidate> Candidates(DateTimeOffset now, TimeSpan hostTimeout, Func<PortReservation, bool>? replaceable = null)
     {
-        if (replaceable is not null)
-        {
-            return Inventory.CandidatesFrom(Hosts, Reservations, Limits, now, hostTimeout, replaceable);
-        }
-
         if (_judged != (now, hostTimeout))
         {
             _judged = (now, hostTimeout);
             _liveness = HostLiveness.Of(Hosts, now, hostTimeout);
             var hosts = new List<(HostRecord, HostId)>(Hosts.Count);
-            var candidates = new List<HostCandidate>(Hosts.Count);
             _positions.Clear();
             foreach (var host in Hosts)
             {
                 if (HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
                 {
-                    _positions[id.Value] = candidates.Count;
+                    _positions[id.Value] = hosts.Count;
                     hosts.Add((host, id));
-                    candidates.Add(CandidateOf(host, id));
                 }
             }
 
-            (_hosts, _candidates) = ([.. hosts], [.. candidates]);
-            _touched.Clear();
+            _hosts = [.. hosts];
+            _candidates = null;
         }
 
-        foreach (var hostId in _touched)
+        if (replaceable is not null)
         {
-            if (_positions.TryGetValue(hostId, out var position))
+            return [.. _hosts.Select(h => CandidateOf(h.Host, h.Id, replaceable))];
+        }
+
+        if (_candidates is null)
+        {
+            _candidates = [.. _hosts.Select(h => CandidateOf(h.Host, h.Id, replaceable: null))];
+        }
+        else
+        {
+            foreach (var hostId in _touched)
             {
-                var (host, id) = _hosts[position];
-                _candidates[position] = CandidateOf(host, id);
+                if (_positions.TryGetValue(hostId, out var position))
+                {
+                    var (host, id) = _hosts[position];
+                    _candidates[position] = CandidateOf(host, id, replaceable: null);
+                }
             }
         }
 
@@ -125,14 +131,14 @@ internal sealed class ClusterView
         }
     }
 
-    private HostCandidate CandidateOf(HostRecord host, HostId id) =>
+    private HostCandidate CandidateOf(HostRecord host, HostId id, Func<PortReservation, bool>? replaceable) =>
         Inventory.Candidate(
             host,
             id,
             _liveness!.IsAlive(host),
             _held.TryGetValue(id.Value, out var held) ? held : [],
             _planned.TryGetValue(id.Value, out var planned) ? planned : [],
-            replaceable: null);
+            replaceable);
 
     private static List<T> Own<T>(Dictionary<string, List<T>> byHost, string hostId)
     {

@@ -26,7 +26,8 @@ public sealed class DryRunHandler(IDeploymentStore store, ISecretStore secrets, 
 
         var older = await store.GetLiveRevisionsAsync(result.Spec.Name.Value, cancellationToken);
         var olderIds = older.Select(r => r.DeploymentId).ToHashSet();
-        var candidates = await Inventory.CandidatesAsync(store, now, options.Value.HostTimeout, Inventory.Replaceable(result.Spec, olderIds), cancellationToken);
+        var cluster = await ClusterView.ReadAsync(store, cancellationToken);
+        var candidates = cluster.Candidates(now, options.Value.HostTimeout, Inventory.Replaceable(result.Spec, olderIds));
         var plan = Planner.Plan(result.Spec, candidates);
         if (plan.Succeeded && older.Count > 0)
         {
@@ -37,7 +38,7 @@ public sealed class DryRunHandler(IDeploymentStore store, ISecretStore secrets, 
                 outgoing.AddRange(await store.GetReplicasAsync(revision.DeploymentId, cancellationToken));
             }
 
-            var step = Rollouts.Step(result.Spec, Guid.Empty, 0, [], outgoing, await ClusterView.ReadAsync(store, cancellationToken), now, options.Value.HostTimeout);
+            var step = Rollouts.Step(result.Spec, Guid.Empty, 0, [], outgoing, cluster, now, options.Value.HostTimeout);
             if (step.Blocked is { } blocked)
             {
                 return new PlanReply(Guid.NewGuid(), request.CorrelationId, now, [], blocked, []);

@@ -28,31 +28,7 @@ internal static class Inventory
         TimeSpan hostTimeout,
         Func<PortReservation, bool> replaceable,
         CancellationToken cancellationToken) =>
-        CandidatesFrom(await store.GetHostsAsync(cancellationToken), await store.GetReservationsAsync(cancellationToken), await store.GetActiveReplicaLimitsAsync(cancellationToken), now, hostTimeout, replaceable);
-
-    /// <summary>The same, from reads the caller already made.</summary>
-    public static IReadOnlyList<HostCandidate> CandidatesFrom(
-        IReadOnlyList<HostRecord> hosts,
-        IReadOnlyList<PortReservation> reservations,
-        IReadOnlyList<ReplicaLimits> limits,
-        DateTimeOffset now,
-        TimeSpan hostTimeout,
-        Func<PortReservation, bool> replaceable)
-    {
-        var held = reservations.ToLookup(r => r.HostId);
-        var planned = limits.ToLookup(r => r.HostId);
-        var liveness = HostLiveness.Of(hosts, now, hostTimeout);
-        var candidates = new List<HostCandidate>(hosts.Count);
-        foreach (var host in hosts)
-        {
-            if (HostId.TryParse(host.Heartbeat.HostId, out var id, out _))
-            {
-                candidates.Add(Candidate(host, id, liveness.IsAlive(host), held[id.Value], planned[id.Value], replaceable));
-            }
-        }
-
-        return candidates;
-    }
+        (await ClusterView.ReadAsync(store, cancellationToken)).Candidates(now, hostTimeout, replaceable);
 
     /// <summary>
     /// One host as a candidate: its heartbeat, less the ports reserved and the limits of replicas planned onto it

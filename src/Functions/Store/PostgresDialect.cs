@@ -58,7 +58,8 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
             }
         }
 
-        foreach (var table in HotTables.Intersect(stale, StringComparer.Ordinal))
+        string[] analyzed = [.. HotTables.Intersect(stale, StringComparer.Ordinal)];
+        foreach (var table in analyzed)
         {
             await using var analyze = connection.CreateCommand();
 #pragma warning disable CA2100 // One of HotTables, this class's own names.
@@ -67,7 +68,7 @@ public sealed class PostgresDialect(string connectionString) : SqlDialect, IDisp
             await analyze.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return [.. HotTables.Intersect(stale, StringComparer.Ordinal)];
+        return analyzed;
     }
 
     public override IReadOnlyList<string> EventTriggers { get; } =

@@ -55,8 +55,9 @@ public sealed class ClusterViewTests
         Assert.Equal(2, Assert.Single(view.Candidates(Now, HostTimeout)).PortsTaken.Count);
     }
 
+    /// <summary>The candidates of a new view of the same hosts, reservations and limits: none kept from earlier plans.</summary>
     private static IReadOnlyList<HostCandidate> Fresh(ClusterView view) =>
-        Inventory.CandidatesFrom(view.Hosts, view.Reservations, view.Limits, Now, HostTimeout, _ => false);
+        new ClusterView(view.Hosts, [.. view.Reservations], [.. view.Limits]).Candidates(Now, HostTimeout);
 
     private static void AssertSame(IReadOnlyList<HostCandidate> expected, IReadOnlyList<HostCandidate> actual)
     {
