@@ -207,7 +207,7 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
                 return null;
             }
 
-            var revision = Convert.ToInt64(await ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE name = @n", cancellationToken, ("@n", name)), CultureInfo.InvariantCulture);
+            var revision = Convert.ToInt64(await ScalarAsync(connection, transaction, NextRevision, cancellationToken, ("@n", name)), CultureInfo.InvariantCulture);
             var time = at.ToUnixTimeMilliseconds();
             await ExecuteAsync(connection, transaction, """
                 INSERT INTO revisions (deployment_id, name, revision, state, spec, reason, problems, requested_by, updated_at, requested_at, planned_at)
@@ -280,6 +280,13 @@ public sealed class SqlDeploymentStore(SqlDialect dialect, TimeSpan? startTimeTo
         await using var connection = await OpenAsync(cancellationToken);
         return await QueryAsync(connection, null, $"SELECT {RevisionColumns} FROM revisions r WHERE {where} ORDER BY r.revision DESC{limit}", cancellationToken, ReadRevision, [.. parameters]);
     }
+
+    /// <summary>
+    /// The next revision number of a name (<c>@n</c>). Only planned revisions count (a rejected request is revision 0),
+    /// and saying so lets the read use the partial index on (name, revision) instead of scanning every revision of every
+    /// name, once per plan.
+    /// </summary>
+    internal const string NextRevision = "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE name = @n AND revision > 0";
 
     private const string UpdateHealth = """
         UPDATE replicas SET state = 'Running', container_id = COALESCE(@c, container_id), health = @h, health_at = @t,

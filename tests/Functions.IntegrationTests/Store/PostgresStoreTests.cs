@@ -50,4 +50,35 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreTests
 
         Assert.DoesNotContain("hosts", await store.RefreshStatisticsAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task NextRevisionRead_UsesTheNameIndex_NotAScanOfEveryRevision()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        using var dialect = new PostgresDialect(database);
+        await new SqlDeploymentStore(dialect).MigrateAsync(CancellationToken.None);
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+
+        // With scans priced out, PostgreSQL still scans a table when no index can answer the statement: the plan shows
+        // which, whatever the table holds and however stale its statistics are.
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN " + SqlDeploymentStore.NextRevision, connection);
+        explain.Parameters.AddWithValue("n", "web");
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.DoesNotContain(plan, line => line.Contains("Seq Scan", StringComparison.Ordinal));
+        Assert.Contains(plan, line => line.Contains("revisions_name_revision", StringComparison.Ordinal));
+    }
 }
