@@ -8,6 +8,9 @@ internal sealed record StatementCost(string Query, long Calls, double TotalMilli
 /// <summary>What PostgreSQL itself counted for one round's database.</summary>
 internal sealed record DatabaseCounts(long Commits, long Rollbacks, long RowsReturned, long RowsFetched, long RowsInserted, long RowsUpdated);
 
+/// <summary>How one table was read: whole-table scans and the rows they read, and index scans.</summary>
+internal sealed record TableReads(string Table, long SeqScans, long SeqRows, long IndexScans);
+
 /// <summary>Reads PostgreSQL's own statistics: pg_stat_statements (loaded by <see cref="BenchInfrastructure"/>) and pg_stat_database.</summary>
 internal static class PostgresStats
 {
@@ -52,6 +55,24 @@ internal static class PostgresStats
         return await reader.ReadAsync(cancellationToken)
             ? new DatabaseCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
             : new DatabaseCounts(0, 0, 0, 0, 0, 0);
+    }
+
+    /// <summary>How each table of the round's database was read, most rows read by whole-table scans first (read once its connections closed).</summary>
+    public static async Task<IReadOnlyList<TableReads>> TablesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT relname, seq_scan, seq_tup_read, COALESCE(idx_scan, 0) FROM pg_stat_user_tables ORDER BY seq_tup_read DESC, relname",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<TableReads>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new TableReads(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+
+        return rows;
     }
 
     /// <summary>Hosts the Inventory function has stored, or 0 before its schema exists.</summary>

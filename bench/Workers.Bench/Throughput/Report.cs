@@ -126,7 +126,10 @@ internal static class Report
         yield return string.Empty;
         yield return $"This process allocated {median.AllocatedBytes / (1024.0 * 1024) / Math.Max(0.001, thousands):N0} MiB per 1,000 replicas ({median.Gen2Collections} gen-2 collections, {median.GcPause.TotalMilliseconds:N0} ms paused). "
             + $"PostgreSQL counted {median.Database.Commits:N0} commits and {median.Database.Rollbacks:N0} rollbacks (unique-port conflicts between concurrent plans, retried), "
-            + $"and returned {median.Database.RowsReturned / Math.Max(1.0, median.Replicas(options.Replicas)):N0} rows per replica (tup_returned {median.Database.RowsReturned:N0}, tup_fetched {median.Database.RowsFetched:N0}).";
+            + $"and returned {median.Database.RowsReturned / Math.Max(1.0, median.Replicas(options.Replicas)):N0} rows per replica (tup_returned {median.Database.RowsReturned:N0}, tup_fetched {median.Database.RowsFetched:N0})."
+            + " Whole-table scans in the round's database, host registration included (pg_stat_user_tables): "
+            + string.Join("; ", median.Tables.Where(t => t.SeqScans > 0).Take(6).Select(t => $"`{t.Table}` {t.SeqScans:N0} ({t.SeqRows:N0} rows, beside {t.IndexScans:N0} index scans)"))
+            + ".";
         yield return string.Empty;
 
         if (profile is not null && traced is not null)

@@ -28,6 +28,7 @@ internal sealed record WorkersResult(
     CpuSample Cpu,
     IReadOnlyList<StatementCost> Statements,
     DatabaseCounts Database,
+    IReadOnlyList<TableReads> Tables,
     long AllocatedBytes,
     int Gen2Collections,
     TimeSpan GcPause)
@@ -140,6 +141,7 @@ internal sealed class WorkersSide : IAsyncDisposable
             functions.Dispose();
             functions = null;
             var counts = await PostgresStats.CountsAsync(_infrastructure.AdminConnectionString, database, cancellationToken);
+            var tables = await PostgresStats.TablesAsync(connectionString, cancellationToken);
             var errorsAfter = await ErrorDepthsAsync(cancellationToken);
             var left = errorsAfter.Where(e => e.Value > errorsBefore.GetValueOrDefault(e.Key)).ToDictionary(e => e.Key, e => e.Value - errorsBefore.GetValueOrDefault(e.Key), StringComparer.Ordinal);
 
@@ -158,6 +160,7 @@ internal sealed class WorkersSide : IAsyncDisposable
                 cpuUsed,
                 statements,
                 counts,
+                tables,
                 allocatedAfter - allocated,
                 gen2After - gen2,
                 pauseAfter - pause);
