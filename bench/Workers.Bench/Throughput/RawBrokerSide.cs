@@ -11,7 +11,7 @@ namespace Workers.Bench.Throughput;
 /// accepted, <see cref="CommandsPerDeployment"/> start commands to host queues, one started and one healthy per replica
 /// and one outcome; heartbeats at the hosts' rate alongside.
 /// </summary>
-internal sealed record RawShape(int Deployments, int Replicas, int CommandsPerDeployment, IReadOnlyList<string> HostsUsed, int AllHosts, double HeartbeatsPerSecond, int StageConcurrency)
+internal sealed record RawShape(int Deployments, int Replicas, int CommandsPerDeployment, IReadOnlyList<string> HostsUsed, int AllHosts, double HeartbeatsPerSecond, int StageConcurrency, bool ThroughExchanges = false)
 {
     public long PipelineMessages => Deployments * (3L + CommandsPerDeployment + (2L * Replicas));
 }
@@ -31,7 +31,8 @@ internal sealed record RawResult(bool Completed, double Seconds, long Messages, 
 /// plan sends the start commands; each host queue is read one message at a time (the agent's ConcurrentMessageLimit
 /// 1) and publishes one started per replica, then one healthy per replica; track counts a deployment's healthy
 /// replicas and publishes its outcome. Routing
-/// is by the default exchange (MassTransit publishes through a message-type exchange bound to the queue's exchange),
+/// is by the default exchange (MassTransit publishes through a message-type exchange bound to the queue's exchange;
+/// <see cref="RawShape.ThroughExchanges"/>, <c>--raw-through-exchanges</c>, routes that way too),
 /// and no stage does any work of its own: this is what the broker allows, not what a handler costs.
 /// </summary>
 internal static class RawBrokerSide
@@ -53,8 +54,24 @@ internal static class RawBrokerSide
                 {
                     await setup.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
                     await setup.QueuePurgeAsync(queue, cancellationToken);
+                    if (shape.ThroughExchanges)
+                    {
+                        // As MassTransit lays it out: the queue's own fanout exchange, and for a queue that is published
+                        // to, a message-type exchange bound to it.
+                        await setup.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, cancellationToken: cancellationToken);
+                        await setup.QueueBindAsync(queue, queue, string.Empty, cancellationToken: cancellationToken);
+                        if (!queue.StartsWith(Prefix + "host.", StringComparison.Ordinal))
+                        {
+                            await setup.ExchangeDeclareAsync(TypeExchange(queue), ExchangeType.Fanout, durable: true, cancellationToken: cancellationToken);
+                            await setup.ExchangeBindAsync(queue, TypeExchange(queue), string.Empty, cancellationToken: cancellationToken);
+                        }
+                    }
                 }
             }
+
+            var sentTo = hostQueues.ToHashSet(StringComparer.Ordinal);
+            Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken token, bool healthy = false) =>
+                RawBrokerSide.PublishAsync(channel, queue, deployment, replicas, body, token, healthy, !shape.ThroughExchanges ? null : sentTo.Contains(queue) ? queue : TypeExchange(queue));
 
             async Task<IChannel> Channel(IConnection connection, ushort concurrency)
             {
@@ -129,7 +146,7 @@ internal static class RawBrokerSide
             using var stopBeats = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var heartbeatsSent = 0;
             var start = Stopwatch.GetTimestamp();
-            var beating = Task.Run(() => HeartbeatAsync(beater, shape, bodies, () => Interlocked.Increment(ref heartbeatsSent), stopBeats.Token), cancellationToken);
+            var beating = Task.Run(() => HeartbeatAsync(beater, shape, bodies, shape.ThroughExchanges ? TypeExchange(Prefix + "inventory") : null, () => Interlocked.Increment(ref heartbeatsSent), stopBeats.Token), cancellationToken);
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, shape.Deployments),
                 new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
@@ -169,7 +186,11 @@ internal static class RawBrokerSide
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
     }
 
-    private static async Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken cancellationToken, bool healthy = false)
+    /// <summary>The message-type exchange that stands for what is published to <paramref name="queue"/>.</summary>
+    private static string TypeExchange(string queue) => queue + ".type";
+
+    /// <summary>Straight to <paramref name="queue"/> by the default exchange, or through <paramref name="exchange"/> when given.</summary>
+    private static async Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken cancellationToken, bool healthy, string? exchange)
     {
         var properties = new BasicProperties
         {
@@ -180,11 +201,11 @@ internal static class RawBrokerSide
             Type = healthy ? "healthy" : null,
             Headers = replicas > 0 ? new Dictionary<string, object?> { ["replicas"] = replicas } : null,
         };
-        await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, properties, body, cancellationToken);
+        await channel.BasicPublishAsync(exchange ?? string.Empty, exchange is null ? queue : string.Empty, mandatory: false, properties, body, cancellationToken);
     }
 
     /// <summary>Heartbeats at the rate the simulated hosts send them, busy hosts' as large as theirs, until cancelled.</summary>
-    private static async Task HeartbeatAsync(IChannel channel, RawShape shape, RawBodies bodies, Action sent, CancellationToken cancellationToken)
+    private static async Task HeartbeatAsync(IChannel channel, RawShape shape, RawBodies bodies, string? exchange, Action sent, CancellationToken cancellationToken)
     {
         var slot = TimeSpan.FromSeconds(1 / shape.HeartbeatsPerSecond);
         var next = Stopwatch.GetTimestamp();
@@ -193,7 +214,7 @@ internal static class RawBrokerSide
             for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
             {
                 var busy = i % shape.AllHosts < shape.HostsUsed.Count;
-                await PublishAsync(channel, Prefix + "inventory", "heartbeat", 0, busy ? bodies.HeartbeatBusy : bodies.HeartbeatIdle, cancellationToken);
+                await PublishAsync(channel, Prefix + "inventory", "heartbeat", 0, busy ? bodies.HeartbeatBusy : bodies.HeartbeatIdle, cancellationToken, healthy: false, exchange);
                 sent();
                 next += (long)(slot.TotalSeconds * Stopwatch.Frequency);
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);

@@ -35,7 +35,7 @@ internal static class Report
         for (var i = 0; i < levels.Length; i++)
         {
             var index = i;
-            var label = $"raw broker (RabbitMQ.Client), {levels[i]} in flight per stage{(i == 0 ? " (the prefetch MassTransit gives each function endpoint)" : string.Empty)}";
+            var label = $"raw broker (RabbitMQ.Client{(options.RawThroughExchanges ? ", routed through exchanges as MassTransit routes" : string.Empty)}), {levels[i]} in flight per stage{(i == 0 ? " (the prefetch MassTransit gives each function endpoint)" : string.Empty)}";
             lines.Add(Row(label, rounds.Select(r => r.Raw[index].ReplicasPerSecond), rounds.Select(r => r.Raw[index].MessagesPerSecond), rounds.Select(r => r.Raw[index].Seconds)));
         }
 

@@ -84,7 +84,7 @@ internal static class ThroughputBench
     {
         var used = result.HostsUsed.Count > 0 ? result.HostsUsed : ["host-0000"];
         var commands = (int)Math.Max(1, Math.Round((double)result.StartCommands / Math.Max(1, result.Succeeded + result.Failures.Count)));
-        return new RawShape(options.Deployments, options.Replicas, commands, used, options.Hosts, options.Hosts / options.HeartbeatInterval.TotalSeconds, MassTransitPrefetch);
+        return new RawShape(options.Deployments, options.Replicas, commands, used, options.Hosts, options.Hosts / options.HeartbeatInterval.TotalSeconds, MassTransitPrefetch, options.RawThroughExchanges);
     }
 
     private static void Log(string message) =>

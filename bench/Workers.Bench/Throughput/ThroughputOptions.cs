@@ -13,7 +13,11 @@ namespace Workers.Bench.Throughput;
 /// <param name="HeartbeatInterval">How often each simulated host reports (the agent's default, 5 s).</param>
 /// <param name="Ports">Container ports per replica, each with a dynamic host port (0 for none).</param>
 /// <param name="Profile">Whether an extra, traced Workers round follows the timed ones.</param>
-internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replicas, int Runs, TimeSpan HeartbeatInterval, int Ports, bool Profile)
+/// <param name="RawThroughExchanges">
+/// <c>--raw-through-exchanges</c>: the raw side routes as MassTransit does (a publish through a message-type exchange
+/// bound to the queue's own exchange, a send through the queue's exchange) instead of straight to the queue.
+/// </param>
+internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replicas, int Runs, TimeSpan HeartbeatInterval, int Ports, bool Profile, bool RawThroughExchanges = false)
 {
     /// <summary>This figure's rounds are capped: each full-size round takes minutes on two cores.</summary>
     public const int MaxRuns = 3;
@@ -45,7 +49,8 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
             Math.Min(runs, MaxRuns),
             TimeSpan.FromSeconds(Number("--heartbeat-seconds", 5, 1)),
             Number("--ports", 1, 0),
-            !args.Contains("--no-profile"));
+            !args.Contains("--no-profile"),
+            args.Contains("--raw-through-exchanges"));
         return options.Replicas > 10_000 ? throw new ArgumentException("--replicas is at most 10000 (the spec's maximum)") : options;
     }
 
