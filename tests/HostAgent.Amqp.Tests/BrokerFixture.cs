@@ -1,4 +1,3 @@
-using Docker.DotNet;
 using Testcontainers.RabbitMq;
 using Workers.Transport;
 
@@ -21,14 +20,7 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or DockerApiException or TimeoutException or HttpRequestException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
 
         Broker = Broker.Parse($"rabbitmq://{User}:{Password}@{_rabbit.Hostname}:{_rabbit.GetMappedPublicPort(5672)}/");
     }

@@ -66,14 +66,7 @@ public sealed class TlsBrokerFixture : IAsyncLifetime
             .WithResourceMapping(Encoding.UTF8.GetBytes(server.ExportCertificatePem()), "/etc/workers-tls/server.pem")
             .WithResourceMapping(Encoding.UTF8.GetBytes(serverKey.ExportPkcs8PrivateKeyPem()), "/etc/workers-tls/server.key")
             .Build();
-        try
-        {
-            await _rabbit.StartAsync();
-        }
-        catch (Exception e) when (e is DotNet.Testcontainers.Builders.DockerUnavailableException or Docker.DotNet.DockerApiException or TimeoutException or HttpRequestException)
-        {
-            throw new InvalidOperationException($"RabbitMQ ({TestImages.RabbitMq}) could not be started: {e.Message}. An Engine 20.10 needs DOCKER_API_VERSION=1.41; {TestImages.HowToGetThem}.", e);
-        }
+        await TestBroker.StartAsync(_rabbit);
     }
 
     public async Task DisposeAsync()

@@ -1,7 +1,7 @@
 using Docker.DotNet;
 using Testcontainers.RabbitMq;
 
-namespace Workers.Integration.Tests;
+namespace Workers.Testing;
 
 /// <summary>Starts a RabbitMQ container of the test image, or fails saying how to get Docker and the image.</summary>
 internal static class TestBroker
