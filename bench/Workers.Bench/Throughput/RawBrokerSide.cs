@@ -60,7 +60,7 @@ internal static class RawBrokerSide
                         // to, a message-type exchange bound to it.
                         await setup.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, cancellationToken: cancellationToken);
                         await setup.QueueBindAsync(queue, queue, string.Empty, cancellationToken: cancellationToken);
-                        if (!queue.StartsWith(Prefix + "host.", StringComparison.Ordinal))
+                        if (!IsHostQueue(queue))
                         {
                             await setup.ExchangeDeclareAsync(TypeExchange(queue), ExchangeType.Fanout, durable: true, cancellationToken: cancellationToken);
                             await setup.ExchangeBindAsync(queue, TypeExchange(queue), string.Empty, cancellationToken: cancellationToken);
@@ -69,9 +69,8 @@ internal static class RawBrokerSide
                 }
             }
 
-            var sentTo = hostQueues.ToHashSet(StringComparer.Ordinal);
             Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken token, bool healthy = false) =>
-                RawBrokerSide.PublishAsync(channel, queue, deployment, replicas, body, token, healthy, !shape.ThroughExchanges ? null : sentTo.Contains(queue) ? queue : TypeExchange(queue));
+                RawBrokerSide.PublishAsync(channel, queue, deployment, replicas, body, token, healthy, ExchangeFor(shape, queue));
 
             async Task<IChannel> Channel(IConnection connection, ushort concurrency)
             {
@@ -146,7 +145,7 @@ internal static class RawBrokerSide
             using var stopBeats = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var heartbeatsSent = 0;
             var start = Stopwatch.GetTimestamp();
-            var beating = Task.Run(() => HeartbeatAsync(beater, shape, bodies, shape.ThroughExchanges ? TypeExchange(Prefix + "inventory") : null, () => Interlocked.Increment(ref heartbeatsSent), stopBeats.Token), cancellationToken);
+            var beating = Task.Run(() => HeartbeatAsync(beater, shape, bodies, ExchangeFor(shape, Prefix + "inventory"), () => Interlocked.Increment(ref heartbeatsSent), stopBeats.Token), cancellationToken);
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, shape.Deployments),
                 new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
@@ -188,6 +187,17 @@ internal static class RawBrokerSide
 
     /// <summary>The message-type exchange that stands for what is published to <paramref name="queue"/>.</summary>
     private static string TypeExchange(string queue) => queue + ".type";
+
+    /// <summary>A host's queue: MassTransit sends to it (through its own exchange) rather than publishing.</summary>
+    private static bool IsHostQueue(string queue) => queue.StartsWith(Prefix + "host.", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Where a message for <paramref name="queue"/> goes in: null for the default exchange (straight to the queue), or
+    /// with <see cref="RawShape.ThroughExchanges"/> a host queue's own exchange (a send) or the message-type exchange
+    /// bound to the queue's (a publish).
+    /// </summary>
+    private static string? ExchangeFor(RawShape shape, string queue) =>
+        !shape.ThroughExchanges ? null : IsHostQueue(queue) ? queue : TypeExchange(queue);
 
     /// <summary>Straight to <paramref name="queue"/> by the default exchange, or through <paramref name="exchange"/> when given.</summary>
     private static async Task PublishAsync(IChannel channel, string queue, string deployment, int replicas, byte[] body, CancellationToken cancellationToken, bool healthy, string? exchange)
