@@ -27,9 +27,18 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
     /// <summary>Deployments in the untimed warm-up round before the timed ones.</summary>
     public int WarmUpDeployments => Math.Min(Deployments, 200);
 
+    /// <summary>The options <see cref="Parse"/> reads (and <c>--runs</c>, which the caller reads).</summary>
+    private static readonly string[] Known = ["--runs", "--hosts", "--deployments", "--replicas", "--heartbeat-seconds", "--ports", "--no-profile", "--raw-through-exchanges"];
+
     public static ThroughputOptions Parse(IReadOnlyList<string> args, int runs)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal) && !Known.Contains(a)) is { } unknown)
+        {
+            // A misspelt option would otherwise measure something other than what was asked for, silently.
+            throw new ArgumentException($"throughput: unknown option {unknown}; the options are {string.Join(", ", Known)}");
+        }
+
         int Number(string name, int fallback, int min)
         {
             var at = args.ToList().IndexOf(name);
