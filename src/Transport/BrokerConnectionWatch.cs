@@ -28,7 +28,7 @@ public sealed partial class BrokerConnectionWatch(IBusControl bus, Broker broker
 
         // The process stopping stops the bus first (this service was started first, so it stops last): a bus stopped
         // on purpose is not a lost broker.
-        while (await timer.WaitForNextTickAsync(stoppingToken) && !lifetime.ApplicationStopping.IsCancellationRequested)
+        while (await timer.NextTickAsync(stoppingToken) && !lifetime.ApplicationStopping.IsCancellationRequested)
         {
             var health = bus.CheckHealth();
             var now = time.GetUtcNow();

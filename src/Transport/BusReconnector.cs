@@ -25,7 +25,7 @@ public sealed partial class BusReconnector(IBusControl bus, RefusedPublishes ref
     {
         var backoff = new RestartBackoff();
         using var timer = new PeriodicTimer(CheckInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             var now = time.GetUtcNow();
             if (!refusals.Streak.Persists(now))

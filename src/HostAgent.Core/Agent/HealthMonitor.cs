@@ -111,7 +111,7 @@ public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime
                 AgentLog.HealthListingFailed(logger, e, options.HeartbeatInterval);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private async Task WatchAsync(Replica replica)
@@ -141,7 +141,7 @@ public sealed class HealthMonitor(IServiceScopeFactory scopes, IContainerRuntime
             else
             {
                 using var timer = new PeriodicTimer(check.Interval, time);
-                while (await timer.WaitForNextTickAsync(token))
+                while (await timer.NextTickAsync(token))
                 {
                     var result = await probes.RunAsync(check, replica.Container, token);
                     if (result.Passed ? replica.Judge.Passed() : replica.Judge.Failed(result.Reason!))

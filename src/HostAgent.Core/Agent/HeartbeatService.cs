@@ -89,7 +89,7 @@ public sealed class HeartbeatService(
     {
         AgentLog.Started(logger, options.HostId.Value, Transport.Queues.Host(options.HostId.Value), options.BindAddress);
         using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
-        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        var tick = timer.NextTickAsync(stoppingToken).AsTask();
         var missed = 0;
         do
         {
@@ -131,7 +131,7 @@ public sealed class HeartbeatService(
             if (await Task.WhenAny(tick, woken) == tick)
             {
                 var more = await tick;
-                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                tick = timer.NextTickAsync(stoppingToken).AsTask();
                 return more;
             }
 
