@@ -22,6 +22,12 @@ internal interface IPipelineSession
 
     /// <summary>The store, in the embedded default only.</summary>
     IDeploymentStore? Store { get; }
+
+    /// <summary>
+    /// When to read again: take it before a read and await it after. Remote, the poll interval; embedded, as soon as the
+    /// pipeline in this process has handled a message (what can change an answer), or the interval at the latest.
+    /// </summary>
+    Task NextPoll(CancellationToken cancellationToken);
 }
 
 /// <summary>A server's HTTP API: the pipeline runs elsewhere.</summary>
@@ -34,6 +40,8 @@ internal sealed class RemoteSession : IPipelineSession
     public string? LocalHostId => null;
 
     public IDeploymentStore? Store => null;
+
+    public Task NextPoll(CancellationToken cancellationToken) => Task.Delay(WorkersClientPolling.RemoteInterval, cancellationToken);
 }
 
 /// <summary>
@@ -44,16 +52,17 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly IServiceScope? _queries;
+    private readonly PipelineActivity? _activity;
 
-    private Connection(IHost host, bool embedded, string? localHostId)
+    private Connection(IHost host, PipelineActivity? activity, string? localHostId)
     {
         _host = host;
-        Embedded = embedded;
+        _activity = activity;
         LocalHostId = localHostId;
-        _queries = embedded ? host.Services.CreateScope() : null;
+        _queries = Embedded ? host.Services.CreateScope() : null;
     }
 
-    public bool Embedded { get; }
+    public bool Embedded => _activity is not null;
 
     public string? LocalHostId { get; }
 
@@ -70,6 +79,18 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
         _queries is null
             ? new MassTransitTransport(Bus, requestTimeout)
             : new InProcessTransport(new MassTransitTransport(Bus, requestTimeout), _queries.ServiceProvider.GetRequiredService<Functions.Handlers.QueryHandler>());
+
+    public async Task NextPoll(CancellationToken cancellationToken)
+    {
+        if (_activity is null)
+        {
+            await Task.Delay(WorkersClientPolling.RemoteInterval, cancellationToken);
+            return;
+        }
+
+        await Task.WhenAny(_activity.Next, Task.Delay(WorkersClientPolling.EmbeddedInterval, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     public static Task<Connection> OpenAsync(string? brokerSetting, CancellationToken cancellationToken) =>
         OpenAsync(brokerSetting, CliLogging.Quiet, Console.Error, Preflight.DefaultLimit, cancellationToken);
@@ -95,6 +116,12 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
         }
 
         var host = builder.Build();
+        var activity = broker.IsInMemory ? new PipelineActivity() : null;
+        if (activity is not null)
+        {
+            host.Services.GetRequiredService<IBus>().ConnectConsumeObserver(activity);
+        }
+
         try
         {
             await host.StartAsync(cancellationToken);
@@ -111,7 +138,7 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
             throw Preflight.BrokerFailure(broker, e, checkLimit);
         }
 
-        return new Connection(host, broker.IsInMemory, localHostId);
+        return new Connection(host, activity, localHostId);
     }
 
     /// <summary>

@@ -54,25 +54,27 @@ internal static class WorkersClientPolling
     /// <summary>How often a remote pipeline is asked: each poll is a round trip through the broker or the server.</summary>
     public static readonly TimeSpan RemoteInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How often the embedded pipeline is asked: each poll is a read of the local store in this process.</summary>
+    /// <summary>
+    /// How long the embedded pipeline is left at most between reads of the local store in this process; it is read
+    /// sooner when it has handled a message.
+    /// </summary>
     public static readonly TimeSpan EmbeddedInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The poll interval for where the pipeline runs.</summary>
-    public static TimeSpan IntervalFor(IPipelineSession session) => session.Embedded ? EmbeddedInterval : RemoteInterval;
-
-    /// <summary>Polls every <paramref name="interval"/> until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change.</summary>
+    /// <summary>
+    /// Reads until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change; reads
+    /// again when <paramref name="session"/> says (<see cref="IPipelineSession.NextPoll"/>).
+    /// </summary>
     public static async Task<DeploymentStatusReply> WaitAsync(
-        this IWorkersClient client,
+        this IPipelineSession session,
         Func<Task<DeploymentStatusReply>> poll,
         Func<DeploymentStatusReply, bool> done,
         Func<DeploymentStatusReply, Task> progress,
-        TimeSpan interval,
         CancellationToken cancellationToken)
     {
-        _ = client;
         string? last = null;
         while (true)
         {
+            var due = session.NextPoll(cancellationToken);
             var reply = await poll();
             var shape = Shape(reply);
             if (shape != last)
@@ -86,7 +88,7 @@ internal static class WorkersClientPolling
                 return reply;
             }
 
-            await Task.Delay(interval, cancellationToken);
+            await due;
         }
     }
 

@@ -231,9 +231,15 @@ internal static class ClusterRunner
             return;
         }
 
-        while (!(await client.HostsAsync(cancellationToken)).Hosts.Any(h => h.HostId == local && h.Live && h.LastSeen > DateTimeOffset.UtcNow.AddMinutes(-1)))
+        while (true)
         {
-            await Task.Delay(WorkersClientPolling.EmbeddedInterval, cancellationToken);
+            var due = connection.NextPoll(cancellationToken);
+            if ((await client.HostsAsync(cancellationToken)).Hosts.Any(h => h.HostId == local && h.Live && h.LastSeen > DateTimeOffset.UtcNow.AddMinutes(-1)))
+            {
+                return;
+            }
+
+            await due;
         }
     }
 
@@ -247,6 +253,7 @@ internal static class ClusterRunner
 
         while (true)
         {
+            var due = connection.NextPoll(cancellationToken);
             var busy = false;
             foreach (var revision in await store.GetOlderActiveRevisionsAsync(name, long.MaxValue, cancellationToken))
             {
@@ -259,7 +266,7 @@ internal static class ClusterRunner
                 return;
             }
 
-            await Task.Delay(WorkersClientPolling.EmbeddedInterval, cancellationToken);
+            await due;
         }
     }
 }

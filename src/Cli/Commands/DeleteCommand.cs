@@ -20,7 +20,8 @@ internal static class DeleteCommand
                 return ExitCodes.Usage;
             }
 
-            await ClusterRunner.WaitForLocalHostAsync(client, connection, cancellationToken);
+            // Nothing is placed, so the embedded agent's first heartbeat is not waited for: its stop commands wait in
+            // its queue until it consumes them, as a remote host's do.
             if ((await client.StatusAsync(target, null, cancellationToken)).Deployments.Count == 0)
             {
                 // As kubectl delete of a missing resource: an error, not a request that silently changes nothing.
@@ -30,11 +31,10 @@ internal static class DeleteCommand
             await client.DeleteAsync(target, cancellationToken);
             if (parsed.GetValue(wait) || connection.Embedded)
             {
-                await client.WaitAsync(
+                await connection.WaitAsync(
                     () => client.StatusAsync(target, null, cancellationToken),
                     r => r.Deployments.Count == 0,
                     _ => Task.CompletedTask,
-                    WorkersClientPolling.IntervalFor(connection),
                     cancellationToken);
                 await console.Out.WriteLineAsync($"deployment {target} deleted");
             }

@@ -32,11 +32,10 @@ internal static class DeployCommand
     internal static async Task<int> WaitForOutcomeAsync(CliConsole console, IWorkersClient client, IPipelineSession connection, Guid id, string name, bool verbose, CancellationToken cancellationToken)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        var reply = await client.WaitAsync(
+        var reply = await connection.WaitAsync(
             () => client.StatusAsync(null, id, cancellationToken),
             r => r.Deployments is [{ State: DeploymentState.Running or DeploymentState.Failed or DeploymentState.Rejected or DeploymentState.RolledBack }],
             r => ReportProgressAsync(console, r, seen, verbose),
-            WorkersClientPolling.IntervalFor(connection),
             cancellationToken);
         await ClusterRunner.SettleAsync(connection, name, cancellationToken);
         var status = reply.Deployments[0];
