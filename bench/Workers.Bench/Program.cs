@@ -6,8 +6,18 @@ using Workers.Bench.Throughput;
 // The figures of bench/RESULTS.md: planner scale (C1M shape), validation, `workers status` against `docker ps`, `workers deploy`+`delete` against `docker run`+`rm`, the dashboard's reads at 1,000 hosts and 10,000 replicas, intake latency, deploy latency against the
 // Docker floor and Swarm, control-plane throughput on RabbitMQ + PostgreSQL, and the agent footprint.
 // Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|deploy|dashboard|intake|latency|throughput|footprint|all] [--runs N] [--trace]
-var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
-var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(int.Parse).FirstOrDefault(5);
+BenchArguments parsed;
+try
+{
+    parsed = BenchArguments.Parse(args);
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"bench: {e.Message}");
+    return 2;
+}
+
+var (what, runs) = (parsed.Figure, parsed.Runs);
 var report = new List<string>();
 if (what is "planner" or "all")
 {
@@ -59,3 +69,5 @@ foreach (var line in report)
 {
     Console.WriteLine(line);
 }
+
+return 0;

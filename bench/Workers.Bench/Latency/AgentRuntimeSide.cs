@@ -13,7 +13,9 @@ internal sealed class AgentRuntimeSide(DockerClient docker, string runId) : ISid
 {
     private readonly DockerContainerRuntime _runtime = new(NullLogger<DockerContainerRuntime>.Instance);
 
-    public string Name => "agent runtime alone";
+    public const string Title = "agent runtime alone";
+
+    public string Name => Title;
 
     public Task StartAsync(CancellationToken cancellationToken) => _runtime.GetApiVersionAsync(cancellationToken);
 

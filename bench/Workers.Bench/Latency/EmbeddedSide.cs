@@ -14,7 +14,9 @@ internal sealed class EmbeddedSide(DockerClient docker, string runId, string wor
     private DeploymentObserver? _observer;
     private WorkersPipeline? _pipeline;
 
-    public string Name => "Workers embedded";
+    public const string Title = "Workers embedded";
+
+    public string Name => Title;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

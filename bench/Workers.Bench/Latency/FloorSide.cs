@@ -10,7 +10,9 @@ namespace Workers.Bench.Latency;
 /// </summary>
 internal sealed class FloorSide(DockerClient docker, string runId) : ISide
 {
-    public string Name => "floor (Engine API)";
+    public const string Title = "floor (Engine API)";
+
+    public string Name => Title;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

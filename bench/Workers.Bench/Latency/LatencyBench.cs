@@ -19,6 +19,20 @@ internal static class LatencyBench
     /// </summary>
     public const int MinRounds = 20;
 
+    /// <summary>Why <c>--sides</c> cannot be measured (a word that names no side), or null: a misspelt side would be measured by nothing, silently.</summary>
+    public static string? SidesProblem(IReadOnlyCollection<string> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string[] titles = options.Contains("--trace")
+            ? [FloorSide.Title, SwarmSide.Title, EmbeddedSide.Title, RabbitMqSide.Title, AgentRuntimeSide.Title]
+            : [FloorSide.Title, SwarmSide.Title, EmbeddedSide.Title, RabbitMqSide.Title];
+        return Only(options)?.FirstOrDefault(o => !titles.Any(t => t.Contains(o, StringComparison.OrdinalIgnoreCase))) is { } unmatched
+            ? $"latency: --sides '{unmatched}' names no side; the sides are {string.Join(", ", titles)}"
+            : null;
+    }
+
+    private static string[]? Only(IReadOnlyCollection<string> options) => options.SkipWhile(o => o != "--sides").Skip(1).FirstOrDefault()?.Split(',');
+
     /// <param name="runs">Rounds counted, after one warm-up round.</param>
     /// <param name="options">
     /// <c>--trace</c>: for each Workers deployment, when each event reached the client, the consumers it went through,
@@ -28,6 +42,8 @@ internal static class LatencyBench
     /// </param>
     public static async Task<IReadOnlyList<string>> RunAsync(int runs, IReadOnlyCollection<string> options)
     {
+        var tracing = options.Contains("--trace");
+        var only = Only(options);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -38,7 +54,7 @@ internal static class LatencyBench
         Console.CancelKeyPress += onCancel;
         var runId = Guid.NewGuid().ToString("N")[..6];
         var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"workers-bench-latency-{runId}")).FullName;
-        using var spans = options.Contains("--trace") ? new SpanRecorder() : null;
+        using var spans = tracing ? new SpanRecorder() : null;
         using var docker = new DockerClientBuilder().Build();
         List<ISide> sides = [new FloorSide(docker, runId), new SwarmSide(docker, runId), new EmbeddedSide(docker, runId, work, spans), new RabbitMqSide(docker, runId, work, spans)];
         if (spans is not null)
@@ -46,7 +62,6 @@ internal static class LatencyBench
             sides.Add(new AgentRuntimeSide(docker, runId));
         }
 
-        var only = options.SkipWhile(o => o != "--sides").Skip(1).FirstOrDefault()?.Split(',');
         sides = [.. sides.Where(s => only is null || only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))];
         var samples = sides.ToDictionary(s => s, _ => ReplicaCounts.ToDictionary(n => n, _ => new Samples()));
         var failures = new List<string>();

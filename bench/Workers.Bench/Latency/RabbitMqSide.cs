@@ -24,7 +24,9 @@ internal sealed class RabbitMqSide(DockerClient docker, string runId, string wor
     private DeploymentObserver? _observer;
     private WorkersPipeline? _pipeline;
 
-    public string Name => "Workers RabbitMQ + agent process";
+    public const string Title = "Workers RabbitMQ + agent process";
+
+    public string Name => Title;
 
     /// <summary>RabbitMQ 3.10: the integration suites' image.</summary>
     private static string RabbitMqImage => TestImages.RabbitMq;

@@ -21,7 +21,9 @@ internal sealed class SwarmSide(DockerClient docker, string runId) : ISide
     private bool _initialised;
     private string _image = Workload.Image;
 
-    public string Name => "Swarm";
+    public const string Title = "Swarm";
+
+    public string Name => Title;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

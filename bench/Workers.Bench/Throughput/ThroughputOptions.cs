@@ -36,7 +36,7 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
         if (args.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal) && !Known.Contains(a)) is { } unknown)
         {
             // A misspelt option would otherwise measure something other than what was asked for, silently.
-            throw new ArgumentException($"throughput: unknown option {unknown}; the options are {string.Join(", ", Known)}");
+            throw new UsageException($"throughput: unknown option {unknown}; the options are {string.Join(", ", Known)}");
         }
 
         int Number(string name, int fallback, int min)
@@ -48,7 +48,7 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
             }
 
             var value = at + 1 < args.Count && int.TryParse(args[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
-            return value >= min ? value : throw new ArgumentException($"{name} takes a whole number of at least {min}");
+            return value >= min ? value : throw new UsageException($"{name} takes a whole number of at least {min}");
         }
 
         var options = new ThroughputOptions(
@@ -60,7 +60,7 @@ internal sealed record ThroughputOptions(int Hosts, int Deployments, int Replica
             Number("--ports", 1, 0),
             !args.Contains("--no-profile"),
             args.Contains("--raw-through-exchanges"));
-        return options.Replicas > 10_000 ? throw new ArgumentException("--replicas is at most 10000 (the spec's maximum)") : options;
+        return options.Replicas > 10_000 ? throw new UsageException("--replicas is at most 10000 (the spec's maximum)") : options;
     }
 
     /// <summary>
