@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Workers.Contracts.Messages;
@@ -47,10 +48,11 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(indexes);
         ArgumentNullException.ThrowIfNull(hosts);
         var unsuitable = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var queue = new PriorityQueue<HostState, (int Count, int Load, ulong Draw, string Id)>();
+        var queue = new PriorityQueue<HostState, (int Count, int Load, ulong Draw, string Id)>(hosts.Count);
+        KeyValuePair<string, string>[] required = [.. spec.Placement.Labels];
         foreach (var host in hosts)
         {
-            if (Exclusion(spec, host) is { } reason)
+            if (Exclusion(spec, required, host) is { } reason)
             {
                 unsuitable[host.Id.Value] = reason;
                 continue;
@@ -110,7 +112,11 @@ public static class Planner
         return hash;
     }
 
-    private static string? Exclusion(DeploymentSpec spec, HostCandidate host)
+    /// <summary>
+    /// Why <paramref name="host"/> may not take any replica of <paramref name="spec"/>, or null. Asked of every host in
+    /// every plan, so the answer "nothing" allocates nothing; the words are made only for a host that is left out.
+    /// </summary>
+    private static string? Exclusion(DeploymentSpec spec, KeyValuePair<string, string>[] required, HostCandidate host)
     {
         if (!host.Live)
         {
@@ -127,25 +133,32 @@ public static class Planner
             return "its agent sends no sealing key, so the spec's secrets cannot be sealed to it (an agent older than secrets)";
         }
 
-        if (host.Allows is { } allows && Forbidden(spec, allows) is { } forbidden)
+        if (host.Allows is { } allows && !Allowed(spec, allows))
         {
-            return forbidden;
+            return Forbidden(spec, allows);
         }
 
-        if (spec.Placement.Labels.All(label => host.Labels.TryGetValue(label.Key, out var value) && value == label.Value))
+        foreach (var label in required)
         {
-            return null;
+            if (!host.Labels.TryGetValue(label.Key, out var value) || value != label.Value)
+            {
+                return MissingLabels(required, host.Labels);
+            }
         }
 
-        var missing = spec.Placement.Labels
-            .Where(label => !host.Labels.TryGetValue(label.Key, out var value) || value != label.Value)
-            .Select(label => host.Labels.TryGetValue(label.Key, out var value) ? $"{label.Key}={label.Value} (has {value})" : $"{label.Key}={label.Value} (missing)")
-            .ToList();
+        return null;
+    }
+
+    private static string MissingLabels(KeyValuePair<string, string>[] required, IReadOnlyDictionary<string, string> labels)
+    {
+        var missing = required
+            .Where(label => !labels.TryGetValue(label.Key, out var value) || value != label.Value)
+            .Select(label => labels.TryGetValue(label.Key, out var value) ? $"{label.Key}={label.Value} (has {value})" : $"{label.Key}={label.Value} (missing)");
         return "lacks label " + string.Join(", ", missing);
     }
 
-    /// <summary>What the host's agent would refuse to run, in the words an operator can act on; null when nothing.</summary>
-    private static string? Forbidden(DeploymentSpec spec, HostAllowances allows)
+    /// <summary>What the host's agent would refuse to run (<see cref="Allowed"/> said it would), in the words an operator can act on.</summary>
+    private static string Forbidden(DeploymentSpec spec, HostAllowances allows)
     {
         var capabilities = spec.Capabilities.Select(c => c.Name).Where(c => !allows.Capabilities.Contains(c, StringComparer.Ordinal)).ToList();
         if (capabilities.Count > 0)
@@ -170,7 +183,61 @@ public static class Planner
             return $"its agent advertises no usable range of dynamic host ports ({dynamic})";
         }
 
-        return null;
+        throw new UnreachableException("Allowed refused what Forbidden finds nothing wrong with");
+    }
+
+    /// <summary>Whether the host's agent runs what the spec asks for: loops over the lists, no query or closure per host (<see cref="Forbidden"/> has the words).</summary>
+    private static bool Allowed(DeploymentSpec spec, HostAllowances allows)
+    {
+        for (var i = 0; i < spec.Capabilities.Count; i++)
+        {
+            if (!Contains(allows.Capabilities, spec.Capabilities[i].Name))
+            {
+                return false;
+            }
+        }
+
+        var dynamic = false;
+        for (var i = 0; i < spec.Ports.Count; i++)
+        {
+            if (spec.Ports[i].Host is not { } host)
+            {
+                dynamic = true;
+            }
+            else if (!InRanges(allows.HostPorts, host.Value))
+            {
+                return false;
+            }
+        }
+
+        var range = allows.DynamicPorts;
+        return !dynamic || (range.First >= Port.Min && range.Last <= Port.Max && range.First <= range.Last);
+
+        static bool Contains(IReadOnlyList<string> names, string name)
+        {
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (string.Equals(names[i], name, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        static bool InRanges(IReadOnlyList<HostPortRange> ranges, int port)
+        {
+            for (var i = 0; i < ranges.Count; i++)
+            {
+                if (ranges[i].Contains(port))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static string Explain(int position, int count, int considered, SortedDictionary<string, string> unsuitable)
@@ -212,7 +279,8 @@ public static class Planner
         private readonly IReadOnlySet<(int Port, Protocol Protocol)> _known;
         private readonly int _dynamicMin;
         private readonly int _dynamicRange;
-        private readonly AssignedPorts _assigned = new();
+        // Made when the host is given a replica: most hosts of a plan never are.
+        private AssignedPorts? _assigned;
         private int _nextDynamic;
         private long _cpuFree;
         private long _memoryFree;
@@ -255,6 +323,7 @@ public static class Planner
             _cpuFree -= cpu;
             _memoryFree -= memory;
             // The fixed ports first, so that a dynamic port listed before one of them cannot be given the same number.
+            _assigned ??= new AssignedPorts();
             foreach (var port in ports.Fixed)
             {
                 _assigned.Add(port);
@@ -272,7 +341,7 @@ public static class Planner
             return new ReplicaPlacement(index, Host.Id.Value, bindings);
         }
 
-        private bool Taken((int Port, Protocol Protocol) port) => _assigned.Contains(port) || _known.Contains(port);
+        private bool Taken((int Port, Protocol Protocol) port) => _assigned?.Contains(port) == true || _known.Contains(port);
 
         private bool HasDynamicPorts(SpecPorts ports)
         {
