@@ -5,13 +5,14 @@ namespace Workers.Bench;
 /// <summary>
 /// The bench's command line: one figure (or <c>all</c>) and its options. A figure or an option it does not know is
 /// refused before anything runs: a misspelt one would otherwise measure something other than what was asked for, or
-/// nothing, silently. <c>throughput</c> checks its own options (<see cref="Throughput.ThroughputOptions"/>).
+/// nothing, silently. <c>throughput</c>'s own options are checked by <see cref="Throughput.ThroughputOptions"/>, called
+/// from here.
 /// </summary>
 internal sealed record BenchArguments(string Figure, int Runs)
 {
     public static readonly string[] Figures = ["all", "planner", "validate", "cli", "deploy", "dashboard", "intake", "latency", "throughput", "footprint"];
 
-    /// <summary>Options that take a value, and the figures (besides <c>throughput</c>) each applies to.</summary>
+    /// <summary>The options: whether each takes a value, and the figures (besides <c>throughput</c>) it applies to.</summary>
     private static readonly Dictionary<string, (bool Valued, string[] Figures)> Options = new(StringComparer.Ordinal)
     {
         ["--runs"] = (true, Figures),

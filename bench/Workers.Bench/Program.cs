@@ -5,7 +5,8 @@ using Workers.Bench.Throughput;
 
 // The figures of bench/RESULTS.md: planner scale (C1M shape), validation, `workers status` against `docker ps`, `workers deploy`+`delete` against `docker run`+`rm`, the dashboard's reads at 1,000 hosts and 10,000 replicas, intake latency, deploy latency against the
 // Docker floor and Swarm, control-plane throughput on RabbitMQ + PostgreSQL, and the agent footprint.
-// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|deploy|dashboard|intake|latency|throughput|footprint|all] [--runs N] [--trace]
+// Usage: dotnet run -c Release --project bench/Workers.Bench -- [planner|validate|cli|deploy|dashboard|intake|latency|throughput|footprint|all] [--runs N]
+// [--trace] [--sides a,b] (latency), throughput's own options (docs/benchmarks.md); anything else is refused (exit 2).
 BenchArguments parsed;
 try
 {
