@@ -1,14 +1,18 @@
 using System.Globalization;
+using Workers.Bench.Throughput;
 
 namespace Workers.Bench;
 
 /// <summary>
 /// The bench's command line: one figure (or <c>all</c>) and its options. A figure or an option it does not know is
 /// refused before anything runs: a misspelt one would otherwise measure something other than what was asked for, or
-/// nothing, silently. <c>throughput</c>'s own options are checked by <see cref="Throughput.ThroughputOptions"/>, called
+/// nothing, silently. <c>throughput</c>'s own options are read by <see cref="ThroughputOptions.Parse"/>, called
 /// from here.
 /// </summary>
-internal sealed record BenchArguments(string Figure, int Runs)
+/// <param name="Figure">The figure to measure, or <c>all</c>.</param>
+/// <param name="Runs">Runs per figure (<c>--runs</c>, 5 unless given).</param>
+/// <param name="Throughput">The throughput figure's own options, read once here; null for the other figures.</param>
+internal sealed record BenchArguments(string Figure, int Runs, ThroughputOptions? Throughput = null)
 {
     public static readonly string[] Figures = ["all", "planner", "validate", "cli", "deploy", "dashboard", "intake", "latency", "throughput", "footprint"];
 
@@ -62,18 +66,13 @@ internal sealed record BenchArguments(string Figure, int Runs)
             }
         }
 
-        if (figure == "throughput")
-        {
-            // Its own options, read here too so that a wrong one is refused before anything runs.
-            _ = Throughput.ThroughputOptions.Parse(args, runs);
-        }
-
         if (figure is "latency" or "all" && Latency.LatencyBench.SidesProblem([.. args]) is { } problem)
         {
             throw new UsageException(problem);
         }
 
-        return new BenchArguments(figure, runs);
+        // Throughput's own options are read here, so that a wrong one is refused before anything runs.
+        return new BenchArguments(figure, runs, figure == "throughput" ? ThroughputOptions.Parse(args, runs) : null);
     }
 }
 

@@ -52,7 +52,7 @@ if (what is "intake" or "all")
 
 if (what is "throughput")
 {
-    report.AddRange(await ThroughputBench.RunAsync(args, runs));
+    report.AddRange(await ThroughputBench.RunAsync(parsed.Throughput!));
 }
 
 if (what is "latency" or "all")

@@ -19,9 +19,9 @@ internal static class ThroughputBench
 
     private const int GenerousConcurrency = 64;
 
-    public static async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<string> args, int runs)
+    public static async Task<IReadOnlyList<string>> RunAsync(ThroughputOptions options)
     {
-        var options = ThroughputOptions.Parse(args, runs);
+        ArgumentNullException.ThrowIfNull(options);
 
         // MassTransit 8.5 reports usage to its vendor's server after a bus starts; this machine reaches no such server.
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
