@@ -30,10 +30,21 @@ internal interface IPipelineSession
     Task NextPoll(CancellationToken cancellationToken);
 }
 
-/// <summary>A server's HTTP API: the pipeline runs elsewhere.</summary>
+/// <summary>A server's HTTP API or a broker: the pipeline runs elsewhere, and is asked again every <see cref="Interval"/>.</summary>
 internal sealed class RemoteSession : IPipelineSession
 {
-    public static readonly RemoteSession Instance = new();
+    /// <summary>A shared pipeline: a server or broker that others use too.</summary>
+    public static readonly RemoteSession Instance = new(WorkersClientPolling.RemoteInterval);
+
+    /// <summary>The server <c>workers serve</c> runs on this machine: the embedded pipeline, kept in its own process.</summary>
+    public static readonly RemoteSession LocalServer = new(WorkersClientPolling.LocalServerInterval);
+
+    private RemoteSession(TimeSpan interval) => Interval = interval;
+
+    /// <summary>How a server's answers are waited on: the local server's as often as the embedded pipeline's, any other's at the shared interval.</summary>
+    public static RemoteSession For(Contexts.Target.Server server) => server.FallBackToEmbedded ? LocalServer : Instance;
+
+    public TimeSpan Interval { get; }
 
     public bool Embedded => false;
 
@@ -41,7 +52,7 @@ internal sealed class RemoteSession : IPipelineSession
 
     public IDeploymentStore? Store => null;
 
-    public Task NextPoll(CancellationToken cancellationToken) => Task.Delay(WorkersClientPolling.RemoteInterval, cancellationToken);
+    public Task NextPoll(CancellationToken cancellationToken) => Task.Delay(Interval, cancellationToken);
 }
 
 /// <summary>
@@ -84,7 +95,7 @@ internal sealed class Connection : IPipelineSession, IAsyncDisposable
     {
         if (_activity is null)
         {
-            await Task.Delay(WorkersClientPolling.RemoteInterval, cancellationToken);
+            await RemoteSession.Instance.NextPoll(cancellationToken);
             return;
         }
 

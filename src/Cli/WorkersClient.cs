@@ -61,6 +61,12 @@ internal static class WorkersClientPolling
     public static readonly TimeSpan EmbeddedInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
+    /// How often the server <c>workers serve</c> runs on this machine is asked: the embedded pipeline in a process of its
+    /// own, whose answer is a loopback round trip of a few milliseconds, as often as the embedded pipeline's store.
+    /// </summary>
+    public static readonly TimeSpan LocalServerInterval = EmbeddedInterval;
+
+    /// <summary>
     /// Reads until <paramref name="done"/> holds for the status, calling <paramref name="progress"/> on each change; reads
     /// again when <paramref name="session"/> says (<see cref="IPipelineSession.NextPoll"/>).
     /// </summary>

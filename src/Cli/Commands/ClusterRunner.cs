@@ -143,7 +143,7 @@ internal static class ClusterRunner
                     deadline.CancelAfter(Timeout.InfiniteTimeSpan);
                 }
 
-                return await action(http, RemoteSession.Instance, deadline.Token);
+                return await action(http, RemoteSession.For(server), deadline.Token);
             }
 
             if (target is Target.Bus { Broker: { } setting } && ServiceBusSettings.IsServiceBus(setting))
