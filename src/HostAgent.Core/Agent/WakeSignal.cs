@@ -8,17 +8,21 @@ namespace Workers.HostAgent.Agent;
 internal sealed class WakeSignal
 {
     private readonly SemaphoreSlim _pending = new(0, 1);
+    private readonly Lock _gate = new();
     private Task? _waiting;
 
     public void Wake()
     {
-        try
+        // Only wakes contend for the gate; the waiter can only take a pending wake-up, never add one, so a count of 0 seen
+        // here is still 0 at the release, and releasing never overflows (no SemaphoreFullException thrown and caught).
+        lock (_gate)
         {
-            _pending.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A wake-up is pending already: this one is part of it.
+            if (_pending.CurrentCount == 0)
+            {
+                _pending.Release();
+            }
+
+            // Otherwise a wake-up is pending already: this one is part of it.
         }
     }
 
