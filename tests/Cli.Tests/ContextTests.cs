@@ -59,6 +59,27 @@ public sealed class ContextTests : IDisposable
     }
 
     [Fact]
+    public async Task Context_Add_WritesTheKeysTheDocsShow_AndAnUnknownKeyIsRefusedWithItsLine()
+    {
+        await CliProcess.RunWithInputAsync(Environment, Token + "\n", "context", "add", "prod", "--server", "https://workers.example:8443", "--token-stdin");
+        await CliProcess.RunAsync(Environment, "context", "use", "prod");
+
+        var written = await File.ReadAllTextAsync(ConfigFile);
+        Assert.Matches(@"(?m)^current-context: prod$", written);
+        Assert.Matches(@"(?m)^contexts:$", written);
+        Assert.Matches(@"(?m)^- name: prod$", written);
+        Assert.Matches(@"(?m)^  server: https://workers\.example:8443/?$", written);
+        Assert.Matches(@"(?m)^  token: ", written);
+
+        await File.WriteAllTextAsync(ConfigFile, written + "current-namespace: dev\n");
+        var refused = await CliProcess.RunAsync(Environment, "context", "list");
+
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains($"{ConfigFile}:{written.Split('\n').Length}:", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("current-namespace", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Context_UseUnknownName_ExitsOneWithASuggestion()
     {
         await CliProcess.RunAsync(Environment, "context", "add", "staging", "--broker", "rabbitmq://u:p@rabbit:5672/");
