@@ -8,7 +8,8 @@ namespace Workers.HostAgent.Runtime;
 public readonly record struct TakenPort(int Port, string Protocol);
 
 /// <summary>
-/// The host ports already taken, read from <c>/proc/net/{tcp,tcp6,udp,udp6}</c> of the agent's network namespace.
+/// The host ports already taken in the agent's network namespace: asked of the kernel (<see cref="SocketDiagnostics"/>),
+/// else read from <c>/proc/net/{tcp,tcp6,udp,udp6}</c>.
 /// </summary>
 /// <remarks>
 /// TCP sockets count in state LISTEN (0A), UDP sockets when bound and unconnected (07). A socket takes a port for a
@@ -29,14 +30,16 @@ public sealed class ListeningPorts
     ];
 
     private readonly string _procRoot;
+    private readonly bool _askKernel;
 
-    /// <summary>Reads the real <c>/proc</c>.</summary>
+    /// <summary>
+    /// Asks the kernel (<see cref="SocketDiagnostics"/>, a walk of the listening sockets alone), and reads the real
+    /// <c>/proc</c> when it cannot be asked that way.
+    /// </summary>
     public ListeningPorts()
-        : this("/proc")
-    {
-    }
+        : this("/proc") => _askKernel = true;
 
-    /// <param name="procRoot">The directory standing for <c>/proc</c> (its <c>net/</c> holds the tables).</param>
+    /// <param name="procRoot">The directory standing for <c>/proc</c> (its <c>net/</c> holds the tables), read always.</param>
     public ListeningPorts(string procRoot)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(procRoot);
@@ -61,6 +64,19 @@ public sealed class ListeningPorts
         ArgumentNullException.ThrowIfNull(bindAddress);
         var bind = Normalize(bindAddress);
         var taken = new HashSet<TakenPort>();
+        if (_askKernel && SocketDiagnostics.Listening() is { } sockets)
+        {
+            foreach (var (local, port, protocol) in sockets)
+            {
+                if (port is >= 1 and <= 65535 && Blocks(local, bind))
+                {
+                    taken.Add(new TakenPort(port, protocol));
+                }
+            }
+
+            return taken;
+        }
+
         foreach (var (file, protocol, state) in Tables)
         {
             var path = Path.Combine(_procRoot, "net", file);

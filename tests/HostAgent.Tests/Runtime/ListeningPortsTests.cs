@@ -154,6 +154,41 @@ public sealed class ListeningPortsTests : IDisposable
         Assert.DoesNotContain(new TakenPort(port, "udp"), new ListeningPorts().Taken("127.0.0.2"));
     }
 
+    [Fact]
+    public void Taken_AskingTheKernel_CountsWhatTheProcTablesCount_ForTheSocketsOfThisTest()
+    {
+        using var loopback = new TcpListener(IPAddress.Loopback, 0);
+        loopback.Start();
+        using var wildcard = new TcpListener(IPAddress.IPv6Any, 0);
+        wildcard.Server.DualMode = true;
+        wildcard.Start();
+        using var elsewhere = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
+        elsewhere.Start();
+        using var bound = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var connected = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        connected.Connect(IPAddress.Loopback, ((IPEndPoint)bound.Client.LocalEndPoint!).Port);
+        var counted = new[] { Tcp(Port(loopback.LocalEndpoint)), Tcp(Port(wildcard.LocalEndpoint)), Udp(Port(bound.Client.LocalEndPoint!)) };
+        var notCounted = new[] { Tcp(Port(elsewhere.LocalEndpoint)), Udp(Port(connected.Client.LocalEndPoint!)) };
+
+        Assert.True(SocketDiagnostics.Listening() is not null, "the kernel's sock_diag netlink interface did not answer");
+        var kernel = new ListeningPorts().Taken("127.0.0.1");
+        var proc = new ListeningPorts("/proc").Taken("127.0.0.1");
+
+        foreach (var port in counted)
+        {
+            Assert.Contains(port, kernel);
+            Assert.Contains(port, proc);
+        }
+
+        foreach (var port in notCounted)
+        {
+            Assert.DoesNotContain(port, kernel);
+            Assert.DoesNotContain(port, proc);
+        }
+    }
+
+    private static int Port(EndPoint endpoint) => ((IPEndPoint)endpoint).Port;
+
     private static TakenPort Tcp(int port) => new(port, "tcp");
 
     private static TakenPort Udp(int port) => new(port, "udp");
