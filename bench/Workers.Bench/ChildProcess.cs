@@ -10,23 +10,19 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
-    private readonly string _logPath;
     private readonly Lock _gate = new();
     private bool _closed;
 
-    private ChildProcess(Process process, StreamWriter log, string logPath) => (_process, _log, _logPath) = (process, log, logPath);
+    private ChildProcess(Process process, StreamWriter log) => (_process, _log) = (process, log);
 
     /// <summary>Starts <c>src/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0/&lt;assembly&gt;.dll</c> of this checkout.</summary>
     public static ChildProcess StartBuilt(string project, string assembly, IReadOnlyDictionary<string, string> environment, string logPath) =>
         Start(BuiltDll(project, assembly), environment, logPath);
 
-    /// <summary>
-    /// Starts <c>dotnet <paramref name="program"/></c> for a <c>.dll</c>, or the native executable itself (the agent
-    /// compiled ahead of time, the published CLI), with <paramref name="arguments"/>.
-    /// </summary>
-    public static ChildProcess Start(string program, IReadOnlyDictionary<string, string> environment, string logPath, params string[] arguments)
+    /// <summary>Starts <c>dotnet <paramref name="program"/></c> for a <c>.dll</c>, or the native executable itself (the agent compiled ahead of time).</summary>
+    public static ChildProcess Start(string program, IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var info = program.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [program, .. arguments]) : new ProcessStartInfo(program, arguments);
+        var info = program.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [program]) : new ProcessStartInfo(program);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;
@@ -38,7 +34,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
         var process = new Process { StartInfo = info };
-        var child = new ChildProcess(process, log, logPath);
+        var child = new ChildProcess(process, log);
         process.OutputDataReceived += (_, e) => child.Write(e.Data);
         process.ErrorDataReceived += (_, e) => child.Write(e.Data);
         process.Start();
@@ -48,16 +44,6 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     public int Id => _process.Id;
-
-    /// <summary>The log so far: what the process wrote to its standard output and error.</summary>
-    public string LogText
-    {
-        get
-        {
-            using var reader = new StreamReader(new FileStream(_logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            return reader.ReadToEnd();
-        }
-    }
 
     public bool HasExited => _process.HasExited;
 

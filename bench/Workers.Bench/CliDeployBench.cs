@@ -41,22 +41,14 @@ internal static class CliDeployBench
 
             var workers = sides.ToDictionary(s => s.Name, _ => new List<(double Deploy, double Delete)>());
             var docker = new List<(double Run, double Remove)>();
-            var serveLog = Path.Combine(directory, "serve.log");
-            var server = ChildProcess.Start(published ?? built, served.Environment, serveLog, "serve");
+            using var server = CliReadBench.StartServe(published ?? built, served.Environment);
+            if (server is null)
+            {
+                sides.Remove(served);
+            }
+
             try
             {
-                var ready = Stopwatch.StartNew();
-                while (!server.LogText.Contains("workers serve: the functions", StringComparison.Ordinal))
-                {
-                    if (server.HasExited || ready.Elapsed > TimeSpan.FromSeconds(60))
-                    {
-                        sides.Remove(served);
-                        break;
-                    }
-
-                    Thread.Sleep(50);
-                }
-
                 for (var round = -1; round < rounds; round++)
                 {
                     foreach (var side in sides)
@@ -77,7 +69,10 @@ internal static class CliDeployBench
             }
             finally
             {
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                if (server is not null)
+                {
+                    CliReadBench.StopServe(server);
+                }
             }
 
             var floor = docker.Count > 0 ? CliReadBench.Median([.. docker.Select(p => p.Run + p.Remove)]) : (double?)null;

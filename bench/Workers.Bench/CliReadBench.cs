@@ -105,12 +105,7 @@ internal static class CliReadBench
             }
             else
             {
-                using var term = Process.Start("kill", ["-TERM", serve.Id.ToString(CultureInfo.InvariantCulture)]);
-                term.WaitForExit();
-                if (!serve.WaitForExit(TimeSpan.FromSeconds(40)))
-                {
-                    serve.Kill(entireProcessTree: true);
-                }
+                StopServe(serve);
             }
 
             return lines;
@@ -121,10 +116,16 @@ internal static class CliReadBench
         }
     }
 
-    /// <summary><c>workers serve</c> as a process, once it says its context is saved; null when it is not ready within two minutes.</summary>
-    private static Process? StartServe(string dll, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// <c>workers serve</c> as a process (<c>dotnet <paramref name="program"/></c> for a <c>.dll</c>, else the executable
+    /// itself), once it says its context is saved; null when it is not ready within two minutes.
+    /// </summary>
+    internal static Process? StartServe(string program, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("dotnet", [dll, "serve"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = program.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet", [program, "serve"]) : new ProcessStartInfo(program, ["serve"]);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         info.Environment.Remove("WORKERS_BROKER");
         info.Environment.Remove("WORKERS_SERVER");
         foreach (var (key, value) in environment)
@@ -158,6 +159,17 @@ internal static class CliReadBench
 
         process.Dispose();
         return null;
+    }
+
+    /// <summary>Stops a server <see cref="StartServe"/> started as Ctrl+C would (SIGTERM), and kills it if it has not ended within 40 s.</summary>
+    internal static void StopServe(Process serve)
+    {
+        using var term = Process.Start("kill", ["-TERM", serve.Id.ToString(CultureInfo.InvariantCulture)]);
+        term.WaitForExit();
+        if (!serve.WaitForExit(TimeSpan.FromSeconds(40)))
+        {
+            serve.Kill(entireProcessTree: true);
+        }
     }
 
     private static async Task SeedAsync(string path)
