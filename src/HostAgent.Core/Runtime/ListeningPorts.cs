@@ -64,19 +64,20 @@ public sealed class ListeningPorts
         ArgumentNullException.ThrowIfNull(bindAddress);
         var bind = Normalize(bindAddress);
         var taken = new HashSet<TakenPort>();
-        if (_askKernel && SocketDiagnostics.Listening() is { } sockets)
+        foreach (var (local, port, protocol) in (_askKernel ? SocketDiagnostics.Listening() : null) ?? FromProc())
         {
-            foreach (var (local, port, protocol) in sockets)
+            if (Blocks(local, bind))
             {
-                if (port is >= 1 and <= 65535 && Blocks(local, bind))
-                {
-                    taken.Add(new TakenPort(port, protocol));
-                }
+                taken.Add(new TakenPort(port, protocol));
             }
-
-            return taken;
         }
 
+        return taken;
+    }
+
+    /// <summary>The sockets the <c>/proc/net</c> tables list in the state that takes a port.</summary>
+    private IEnumerable<(IPAddress Local, int Port, string Protocol)> FromProc()
+    {
         foreach (var (file, protocol, state) in Tables)
         {
             var path = Path.Combine(_procRoot, "net", file);
@@ -93,14 +94,12 @@ public sealed class ListeningPorts
 
             foreach (var line in lines)
             {
-                if (TryParseLine(line, state, out var local, out var port) && Blocks(local, bind))
+                if (TryParseLine(line, state, out var local, out var port))
                 {
-                    taken.Add(new TakenPort(port, protocol));
+                    yield return (local, port, protocol);
                 }
             }
         }
-
-        return taken;
     }
 
     /// <summary>

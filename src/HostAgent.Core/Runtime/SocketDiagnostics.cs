@@ -65,7 +65,7 @@ internal static partial class SocketDiagnostics
             uint sequence = 0;
             foreach (var (family, protocol, states, name) in new[] { (Inet, Tcp, TcpListen, "tcp"), (Inet6, Tcp, TcpListen, "tcp"), (Inet, Udp, UdpUnconnected, "udp"), (Inet6, Udp, UdpUnconnected, "udp") })
             {
-                if (!Dump(socket, ++sequence, family, protocol, states, buffer, (local, port) => found.Add((local, port, name))))
+                if (!Dump(socket, ++sequence, family, protocol, states, buffer, name, found))
                 {
                     return null;
                 }
@@ -80,7 +80,7 @@ internal static partial class SocketDiagnostics
     }
 
     /// <summary>One dump request and its answers; false when the kernel answered with an error or not at all.</summary>
-    private static bool Dump(int socket, uint sequence, byte family, byte protocol, uint states, byte[] buffer, Action<IPAddress, int> found)
+    private static bool Dump(int socket, uint sequence, byte family, byte protocol, uint states, byte[] buffer, string name, List<(IPAddress, int, string)> found)
     {
         // struct nlmsghdr, then struct inet_diag_req_v2 with an empty inet_diag_sockid: every socket in those states.
         Span<byte> request = stackalloc byte[RequestLength];
@@ -127,11 +127,9 @@ internal static partial class SocketDiagnostics
                 // struct inet_diag_msg: family, state, timer, retrans, then inet_diag_sockid (source port and address in
                 // network order at 4 and 8), 72 bytes in all.
                 var message = buffer.AsSpan(offset + HeaderLength, length - HeaderLength);
-                if (type == SockDiagByFamily && message.Length >= 72)
+                if (type == SockDiagByFamily && message.Length >= 72 && BinaryPrimitives.ReadUInt16BigEndian(message[4..]) is > 0 and var port)
                 {
-                    var port = BinaryPrimitives.ReadUInt16BigEndian(message[4..]);
-                    var local = new IPAddress(message.Slice(8, message[0] == Inet6 ? 16 : 4));
-                    found(local, port);
+                    found.Add((new IPAddress(message.Slice(8, message[0] == Inet6 ? 16 : 4)), port, name));
                 }
 
                 offset += (length + 3) & ~3;
