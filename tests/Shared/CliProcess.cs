@@ -12,7 +12,7 @@ internal static class CliProcess
     private static readonly TimeSpan DefaultKillAfter = TimeSpan.FromSeconds(90);
 
     /// <summary>The settings the CLI reads from the environment.</summary>
-    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY", "DOCKER_HOST", "DOCKER_CONTEXT"];
+    private static readonly string[] Settings = ["WORKERS_BROKER", "WORKERS_SERVER", "WORKERS_TOKEN", "WORKERS_STORE", "WORKERS_HOST_ID", "WORKERS_LOG_LEVEL", "WORKERS_SECRETS_KEY", "DOCKER_HOST", "DOCKER_CONTEXT", "WORKERS_AUTO_SERVE"];
 
     /// <summary>A config directory nothing creates: a test that wants contexts gives XDG_CONFIG_HOME itself.</summary>
     private static readonly string NoConfig = Path.Combine(Path.GetTempPath(), "workers-tests-no-config");
@@ -116,6 +116,10 @@ internal static class CliProcess
         }
 
         start.Environment["XDG_CONFIG_HOME"] = NoConfig;
+
+        // Each command runs its pipeline in its own process unless the test asks for the default (a server started in
+        // the background by the first command): no test leaves a server behind that it did not ask for.
+        start.Environment["WORKERS_AUTO_SERVE"] = "off";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

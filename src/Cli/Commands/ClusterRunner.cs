@@ -109,19 +109,28 @@ internal static class ClusterRunner
         }
     }
 
-    /// <summary>Connects (to a server, a broker, or starts the embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.</summary>
+    /// <summary>
+    /// Connects (to a server, a broker, the local server, started in the background when none runs, or else starts the
+    /// embedded default), runs <paramref name="action"/> within --timeout, and reports its failures in one line.
+    /// </summary>
     internal static async Task<int> RunAsync(CliConsole console, ParseResult parsed, CancellationToken token, Func<IWorkersClient, IPipelineSession, CancellationToken, Task<int>> action, bool watch = false)
     {
         Target target;
-        try
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(token))
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
             deadline.CancelAfter(TimeoutOf(parsed));
-            target = await TargetAsync(parsed, TimeoutOf(parsed), deadline.Token);
-        }
-        catch (CliFailure e)
-        {
-            return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+            try
+            {
+                target = await BackgroundServer.PrepareAsync(await TargetAsync(parsed, TimeoutOf(parsed), deadline.Token), parsed, console, deadline.Token);
+            }
+            catch (CliFailure e)
+            {
+                return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
+            }
+            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "timeout", $"gave up after {TimeoutOf(parsed).TotalSeconds:0}s starting the local server (its log: {LocalServerFiles.Default.Log})", e);
+            }
         }
 
         return await RunOnAsync(target, console, parsed, token, action, watch);

@@ -32,7 +32,12 @@ internal static class ServeCommand
             Description = "The address and port of the HTTP API; port 0 takes a free one.",
             DefaultValueFactory = _ => "127.0.0.1:0",
         };
-        var command = new Command("serve", "Run the embedded default as a local server (the functions, one agent and the HTTP API on 127.0.0.1) and make it the 'local' context, until Ctrl+C.") { listen };
+        var background = new Option<bool>("--background")
+        {
+            Description = "Run as the server a command starts when none runs: log to a file, print one line when ready, stop after 10 minutes without a deployment.",
+            Hidden = true,
+        };
+        var command = new Command("serve", "Run the embedded default as a local server (the functions, one agent and the HTTP API on 127.0.0.1) and make it the 'local' context, until Ctrl+C.") { listen, background, CreateStop(console) };
         command.SetAction(async (parsed, token) =>
         {
             var text = parsed.GetRequiredValue(listen);
@@ -43,7 +48,13 @@ internal static class ServeCommand
 
             try
             {
-                return await ServeAsync(console, parsed, endpoint, token);
+                return await ServeAsync(console, parsed, endpoint, parsed.GetValue(background), token);
+            }
+            catch (CliFailure e) when (parsed.GetValue(background))
+            {
+                // The command that started it reports this as its own failure, with the same code and exit code.
+                await console.Out.WriteLineAsync(BackgroundServer.FailedLine(e));
+                return e.ExitCode;
             }
             catch (CliFailure e)
             {
@@ -53,13 +64,71 @@ internal static class ServeCommand
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, ParseResult parsed, IPEndPoint endpoint, CancellationToken stopping)
+    /// <summary><c>workers serve stop</c>: asks the server this user runs (in the background or not) to stop, and waits until it has.</summary>
+    private static Command CreateStop(CliConsole console)
     {
+        var command = new Command("stop", "Stop the local server (workers serve, or the one a command started in the background) and wait until it has stopped.");
+        command.SetAction(async (parsed, token) =>
+        {
+            var files = LocalServerFiles.Default;
+            if (LocalServerRecord.Read(files.Record) is not { } record || !files.Held())
+            {
+                await console.Out.WriteLineAsync("workers serve: none runs");
+                return ExitCodes.Ok;
+            }
+
+            if (!await BackgroundServer.StopAsync(record, files, token))
+            {
+                return await CommonOptions.FailAsync(console, parsed, ExitCodes.Unavailable, "serve.running", $"workers serve (pid {record.ProcessId}) did not stop within {BackgroundServer.StopWait.TotalSeconds:0}s");
+            }
+
+            await console.Out.WriteLineAsync($"workers serve: stopped (pid {record.ProcessId})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<int> ServeAsync(CliConsole console, ParseResult parsed, IPEndPoint endpoint, bool background, CancellationToken stopping)
+    {
+        var files = LocalServerFiles.Default;
+        await using var held = files.TryLock();
+        if (held is null)
+        {
+            if (background)
+            {
+                await console.Out.WriteLineAsync(BackgroundServer.RunningLine);
+                return ExitCodes.Unavailable;
+            }
+
+            var pid = LocalServerRecord.Read(files.Record) is { } running ? $" (pid {running.ProcessId})" : string.Empty;
+            throw new CliFailure(ExitCodes.Unavailable, "serve.running", $"workers serve already runs for this user{pid}: 'workers serve stop' stops it");
+        }
+
+        var record = LocalServerRecord.Current(background);
+        record.Write(files.Record);
+        try
+        {
+            await using var log = background ? new StreamWriter(new FileStream(files.Log, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true } : null;
+            return await ServeAsync(console, parsed, endpoint, log, stopping);
+        }
+        finally
+        {
+            if (LocalServerRecord.Read(files.Record)?.ProcessId == record.ProcessId)
+            {
+                File.Delete(files.Record);
+            }
+        }
+    }
+
+    /// <summary>Runs the server; <paramref name="log"/> (in the background) takes its log and what it would print.</summary>
+    private static async Task<int> ServeAsync(CliConsole console, ParseResult parsed, IPEndPoint endpoint, StreamWriter? log, CancellationToken stopping)
+    {
+        var output = (TextWriter?)log ?? console.Out;
         var apiToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["WORKERS_API_TOKENS"] = apiToken });
         var logging = CliLogging.From(parsed.GetValue(CommonOptions.Verbose), Environment.GetEnvironmentVariable(CliLogging.Variable));
-        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logging.Provider(console.Error));
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logging.Provider(log ?? console.Error));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
         using (var starting = CancellationTokenSource.CreateLinkedTokenSource(stopping))
         {
@@ -95,13 +164,24 @@ internal static class ServeCommand
             config.Put(new CliContext { Name = CliConfig.LocalContext, Server = server.GetLeftPart(UriPartial.Authority), Token = apiToken, Serve = true });
             config.CurrentContext = CliConfig.LocalContext;
             config.Save(path);
-            await console.Out.WriteLineAsync($"workers serve: the functions, agent '{hostId}' and the HTTP API at {server.GetLeftPart(UriPartial.Authority)}");
-            await console.Out.WriteLineAsync($"context '{CliConfig.LocalContext}' saved in {path} and made current: workers commands use this server while it runs; Ctrl+C stops it");
-            await console.Out.FlushAsync(CancellationToken.None);
+            await output.WriteLineAsync($"workers serve: the functions, agent '{hostId}' and the HTTP API at {server.GetLeftPart(UriPartial.Authority)}");
+            await output.WriteLineAsync($"context '{CliConfig.LocalContext}' saved in {path} and made current: workers commands use this server while it runs; {(log is null ? "Ctrl+C" : "'workers serve stop'")} stops it");
+            if (log is not null)
+            {
+                await console.Out.WriteLineAsync(BackgroundServer.ReadyLine);
+            }
 
+            await console.Out.FlushAsync(CancellationToken.None);
             try
             {
-                await Task.Delay(Timeout.Infinite, stopping);
+                if (log is null)
+                {
+                    await Task.Delay(Timeout.Infinite, stopping);
+                }
+                else
+                {
+                    await StopWhenIdleAsync(client, output, stopping);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -112,7 +192,29 @@ internal static class ServeCommand
             await app.StopAsync(stop.Token);
         }
 
-        await console.Out.WriteLineAsync("workers serve: stopped; commands run the embedded default in their own process until it runs again");
+        await output.WriteLineAsync("workers serve: stopped; commands run the embedded default in their own process until it runs again");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// A server a command started keeps watching while its store has deployments, and stops once it has had none for
+    /// <see cref="BackgroundServer.IdleStop"/>: the next command that needs one starts it again.
+    /// </summary>
+    private static async Task StopWhenIdleAsync(WorkersClient client, TextWriter output, CancellationToken stopping)
+    {
+        var idleSince = DateTimeOffset.UtcNow;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+        while (await timer.WaitForNextTickAsync(stopping))
+        {
+            if ((await client.StatusAsync(null, null, stopping)).Deployments.Count > 0)
+            {
+                idleSince = DateTimeOffset.UtcNow;
+            }
+            else if (DateTimeOffset.UtcNow - idleSince >= BackgroundServer.IdleStop)
+            {
+                await output.WriteLineAsync($"workers serve: no deployment for {BackgroundServer.IdleStop.TotalMinutes:0} minutes; stopping");
+                return;
+            }
+        }
     }
 }
