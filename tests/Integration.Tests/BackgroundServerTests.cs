@@ -58,6 +58,11 @@ public sealed class BackgroundServerTests : IAsyncLifetime
         Assert.True(server.Background);
         Assert.Equal(new[] { server.ProcessId }, ServerProcesses());
 
+        // One server per user: a second one, started by hand, stops at once and says which runs.
+        var second = await CliProcess.RunAsync(["serve"], Environment);
+        Assert.True(second.Exit == 3, second.ToString());
+        Assert.Equal($"workers: workers serve already runs for this user (pid {server.ProcessId}): 'workers serve stop' stops it", second.Error.Trim());
+
         // A replica's container killed while no command runs is replaced: the server's agent watches it.
         var first = Assert.Single(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
         await _sandbox.Docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());

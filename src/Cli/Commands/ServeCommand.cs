@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Workers.Cli.Contexts;
 using Workers.Functions.Store;
 using Workers.Intake;
+using Workers.Transport;
 
 namespace Workers.Cli.Commands;
 
@@ -192,7 +193,7 @@ internal static class ServeCommand
             await app.StopAsync(stop.Token);
         }
 
-        await output.WriteLineAsync("workers serve: stopped; commands run the embedded default in their own process until it runs again");
+        await output.WriteLineAsync("workers serve: stopped; the next command that needs the pipeline starts a server again (with WORKERS_AUTO_SERVE=off, it runs the pipeline itself)");
         return ExitCodes.Ok;
     }
 
@@ -204,9 +205,22 @@ internal static class ServeCommand
     {
         var idleSince = DateTimeOffset.UtcNow;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
-        while (await timer.WaitForNextTickAsync(stopping))
+        while (await timer.NextTickAsync(stopping))
         {
-            if ((await client.StatusAsync(null, null, stopping)).Deployments.Count > 0)
+            int deployments;
+            try
+            {
+                deployments = (await client.StatusAsync(null, null, stopping)).Deployments.Count;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not an answer: the server is not idle for it, and asks again at the next tick.
+                await output.WriteLineAsync($"workers serve: could not read the deployments to see whether it is idle: {e.Message.ReplaceLineEndings(" ")}");
+                idleSince = DateTimeOffset.UtcNow;
+                continue;
+            }
+
+            if (deployments > 0)
             {
                 idleSince = DateTimeOffset.UtcNow;
             }
