@@ -55,13 +55,16 @@ internal static class BackgroundServer
         }
 
         var files = LocalServerFiles.Default;
-        var wanted = LocalServerRecord.Current(background: true);
         if (local)
         {
             // A server a command started for another build or other settings is replaced; one the user started is theirs.
-            if (LocalServerRecord.Read(files.Record) is not { Background: true } running
-                || (running.Build == wanted.Build && running.Settings == wanted.Settings)
-                || !files.Held())
+            if (LocalServerRecord.Read(files.Record) is not { Background: true } running)
+            {
+                return target;
+            }
+
+            var wanted = LocalServerRecord.Current(background: true);
+            if ((running.Build == wanted.Build && running.Settings == wanted.Settings) || !files.Held())
             {
                 return target;
             }
@@ -117,7 +120,6 @@ internal static class BackgroundServer
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment.Remove(Variable);
         await console.Error.WriteLineAsync($"workers: starting a server for this machine in the background (workers serve; its log: {files.Log}; 'workers serve stop' stops it)");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(StartLimit);
@@ -162,7 +164,8 @@ internal static class BackgroundServer
             string said;
             lock (errors)
             {
-                said = errors.ToString().Trim().ReplaceLineEndings(" ");
+                // The first line: an unhandled exception's stack trace follows it, and the log has the rest.
+                said = errors.ToString().Trim().Split('\n', 2)[0].Trim();
             }
 
             await console.Error.WriteLineAsync($"workers: the background server stopped before it was ready (exit {process.ExitCode}{(said.Length > 0 ? $": {said}" : string.Empty)}); running the pipeline in this process");

@@ -89,7 +89,7 @@ public sealed class BackgroundServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TwoFirstCommandsAtOnce_ShareOneServer_AndAServerOfAnotherBuild_IsReplaced()
+    public async Task TwoFirstCommandsAtOnce_ShareOneServer_AndAServerOfAnotherBuildOrOtherSettings_IsReplaced()
     {
         var missing = $"missing-{Guid.NewGuid():N}"[..16];
         var both = await Task.WhenAll(CliProcess.RunAsync(["delete", missing], Environment), CliProcess.RunAsync(["delete", missing], Environment));
@@ -112,6 +112,18 @@ public sealed class BackgroundServerTests : IAsyncLifetime
         Assert.NotEqual(server.ProcessId, now.ProcessId);
         Assert.Equal(server.Build, now.Build);
         Assert.Equal(new[] { now.ProcessId }, ServerProcesses());
+
+        // A setting of the command's own (its log level) keeps the server; one that shapes the pipeline (the agent's
+        // labels) replaces it, so that the server does what this command's settings say.
+        var quiet = await CliProcess.RunAsync(["delete", missing], new Dictionary<string, string>(Environment) { ["WORKERS_LOG_LEVEL"] = "error" });
+        Assert.True(quiet.Exit == 1 && !quiet.Error.Contains("stopping it", StringComparison.Ordinal), quiet.ToString());
+        Assert.Equal(now, Record);
+        var labelled = await CliProcess.RunAsync(["delete", missing], new Dictionary<string, string>(Environment) { ["WORKERS_HOST_LABELS"] = "zone=a" });
+        Assert.True(labelled.Exit == 1, labelled.ToString());
+        Assert.Contains($"the background server (pid {now.ProcessId}) was started with other settings: stopping it", labelled.Error, StringComparison.Ordinal);
+        var relabelled = Assert.IsType<LocalServerRecord>(Record);
+        Assert.NotEqual(now.ProcessId, relabelled.ProcessId);
+        Assert.Equal(new[] { relabelled.ProcessId }, ServerProcesses());
     }
 
     [Fact]

@@ -36,7 +36,8 @@ internal static class Examples
         ["context use"] = ["workers context use prod"],
         ["context list"] = ["workers context list", "workers context list -o json"],
         ["context remove"] = ["workers context remove lab"],
-        ["serve"] = ["workers serve", "workers serve --listen 127.0.0.1:8080"],
+        ["serve"] = ["workers serve", "workers serve --listen 127.0.0.1:8080", "workers serve stop"],
+        ["serve stop"] = ["workers serve stop"],
         ["version"] = ["workers version", "workers version --client", "workers version -o json --server https://workers.example.com"],
         ["completion"] = ["source <(workers completion bash)", "workers completion fish > ~/.config/fish/completions/workers.fish"],
     };
