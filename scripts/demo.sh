@@ -4,7 +4,7 @@
 # `workers validate` says of the examples, deploys examples/hello.yaml (3 replicas of busybox httpd) with --wait,
 # curls every replica on the port Workers bound for it, and prints `workers status`. The deploy starts the local server
 # (`workers serve`, in the background) that keeps watching the replicas.
-# Remove the deployment afterwards with: dotnet run --project src/Cli.Host -- delete hello --wait
+# Remove the deployment afterwards with: dotnet src/Cli.Host/bin/Release/net10.0/workers.dll delete hello --wait
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -37,4 +37,4 @@ echo
 echo "== workers status hello"
 workers status hello
 echo
-echo "Remove it with: dotnet run --project src/Cli.Host -- delete hello --wait"
+echo "Remove it with: dotnet src/Cli.Host/bin/Release/net10.0/workers.dll delete hello --wait"
