@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Docker.DotNet.Models;
 using Workers.Cli;
 
 namespace Workers.Integration.Tests;
@@ -64,13 +63,7 @@ public sealed class BackgroundServerTests : IAsyncLifetime
         Assert.Equal($"workers: workers serve already runs for this user (pid {server.ProcessId}): 'workers serve stop' stops it", second.Error.Trim());
 
         // A replica's container killed while no command runs is replaced: the server's agent watches it.
-        var first = Assert.Single(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
-        await _sandbox.Docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
-        await Poll.UntilAsync(
-            () => DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name),
-            containers => containers.Any(c => c.ID != first.ID && c.State == "running"),
-            TimeSpan.FromSeconds(120),
-            $"a replacement for {first.ID[..12]}");
+        await _sandbox.KillTheReplicaAndAwaitItsReplacementAsync(name);
 
         // The next command is the same server's client: it starts nothing.
         var delete = await CliProcess.RunAsync(["delete", name, "--wait"], Environment);

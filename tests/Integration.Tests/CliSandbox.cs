@@ -24,6 +24,21 @@ internal sealed class CliSandbox(string prefix) : IAsyncDisposable
         ["WORKERS_HOST_ID"] = HostId,
     };
 
+    /// <summary>
+    /// Kills the one container of <paramref name="deployment"/> behind Workers' back and waits (up to 120 s) for a
+    /// running replacement: what only an agent that watches the replicas between commands does.
+    /// </summary>
+    public async Task KillTheReplicaAndAwaitItsReplacementAsync(string deployment)
+    {
+        var first = Assert.Single(await DockerView.ContainersAsync(Docker, HostId, deployment));
+        await Docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
+        await Poll.UntilAsync(
+            () => DockerView.ContainersAsync(Docker, HostId, deployment),
+            containers => containers.Any(c => c.ID != first.ID && c.State == "running"),
+            TimeSpan.FromSeconds(120),
+            $"a replacement for {first.ID[..12]}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var container in await DockerView.ContainersAsync(Docker, HostId))

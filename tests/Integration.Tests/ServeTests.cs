@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Docker.DotNet.Models;
 
 namespace Workers.Integration.Tests;
 
@@ -98,13 +97,7 @@ public sealed class ServeTests : IAsyncLifetime
         Assert.Contains("Running", running.Out, StringComparison.Ordinal);
 
         // A replica's container killed behind Workers' back is replaced while no command runs: the server's agent watches it.
-        var first = Assert.Single(await DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name));
-        await _sandbox.Docker.Containers.KillContainerAsync(first.ID, new ContainerKillParameters());
-        await Poll.UntilAsync(
-            () => DockerView.ContainersAsync(_sandbox.Docker, _sandbox.HostId, name),
-            containers => containers.Any(c => c.ID != first.ID && c.State == "running"),
-            TimeSpan.FromSeconds(120),
-            $"a replacement for {first.ID[..12]}");
+        await _sandbox.KillTheReplicaAndAwaitItsReplacementAsync(name);
 
         // A refused token and a missing one: one line each, at once, exit 3.
         var server = (await File.ReadAllLinesAsync(Path.Combine(_sandbox.Directory, "config", "workers", "config.yaml"))).Single(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split(": ", 2)[1].Trim();
