@@ -83,19 +83,25 @@ internal sealed partial record LocalServerRecord(int ProcessId, string Build, st
         return BuildVersion.Of(pipeline[0]) + "+" + string.Join('.', pipeline.Select(a => a.ManifestModule.ModuleVersionId.ToString("N")[..8]));
     }
 
-    /// <summary>A digest of every <c>WORKERS_*</c> and Docker setting the pipeline reads (values included, never stored).</summary>
+    /// <summary>
+    /// A digest of the settings that shape the pipeline (values included, never stored): every <c>WORKERS_*</c> but the
+    /// command's own and the test suite's image names (<c>WORKERS_TEST_*</c>), and <c>DOCKER_HOST</c>, the one Docker
+    /// setting the agent reads (it negotiates the API version itself: <c>DOCKER_API_VERSION</c> is not read).
+    /// </summary>
     public static string SettingsDigest(IDictionary environment)
     {
         var text = new StringBuilder();
-        foreach (var name in environment.Keys.Cast<string>()
-            .Where(n => (n.StartsWith("WORKERS_", StringComparison.Ordinal) && !CommandOnly.Contains(n)) || n.StartsWith("DOCKER_", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal))
+        foreach (var name in environment.Keys.Cast<string>().Where(ShapesThePipeline).Order(StringComparer.Ordinal))
         {
             text.Append(name).Append('=').Append(environment[name]).Append('\0');
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+
+    private static bool ShapesThePipeline(string name) =>
+        name == "DOCKER_HOST"
+        || (name.StartsWith("WORKERS_", StringComparison.Ordinal) && !name.StartsWith("WORKERS_TEST_", StringComparison.Ordinal) && !CommandOnly.Contains(name));
 
     /// <summary>The record in <paramref name="path"/>, or null when there is none or it does not parse.</summary>
     public static LocalServerRecord? Read(string path)

@@ -106,9 +106,10 @@ public sealed class BackgroundServerTests : IAsyncLifetime
         Assert.Equal(server.Build, now.Build);
         Assert.Equal(new[] { now.ProcessId }, ServerProcesses());
 
-        // A setting of the command's own (its log level) keeps the server; one that shapes the pipeline (the agent's
-        // labels) replaces it, so that the server does what this command's settings say.
-        var quiet = await CliProcess.RunAsync(["delete", missing], new Dictionary<string, string>(Environment) { ["WORKERS_LOG_LEVEL"] = "error" });
+        // A setting of the command's own (its log level) or one nothing reads (a pinned Docker API version: the agent
+        // negotiates) keeps the server; one that shapes the pipeline (the agent's labels) replaces it, so that the
+        // server does what this command's settings say.
+        var quiet = await CliProcess.RunAsync(["delete", missing], new Dictionary<string, string>(Environment) { ["WORKERS_LOG_LEVEL"] = "error", ["DOCKER_API_VERSION"] = "1.40" });
         Assert.True(quiet.Exit == 1 && !quiet.Error.Contains("stopping it", StringComparison.Ordinal), quiet.ToString());
         Assert.Equal(now, Record);
         var labelled = await CliProcess.RunAsync(["delete", missing], new Dictionary<string, string>(Environment) { ["WORKERS_HOST_LABELS"] = "zone=a" });
