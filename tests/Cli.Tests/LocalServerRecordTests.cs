@@ -1,0 +1,56 @@
+using System.Collections;
+
+namespace Workers.Cli.Tests;
+
+public sealed class LocalServerRecordTests
+{
+    private static readonly Hashtable Base = new()
+    {
+        ["WORKERS_STORE"] = "/srv/workers.db",
+        ["WORKERS_HOST_LABELS"] = "zone=a",
+        ["DOCKER_HOST"] = "unix:///var/run/docker.sock",
+        ["PATH"] = "/usr/bin",
+    };
+
+    [Theory]
+    [InlineData("WORKERS_LOG_LEVEL", "debug")]
+    [InlineData("WORKERS_AUTO_SERVE", "on")]
+    [InlineData("WORKERS_TOKEN", "t")]
+    [InlineData("WORKERS_TEST_WORKLOAD_IMAGE", "workers-test/httpd:2")]
+    [InlineData("DOCKER_API_VERSION", "1.40")]
+    [InlineData("HOME", "/home/someone-else")]
+    public void SettingsDigest_IgnoresWhatDoesNotShapeThePipeline(string name, string value) =>
+        Assert.Equal(LocalServerRecord.SettingsDigest(Base), LocalServerRecord.SettingsDigest(With(name, value)));
+
+    [Theory]
+    [InlineData("WORKERS_STORE", "/srv/other.db")]
+    [InlineData("WORKERS_HOST_LABELS", "zone=b")]
+    [InlineData("WORKERS_SECRETS_KEY", "a-key")]
+    [InlineData("DOCKER_HOST", "tcp://10.0.0.5:2375")]
+    public void SettingsDigest_ChangesWithWhatShapesThePipeline(string name, string value) =>
+        Assert.NotEqual(LocalServerRecord.SettingsDigest(Base), LocalServerRecord.SettingsDigest(With(name, value)));
+
+    [Fact]
+    public void Record_ReadsBackWhatWasWritten_AndAnUnreadableOneIsNone()
+    {
+        var directory = Directory.CreateTempSubdirectory("workers-record-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "serve.record");
+            Assert.Null(LocalServerRecord.Read(path));
+            var record = new LocalServerRecord(4242, "1.2.3+abc+0123abcd", LocalServerRecord.SettingsDigest(Base), Background: true);
+            record.Write(path);
+            Assert.Equal(record, LocalServerRecord.Read(path));
+            Assert.Single(Directory.GetFiles(directory));
+
+            File.WriteAllText(path, "pid=not-a-number\nbuild=x\nsettings=y\nbackground=true\n");
+            Assert.Null(LocalServerRecord.Read(path));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static Hashtable With(string name, string value) => new(Base) { [name] = value };
+}
