@@ -28,15 +28,7 @@ internal sealed record LocalServerFiles(string Lock, string Record, string Log)
     /// <summary>The lock, or null when a server holds it. Held until disposed or the process ends, however it ends.</summary>
     public FileStream? TryLock()
     {
-        var directory = Path.GetDirectoryName(Lock)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(Lock)!);
 
         try
         {
@@ -123,13 +115,9 @@ internal sealed partial record LocalServerRecord(int ProcessId, string Build, st
             : null;
     }
 
-    /// <summary>Writes the record whole (a new file moved into place): a reader never sees half of it.</summary>
-    public void Write(string path)
-    {
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, string.Create(CultureInfo.InvariantCulture, $"pid={ProcessId}\nbuild={Build}\nsettings={Settings}\nbackground={(Background ? "true" : "false")}\n"));
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Writes the record whole and owner-only (a new file moved into place): a reader never sees half of it.</summary>
+    public void Write(string path) =>
+        OwnerOnlyFiles.Replace(path, string.Create(CultureInfo.InvariantCulture, $"pid={ProcessId}\nbuild={Build}\nsettings={Settings}\nbackground={(Background ? "true" : "false")}\n"));
 
     /// <summary>Asks the process to stop as Ctrl+C or <c>kill</c> would (SIGTERM); false when it is already gone.</summary>
     public bool SignalStop() => OperatingSystem.IsWindows() ? StopOnWindows() : Native.Kill(ProcessId, Native.SigTerm) == 0;

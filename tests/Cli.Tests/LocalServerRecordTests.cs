@@ -2,6 +2,7 @@ using System.Collections;
 
 namespace Workers.Cli.Tests;
 
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class LocalServerRecordTests
 {
     private static readonly Hashtable Base = new()
@@ -31,7 +32,7 @@ public sealed class LocalServerRecordTests
         Assert.NotEqual(LocalServerRecord.SettingsDigest(Base), LocalServerRecord.SettingsDigest(With(name, value)));
 
     [Fact]
-    public void Record_ReadsBackWhatWasWritten_AndAnUnreadableOneIsNone()
+    public void Record_ReadsBackWhatWasWritten_OwnerOnly_AndAnUnreadableOneIsNone()
     {
         var directory = Directory.CreateTempSubdirectory("workers-record-").FullName;
         try
@@ -42,6 +43,7 @@ public sealed class LocalServerRecordTests
             record.Write(path);
             Assert.Equal(record, LocalServerRecord.Read(path));
             Assert.Single(Directory.GetFiles(directory));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
 
             File.WriteAllText(path, "pid=not-a-number\nbuild=x\nsettings=y\nbackground=true\n");
             Assert.Null(LocalServerRecord.Read(path));

@@ -93,32 +93,7 @@ internal sealed class CliConfig
     }
 
     /// <summary>Writes the whole file owner-only: a temporary file created 0600 beside it, then renamed over it.</summary>
-    public void Save(string path)
-    {
-        var directory = Path.GetDirectoryName(path)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(false), options))
-        {
-            writer.Write(Writer.Value.Serialize(this));
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    public void Save(string path) => OwnerOnlyFiles.Replace(path, Writer.Value.Serialize(this));
 }
 
 /// <summary>One context: a Workers server (its HTTP API) with a token, or a broker.</summary>
