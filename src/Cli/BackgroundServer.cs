@@ -123,7 +123,19 @@ internal static class BackgroundServer
         await console.Error.WriteLineAsync($"workers: starting a server for this machine in the background (workers serve; its log: {files.Log}; 'workers serve stop' stops it)");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(StartLimit);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("workers serve did not start");
+        Process started;
+        try
+        {
+            started = Process.Start(start) ?? throw new InvalidOperationException("workers serve did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // The executable could not be run (moved, or not executable): the command still does its work itself.
+            await console.Error.WriteLineAsync($"workers: the background server could not be started ({e.Message}); running the pipeline in this process");
+            return null;
+        }
+
+        using var process = started;
         process.StandardInput.Close();
         var errors = new System.Text.StringBuilder();
         _ = Task.Run(async () =>
