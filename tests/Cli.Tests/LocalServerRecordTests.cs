@@ -31,6 +31,25 @@ public sealed class LocalServerRecordTests
     public void SettingsDigest_ChangesWithWhatShapesThePipeline(string name, string value) =>
         Assert.NotEqual(LocalServerRecord.SettingsDigest(Base), LocalServerRecord.SettingsDigest(With(name, value)));
 
+    [Theory]
+    [InlineData("rabbitmq://workers:secret@rabbit:5672/")]
+    [InlineData("servicebus://workers.servicebus.windows.net/")]
+    public void Serve_WithABrokerNamed_IsRefusedNotRunOnTheInMemoryBus(string broker)
+    {
+        var refused = Assert.Throws<CliFailure>(() => Commands.ServeCommand.RefuseANamedBroker(name => name == "WORKERS_BROKER" ? broker : null));
+
+        Assert.Equal((ExitCodes.Usage, "usage"), (refused.ExitCode, refused.Code));
+        Assert.StartsWith("workers serve runs the embedded default (the in-memory bus), and WORKERS_BROKER names a broker", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("memory")]
+    public void Serve_WithoutABrokerOrWithTheInMemoryOne_IsNotRefused(string? broker) =>
+        Commands.ServeCommand.RefuseANamedBroker(name => name == "WORKERS_BROKER" ? broker : null);
+
     [Fact]
     public void Record_ReadsBackWhatWasWritten_OwnerOnly_AndAnUnreadableOneIsNone()
     {

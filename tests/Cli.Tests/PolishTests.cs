@@ -213,6 +213,20 @@ public sealed class PolishTests : IDisposable
         Assert.Equal("true", ((YamlScalarNode)((YamlMappingNode)items[1]["c"])["d"]).Value);
     }
 
+    [Theory]
+    [InlineData("history", "web")]
+    [InlineData("events", null)]
+    [InlineData("version", null)]
+    public async Task FormatWide_OnACommandWithNoMoreColumns_IsRefusedNamingTheChoices(string command, string? name)
+    {
+        var (exit, output, error) = await RunAsync([command, .. name is null ? Array.Empty<string>() : [name], "-o", "wide", "--broker", "rabbitmq://nobody:none@127.0.0.1:1/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("'wide'", error, StringComparison.Ordinal);
+        Assert.Contains("yaml", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Format_Unknown_IsAUsageErrorNamingTheChoices()
     {
@@ -246,6 +260,25 @@ public sealed class PolishTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Empty(output);
         Assert.Equal($"workers: --client shows the CLI's version without reaching anything: drop {option}", error.Trim());
+    }
+
+    [Theory]
+    [InlineData("status", "0")]
+    [InlineData("deploy", "-5")]
+    [InlineData("delete", "86401")]
+    public async Task Timeout_NotFromOneSecondToADay_IsRefusedBeforeAnythingIsReached(string command, string seconds)
+    {
+        string[] args = command switch
+        {
+            "deploy" => ["deploy", "web.yaml", "--timeout", seconds],
+            "delete" => ["delete", "web", "--timeout", seconds],
+            _ => [command, "--timeout", seconds],
+        };
+        var (exit, output, error) = await RunAsync([.. args, "--broker", "rabbitmq://nobody:none@127.0.0.1:1/"]);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains($"--timeout {seconds}: give a number of seconds from 1 to 86400", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,11 +19,30 @@ internal static class ClusterCommands
         Description = "A Workers server's HTTP API, as http://host:8080, with the token in WORKERS_TOKEN (default: WORKERS_SERVER, else the current context).",
     };
 
-    internal static readonly Option<int> TimeoutOption = new("--timeout")
+    /// <summary>The longest <c>--timeout</c>: a day (a longer wait is no deadline, and a timer takes at most 49 days).</summary>
+    internal const int MaxTimeoutSeconds = 86_400;
+
+    internal static readonly Option<int> TimeoutOption = WholeSeconds(new("--timeout")
     {
-        Description = "Seconds to wait for the pipeline before giving up.",
+        Description = $"Seconds to wait for the pipeline before giving up, 1 to {MaxTimeoutSeconds}.",
         DefaultValueFactory = _ => 300,
-    };
+    });
+
+    /// <summary>
+    /// Refuses a timeout that would not be one: 0 or less (which a user might read as "no limit", and which ran as one
+    /// second) and more than a day.
+    /// </summary>
+    private static Option<int> WholeSeconds(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var seconds and (< 1 or > MaxTimeoutSeconds))
+            {
+                result.AddError($"{option.Name} {seconds}: give a number of seconds from 1 to {MaxTimeoutSeconds}");
+            }
+        });
+        return option;
+    }
 
     public static IEnumerable<Command> Create(CliConsole console)
     {

@@ -59,7 +59,7 @@ internal static class ClusterRunner
         }
     }
 
-    private static TimeSpan TimeoutOf(ParseResult parsed) => TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(ClusterCommands.TimeoutOption)));
+    private static TimeSpan TimeoutOf(ParseResult parsed) => TimeSpan.FromSeconds(parsed.GetValue(ClusterCommands.TimeoutOption));
 
     /// <summary>
     /// Where the command goes (<see cref="Target.Resolve(ParseResult)"/>). The context <c>workers serve</c> wrote is

@@ -27,15 +27,19 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    /// <summary><c>-o, --format</c>: text (the default), wide (text with more columns), json or yaml, as kubectl's <c>-o</c>.</summary>
-    public static Option<string> Format()
+    /// <summary>
+    /// <c>-o, --format</c>: text (the default), json or yaml, as kubectl's <c>-o</c>; and wide (text with more columns)
+    /// only for a command that has more columns to show (<paramref name="wide"/>), so that it is refused where it would
+    /// change nothing.
+    /// </summary>
+    public static Option<string> Format(bool wide = false)
     {
         var option = new Option<string>(FormatName, "-o")
         {
-            Description = "Output format: text, wide (more columns), json or yaml.",
+            Description = wide ? "Output format: text, wide (more columns), json or yaml." : "Output format: text, json or yaml.",
             DefaultValueFactory = _ => TextFormat,
         };
-        option.AcceptOnlyFromAmong(TextFormat, WideFormat, JsonFormat, YamlFormat);
+        option.AcceptOnlyFromAmong(wide ? [TextFormat, WideFormat, JsonFormat, YamlFormat] : [TextFormat, JsonFormat, YamlFormat]);
         return option;
     }
 

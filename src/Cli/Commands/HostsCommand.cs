@@ -9,7 +9,7 @@ internal static class HostsCommand
 {
     public static Command Create(CliConsole console)
     {
-        var format = CommonOptions.Format();
+        var format = CommonOptions.Format(wide: true);
         var watch = CommonOptions.Watch();
         var command = new Command("hosts", "Show the hosts the agents report, with when each was last heard from. On the embedded default no agent runs between commands: each host shows its last heartbeat and its age.")
         {

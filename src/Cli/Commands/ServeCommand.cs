@@ -65,6 +65,20 @@ internal static class ServeCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>workers serve</c> is the embedded default, on the in-memory bus: a <c>WORKERS_BROKER</c> that names a broker
+    /// (RabbitMQ or Azure Service Bus) is refused rather than left unused, since a user who set it expects the server on it.
+    /// </summary>
+    internal static void RefuseANamedBroker(Func<string, string?> environment)
+    {
+        if (environment("WORKERS_BROKER") is { Length: > 0 } broker && !(Transport.Broker.TryParse(broker, out var parsed, out _) && parsed.IsInMemory))
+        {
+            throw new CliFailure(ExitCodes.Usage, "usage",
+                "workers serve runs the embedded default (the in-memory bus), and WORKERS_BROKER names a broker: unset it, "
+                + "or run the functions host (Workers.Functions.Host) and the agents against that broker");
+        }
+    }
+
     /// <summary><c>workers serve stop</c>: asks the server this user runs (in the background or not) to stop, and waits until it has.</summary>
     private static Command CreateStop(CliConsole console)
     {
@@ -91,6 +105,7 @@ internal static class ServeCommand
 
     private static async Task<int> ServeAsync(CliConsole console, ParseResult parsed, IPEndPoint endpoint, bool background, CancellationToken stopping)
     {
+        RefuseANamedBroker(Environment.GetEnvironmentVariable);
         var files = LocalServerFiles.Default;
         await using var held = files.TryLock();
         if (held is null)

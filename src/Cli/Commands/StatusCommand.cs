@@ -10,7 +10,7 @@ internal static class StatusCommand
     public static Command Create(CliConsole console)
     {
         var name = new Argument<string?>("NAME") { Description = "One deployment; all when left out.", Arity = ArgumentArity.ZeroOrOne }.RefusingOptions();
-        var format = CommonOptions.Format();
+        var format = CommonOptions.Format(wide: true);
         var watch = CommonOptions.Watch();
         var command = new Command("status", "Show deployments, the addresses (host:port) their replicas answer at, and for one deployment each replica.") { name, format, watch, ClusterCommands.ServerOption, ClusterCommands.BrokerOption, ClusterCommands.TimeoutOption };
         command.SetAction((parsed, token) => ClusterRunner.ReadAsync(console, parsed, token, parsed.GetValue(watch), (reads, cancellationToken) =>
