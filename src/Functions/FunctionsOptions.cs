@@ -26,4 +26,20 @@ public sealed class FunctionsOptions
 
     /// <summary>How often the self-hosted sweep runs (the timer function's schedule on Azure).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// What is wrong with these settings, each by its name: every one is a duration that must be positive (0 would make
+    /// the sweep loop without a pause, or a host, a start or a stop pass for lost at once).
+    /// </summary>
+    public IReadOnlyList<string> Problems() =>
+    [
+        .. new (string Name, TimeSpan Value)[]
+        {
+            (nameof(HostTimeout), HostTimeout), (nameof(CommandTimeToLive), CommandTimeToLive), (nameof(StartDeadline), StartDeadline),
+            (nameof(StopDeadline), StopDeadline), (nameof(OrphanGrace), OrphanGrace), (nameof(OutboxGrace), OutboxGrace),
+            (nameof(EventRetention), EventRetention), (nameof(SweepInterval), SweepInterval),
+        }
+        .Where(s => s.Value <= TimeSpan.Zero)
+        .Select(s => $"Workers:{s.Name} must be a positive duration, such as 00:00:30; it is {s.Value}"),
+    ];
 }

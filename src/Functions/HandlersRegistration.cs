@@ -18,9 +18,8 @@ public static class HandlersRegistration
     {
         services.AddOptions<FunctionsOptions>()
             .BindConfiguration("Workers")
-            .Validate(o => o.HostTimeout > TimeSpan.Zero && o.CommandTimeToLive > TimeSpan.Zero, "Workers:HostTimeout and Workers:CommandTimeToLive must be positive")
-            .Validate(o => o.EventRetention > TimeSpan.Zero, "Workers:EventRetention must be positive (how long the event history keeps an event)")
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FunctionsOptions>, FunctionsOptionsValidation>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddWorkersSigningKey();
         services.AddScoped<AgentSenders>();

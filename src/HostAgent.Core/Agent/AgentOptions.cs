@@ -57,7 +57,11 @@ public sealed record AgentOptions(HostId HostId, IReadOnlyDictionary<string, str
                 continue;
             }
 
-            labels[parts[0]] = parts[1];
+            if (!labels.TryAdd(parts[0], parts[1]))
+            {
+                // As a spec's repeated key is: which one was meant cannot be told, so neither is kept silently.
+                problems.Add($"WORKERS_HOST_LABELS: '{parts[0]}' is given twice ('{labels[parts[0]]}' and '{parts[1]}'); give each key once");
+            }
         }
 
         var bind = setting("WORKERS_BIND_ADDRESS") is { Length: > 0 } address ? address : "0.0.0.0";

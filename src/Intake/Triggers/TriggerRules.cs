@@ -103,6 +103,13 @@ public sealed class TriggerRules
                 errors.Add($"{at}:Ref is empty; '*' matches every ref");
             }
 
+            // A push or a release names no package: a rule that asks for one would never match, and say nothing.
+            if (rule.Package is not null && Events.Contains(rule.Event, StringComparer.OrdinalIgnoreCase)
+                && GitHubEventReader.KindOf(rule.Event.ToLowerInvariant()) != GitHubEventReader.PackageKind)
+            {
+                errors.Add($"{at}:Package '{rule.Package}' applies to package events only; a {rule.Event} event has no package, so the rule would never match");
+            }
+
             if (string.IsNullOrWhiteSpace(rule.Spec) == string.IsNullOrWhiteSpace(rule.SpecFile))
             {
                 errors.Add($"{at}: set exactly one of Spec (inline) and SpecFile");

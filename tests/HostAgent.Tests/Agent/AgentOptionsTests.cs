@@ -75,6 +75,18 @@ public sealed class AgentOptionsTests
     }
 
     [Fact]
+    public void TryRead_HostLabels_AreTheKeysGiven_AndARepeatedKeyIsRefused()
+    {
+        Assert.True(AgentOptions.TryRead(Settings(("WORKERS_HOST_LABELS", "zone=a, disk=ssd")), out var options, out var errors), string.Join("; ", errors));
+        Assert.Equal(new Dictionary<string, string> { ["zone"] = "a", ["disk"] = "ssd" }, options!.Labels);
+
+        var read = AgentOptions.TryRead(Settings(("WORKERS_HOST_LABELS", "zone=a,disk=ssd,zone=b")), out _, out errors);
+
+        Assert.False(read);
+        Assert.Equal("WORKERS_HOST_LABELS: 'zone' is given twice ('a' and 'b'); give each key once", Assert.Single(errors));
+    }
+
+    [Fact]
     public void TryRead_NoContainerSettings_IsTheDocumentedDefaults()
     {
         var policy = Read().Containers;

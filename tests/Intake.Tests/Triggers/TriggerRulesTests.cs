@@ -113,6 +113,30 @@ public sealed class TriggerRulesTests
         Assert.Contains(errors, e => e.Contains("{digest}", StringComparison.Ordinal) && e.Contains("never gives", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("push")]
+    [InlineData("release")]
+    public void Validate_PackageOnARuleThatIsNotForPackages_IsRefusedAsItWouldNeverMatch(string @event)
+    {
+        var rule = Rule(@event, image: null);
+        rule.Package = "web";
+
+        var error = Assert.Single(TriggerRules.Validate(Options(rule)));
+
+        Assert.Equal($"Workers:Intake:Triggers:0:Package 'web' applies to package events only; a {@event} event has no package, so the rule would never match", error);
+    }
+
+    [Theory]
+    [InlineData("package")]
+    [InlineData("registry_package")]
+    public void Validate_PackageOnAPackageRule_IsAccepted(string @event)
+    {
+        var rule = Rule(@event, "*", "ghcr.io/{repository}@{digest}");
+        rule.Package = "web";
+
+        Assert.Empty(TriggerRules.Validate(Options(rule)));
+    }
+
     [Fact]
     public void Match_RuleWithoutImage_KeepsTheTemplatesImage()
     {
