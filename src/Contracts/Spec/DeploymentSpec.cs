@@ -51,7 +51,7 @@ public sealed record DeploymentSpec
     /// <summary>How many replicas, 1 to <see cref="MaxReplicas"/>.</summary>
     public int Replicas { get; }
 
-    /// <summary>The command and arguments, or null for the image's own.</summary>
+    /// <summary>The image's <c>CMD</c> replaced (its <c>ENTRYPOINT</c>, if any, runs with these as arguments), or null for the image's own.</summary>
     public ValueList<string>? Command { get; }
 
     /// <summary>Every environment variable: literal text or a reference to a secret (<c>{ secret: NAME }</c>).</summary>
