@@ -10,7 +10,10 @@ namespace Workers.Bench.Throughput;
 /// <param name="Deployments">Deployments requested at once, each under its own name.</param>
 /// <param name="Replicas">Replicas per deployment.</param>
 /// <param name="Runs">Rounds; each runs Workers and then the raw broker on the same load.</param>
-/// <param name="HeartbeatInterval">How often each simulated host reports (the agent's default, 5 s).</param>
+/// <param name="HeartbeatInterval">
+/// How often each simulated host reports (the agent's default, 5 s); the functions' host timeout is kept at six of them
+/// at least, as the defaults are.
+/// </param>
 /// <param name="Ports">Container ports per replica, each with a dynamic host port (0 for none).</param>
 /// <param name="Profile">Whether an extra, traced Workers round follows the timed ones.</param>
 /// <param name="RawThroughExchanges">

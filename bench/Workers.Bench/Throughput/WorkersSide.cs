@@ -46,6 +46,9 @@ internal sealed record WorkersResult(
 /// </summary>
 internal sealed class WorkersSide : IAsyncDisposable
 {
+    /// <summary>The functions' default host timeout over the agent's default heartbeat interval (30 s over 5 s).</summary>
+    private const int HostTimeoutPerHeartbeat = 6;
+
     private static readonly string[] FunctionQueues = [Queues.Validate, Queues.Plan, Queues.Track, Queues.Inventory, Queues.Delete, Queues.Query];
 
     private readonly BenchInfrastructure _infrastructure;
@@ -99,6 +102,9 @@ internal sealed class WorkersSide : IAsyncDisposable
         var functions = await StartHostAsync(services =>
         {
             services.AddWorkersHandlers(_ => new PostgresDialect(connectionString));
+            // The host timeout keeps its ratio to the heartbeat interval (30 s to 5 s by default): with slower heartbeats
+            // (--heartbeat-seconds) a host must not pass for lost between two of them, and its replicas be replaced.
+            services.PostConfigure<FunctionsOptions>(o => o.HostTimeout = TimeSpan.FromTicks(Math.Max(o.HostTimeout.Ticks, _options.HeartbeatInterval.Ticks * HostTimeoutPerHeartbeat)));
             services.AddWorkersBus(_infrastructure.Broker, bus => bus.AddWorkersFunctionConsumers(), (context, cfg) => cfg.ConfigureEndpoints(context));
             services.AddWorkersSweep();
         }, cancellationToken);
