@@ -34,7 +34,7 @@ internal static class ClusterRunner
             return await CommonOptions.FailAsync(console, parsed, e.ExitCode, e.Code, e.Message, e);
         }
 
-        if (target is not Target.Bus { Broker: var setting } || !Transport.Broker.TryParse(setting, out var broker, out _) || !broker.IsInMemory)
+        if (target is not Target.Bus { Embedded: true })
         {
             return await RunOnAsync(target, console, parsed, token, (client, _, cancellationToken) => action(new ClientReads(client), cancellationToken), watch);
         }

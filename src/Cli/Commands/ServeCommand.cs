@@ -71,7 +71,7 @@ internal static class ServeCommand
     /// </summary>
     internal static void RefuseANamedBroker(Func<string, string?> environment)
     {
-        if (environment("WORKERS_BROKER") is { Length: > 0 } broker && !(Transport.Broker.TryParse(broker, out var parsed, out _) && parsed.IsInMemory))
+        if (!new Target.Bus(environment("WORKERS_BROKER")).Embedded)
         {
             throw new CliFailure(ExitCodes.Usage, "usage",
                 "workers serve runs the embedded default (the in-memory bus), and WORKERS_BROKER names a broker: unset it, "

@@ -14,7 +14,11 @@ internal abstract record Target
     public sealed record Server(Uri Address, string? Token, bool FallBackToEmbedded) : Target;
 
     /// <summary>A broker (<c>rabbitmq://…</c>, <c>servicebus://…</c>), or the embedded default when the setting is null or <c>memory</c>.</summary>
-    public sealed record Bus(string? Broker) : Target;
+    public sealed record Bus(string? Broker) : Target
+    {
+        /// <summary>Whether the setting names the in-memory bus (or nothing): the embedded default.</summary>
+        public bool Embedded => Transport.Broker.TryParse(Broker, out var broker, out _) && broker.IsInMemory;
+    }
 
     /// <summary>What <paramref name="parsed"/>, the environment and the config file say, or the usage error they make.</summary>
     public static Target Resolve(ParseResult parsed) =>
